@@ -55,7 +55,7 @@ class String:
     """
 
     text: str
-    quoted: bool = False
+    quoted: bool = field(default=False, compare=False, hash=False)
     span: Span = _span()
 
     @property
@@ -200,7 +200,7 @@ class Term:
     """
 
     text: str
-    quoted: bool = False
+    quoted: bool = field(default=False, compare=False, hash=False)
     op: TermOp = ""
     span: Span = _span()
 

@@ -1,0 +1,246 @@
+"""``validate``, ``test`` and ``explain``: the pattern language on the command line."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+import engine
+from engine.pattern import ast
+from engine.pattern.errors import Finding
+from engine.pattern.printer import format_expr
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+def _read_lines(path: str) -> list[str]:
+    """Lines of a file or of stdin (``-``); raises OSError/UnicodeDecodeError."""
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        data = Path(path).read_bytes()
+    return data.decode("utf-8").splitlines()
+
+
+def _pattern_lines(lines: list[str]) -> list[str]:
+    # One pattern per line; blank lines and '#' comments are not patterns
+    # ('#' cannot start a valid pattern, so nothing is lost).
+    return [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def extra_findings(compiled: engine.CompiledPattern) -> list[Finding]:
+    """Findings from the prover (never matches / matches everything), when available."""
+    try:
+        from engine.prove import matches_everything, never_matches
+    except ImportError:
+        return []
+    out: list[Finding] = []
+    end = len(compiled.text)
+    try:
+        if compiled.kind == "json" and never_matches(compiled) is True:
+            out.append(Finding("never-matches", "this pattern can never match any event", 0, end))
+        elif compiled.kind != "all" and matches_everything(compiled) is True:
+            out.append(Finding("matches-everything", "this pattern matches every event", 0, end))
+    except Exception:  # analysis is advisory: never let it break validation
+        return out
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)
+    app.command("test")(test)
+    app.command("explain")(explain)
+
+
+def validate(
+    patterns: Annotated[
+        list[str] | None, typer.Argument(help="Patterns to validate; '-' reads one per line from stdin.")
+    ] = None,
+    file: Annotated[
+        list[str] | None, typer.Option("--file", "-f", help="Read patterns, one per line.")
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Exit 1 on warnings too.")] = False,
+    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
+) -> None:
+    """Check filter patterns as CloudWatch Logs would: exit 0 valid, 1 invalid, 2 unreadable input."""
+    texts: list[tuple[str, str]] = []  # (origin, pattern)
+    unreadable = False
+    for p in patterns or []:
+        if p == "-":
+            try:
+                texts += [("stdin", t) for t in _pattern_lines(_read_lines("-"))]
+            except (OSError, UnicodeDecodeError) as exc:
+                _err(f"trailreplay: cannot read stdin: {exc}")
+                unreadable = True
+        else:
+            texts.append(("argument", p))
+    for f in file or []:
+        try:
+            texts += [(f, t) for t in _pattern_lines(_read_lines(f))]
+        except FileNotFoundError:
+            _err(f"trailreplay: {f}: no such file")
+            unreadable = True
+        except (OSError, UnicodeDecodeError) as exc:
+            _err(f"trailreplay: {f}: cannot read: {exc}")
+            unreadable = True
+    if not texts and not unreadable:
+        _err("trailreplay validate: give patterns as arguments, --file F, or '-' for stdin")
+        raise typer.Exit(EXIT_INPUT)
+    invalid = warned = False
+    results: list[dict[str, Any]] = []
+    for origin, text in texts:
+        try:
+            compiled = engine.compile(text)
+        except engine.PatternError as exc:
+            invalid = True
+            results.append(
+                {
+                    "pattern": text,
+                    "origin": origin,
+                    "valid": False,
+                    "error": {"message": exc.msg, "position": exc.position, "hint": exc.hint},
+                }
+            )
+            if output == "text":
+                _err(f"error: {exc}")
+            continue
+        findings = [*compiled.findings, *extra_findings(compiled)]
+        warned = warned or any(f.severity == "warning" for f in findings)
+        results.append(
+            {
+                "pattern": text,
+                "origin": origin,
+                "valid": True,
+                "kind": compiled.kind,
+                "findings": [dataclasses.asdict(f) for f in findings],
+            }
+        )
+        if output == "text":
+            if not quiet:
+                print(f"ok ({compiled.kind}): {text}")
+            for f in findings:
+                _err(f.render(text))
+    if output == "json":
+        sys.stdout.write(orjson.dumps({"results": results}, option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write("\n")
+    if unreadable:
+        raise typer.Exit(EXIT_INPUT)
+    if invalid or (strict and warned):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def test(
+    pattern: Annotated[str, typer.Argument(help="The filter pattern.")],
+    events: Annotated[str, typer.Option("--events", "-e", help="File of log events, one per line; '-' for stdin.")] = "-",
+) -> None:
+    """Like `aws logs test-metric-filter`: which events match, with extractedValues."""
+    try:
+        compiled = engine.compile(pattern)
+    except engine.PatternError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_INPUT) from None
+    try:
+        lines = _read_lines(events)
+    except FileNotFoundError:
+        _err(f"trailreplay: {events}: no such file")
+        raise typer.Exit(EXIT_INPUT) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        _err(f"trailreplay: {events}: cannot read: {exc}")
+        raise typer.Exit(EXIT_INPUT) from None
+    # TestMetricFilter numbers events by their zero-based place in the request;
+    # blank lines are not events (AWS requires each message to be non-empty).
+    messages = [ln for ln in lines if ln != ""]
+    matches = [
+        {"eventNumber": i, "eventMessage": m, "extractedValues": compiled.extract(m)}
+        for i, m in enumerate(messages)
+        if compiled.matches(m)
+    ]
+    sys.stdout.write(orjson.dumps({"matches": matches}, option=orjson.OPT_INDENT_2).decode() + "\n")
+    raise typer.Exit(EXIT_OK if matches else EXIT_FINDINGS)
+
+
+def _node_json(node: object) -> Any:
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        out: dict[str, Any] = {"node": type(node).__name__.rstrip("_")}
+        for f in dataclasses.fields(node):
+            out[f.name] = _node_json(getattr(node, f.name))
+        return out
+    if isinstance(node, tuple | list):
+        return [_node_json(x) for x in node]
+    if isinstance(node, frozenset):
+        return sorted(node)
+    return node
+
+
+def explain(
+    pattern: Annotated[str, typer.Argument(help="The filter pattern.")],
+    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """Show how trailreplay reads a pattern: kind, canonical form, AST, fields, literals."""
+    try:
+        compiled = engine.compile(pattern)
+    except engine.PatternError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_FINDINGS) from None
+    a = compiled.analysis
+    info = {
+        "kind": compiled.kind,
+        "canonical": engine.format(compiled.ast),
+        "fields": list(a.fields),
+        "required_literals": [sorted(c) for c in a.needles],
+        "literals_apply_to": a.needle_space,
+        "regexes": a.regex_count,
+        "findings": [dataclasses.asdict(f) for f in [*a.findings, *extra_findings(compiled)]],
+        "ast": _node_json(compiled.ast),
+    }
+    if output == "json":
+        sys.stdout.write(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    print(f"kind:       {info['kind']}")
+    print(f"canonical:  {info['canonical']}")
+    print(f"fields:     {', '.join(a.fields) or '-'}")
+    if a.needles:
+        print(f"requires ({a.needle_space} text), every line at least one of:")
+        for clause in a.needles:
+            print("  " + " | ".join(sorted(clause)))
+    else:
+        print("requires:   no literal (every event is a candidate)")
+    print("ast:")
+    _print_tree(compiled.ast, "  ")
+    for f in info["findings"]:
+        print(f"{f['severity']}[{f['code']}]: {f['message']}")
+
+
+def _print_tree(node: object, indent: str) -> None:
+    if isinstance(node, ast.JsonPattern):
+        print(f"{indent}JsonPattern")
+        _print_tree(node.expr, indent + "  ")
+    elif isinstance(node, ast.And | ast.Or):
+        print(f"{indent}{type(node).__name__}")
+        for i in node.items:
+            _print_tree(i, indent + "  ")
+    elif isinstance(node, ast.SpacePattern):
+        print(f"{indent}SpacePattern")
+        for e in node.entries:
+            _print_tree(e, indent + "  ")
+    elif isinstance(node, ast.Field) and node.condition is not None:
+        print(f"{indent}Field {node.name}")
+        _print_tree(node.condition, indent + "  ")
+    elif isinstance(node, ast.TermPattern):
+        print(f"{indent}TermPattern")
+        for t in node.terms:
+            print(f"{indent}  Term {t.op or '+'}{t.text!r}")
+    elif isinstance(node, ast.Comparison | ast.IsCheck | ast.FieldComparison):
+        print(f"{indent}{type(node).__name__}  {format_expr(node)}")
+    else:
+        print(f"{indent}{node!r}")

@@ -1,0 +1,426 @@
+"""The compiler: an AST becomes a fast matcher.
+
+JSON patterns are compiled to the source of one Python function over the
+decoded record, so evaluation is a handful of ``dict.get`` calls and
+comparisons with no tree walk.  Pattern text is untrusted: no literal from it
+is ever spliced into the generated source.  Every key, string, number, set
+and helper is bound by a generated identifier in the function's namespace
+(``k0``, ``s1``, ...); the source holds only identifiers, operators and
+keywords the compiler itself writes.  ``tests/pattern/test_codegen_safety.py``
+feeds hostile literals to prove it.
+
+Optimisations, each keeping the reference semantics:
+
+* ``$.f = "a" || $.f = "b" || ...`` on one selector becomes one frozenset
+  membership test;
+* wildcard strings become ``startswith`` / ``endswith`` / ``in`` tests, or an
+  RE2 full match for a ``*`` in the middle (linear time);
+* multi-step selectors become small generated getter functions.
+
+Terms, regex and space-delimited patterns are compiled to closures.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import re2
+
+from engine.pattern import ast, reference
+from engine.pattern.analysis import Analysis, analyze
+from engine.pattern.errors import Finding
+from engine.pattern.events import compact, load_json_object, number_text, split_fields
+from engine.pattern.grammar import NUMBER_RE, parse, parse_number
+from engine.pattern.regex import searcher
+from engine.pattern.select import select
+
+MessageMatcher = Callable[[str], bool]
+RecordMatcher = Callable[[Any], bool]
+
+_MISSING = object()
+_NUM = (int, float)
+_NUMBERISH = re.compile(r"[0-9+\-.eE]*\Z")
+
+
+class CompiledPattern:
+    """A compiled filter pattern.  Create with :func:`engine.compile`."""
+
+    __slots__ = ("_match_message", "_match_record", "analysis", "ast", "kind", "text")
+
+    def __init__(self, text: str, node: ast.Pattern) -> None:
+        self.text = text
+        self.ast = node
+        self.kind: ast.Kind = ast.kind_of(node)
+        self.analysis: Analysis = analyze(node, text)
+        self._match_message, self._match_record = _build(node)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.analysis.findings
+
+    def matches(self, message: str) -> bool:
+        """Does the log event ``message`` (its raw text) match?"""
+        return self._match_message(message)
+
+    def matches_record(self, record: Any) -> bool:
+        """Does a decoded JSON record match, as its compact JSON text would?"""
+        return self._match_record(record)
+
+    def extract(self, message: str) -> dict[str, str]:
+        """TestMetricFilter's ``extractedValues`` for a matching event, else ``{}``."""
+        if not isinstance(self.ast, ast.SpacePattern) or not self.matches(message):
+            return {}
+        return reference.extract(self.ast, message)
+
+    def __repr__(self) -> str:
+        return f"engine.compile({self.text!r})"
+
+    def __reduce__(self) -> tuple[Callable[[str], CompiledPattern], tuple[str]]:
+        # Workers receive the text and compile it themselves (cached per process).
+        return (compile, (self.text,))
+
+
+@lru_cache(maxsize=1024)
+def compile(text: str) -> CompiledPattern:  # noqa: A001 - the public engine.compile
+    """Parse, analyse and compile a filter pattern (cached by text)."""
+    return CompiledPattern(text, parse(text))
+
+
+# ----------------------------------------------------------------------------- dispatch
+
+
+def _build(node: ast.Pattern) -> tuple[MessageMatcher, RecordMatcher]:
+    if isinstance(node, ast.JsonPattern):
+        rec = compile_json(node.expr)
+
+        def json_message(message: str) -> bool:
+            record = load_json_object(message)
+            return record is not None and rec(record)
+
+        def json_record(record: Any) -> bool:
+            return type(record) is dict and rec(record)
+
+        return json_message, json_record
+    if isinstance(node, ast.MatchAll):
+        return (lambda message: True), (lambda record: True)
+    if isinstance(node, ast.TermPattern):
+        msg = _compile_terms(node)
+    elif isinstance(node, ast.RegexPattern):
+        msg = searcher(node.regex.source)
+    else:
+        msg = _compile_space(node)
+
+    def text_record(record: Any) -> bool:
+        return msg(compact(record))
+
+    return msg, text_record
+
+
+# ----------------------------------------------------------------------------- terms
+
+
+def _compile_terms(node: ast.TermPattern) -> MessageMatcher:
+    def needed(t: ast.Term) -> str | None:
+        # None: the blank phrase, which matches every event (A4).
+        return None if (t.quoted and t.text != "" and t.text.strip() == "") else t.text
+
+    required = [n for t in node.terms if t.op == "" and (n := needed(t)) is not None]
+    excluded = [t.text for t in node.terms if t.op == "-"]
+    has_plain = any(t.op in ("", "-") for t in node.terms)
+    if has_plain:
+        req = tuple(required)
+        exc = tuple(excluded)
+        if len(req) == 1 and not exc:
+            (only,) = req
+            return lambda m: only in m
+        return lambda m: all(t in m for t in req) and not any(t in m for t in exc)
+    opts = [needed(t) for t in node.terms if t.op == "?"]
+    if any(o is None for o in opts):
+        return lambda m: True
+    opt = tuple(o for o in opts if o is not None)
+    return lambda m: any(t in m for t in opt)
+
+
+# ----------------------------------------------------------------------------- space-delimited
+
+
+def _compile_space(node: ast.SpacePattern) -> MessageMatcher:
+    entries = node.entries
+    if not entries:
+        return lambda m: True
+    if any(isinstance(e, ast.Ellipsis_) for e in entries):
+        # Several alignments are possible; the reference search is exact and
+        # patterns are short.  A single ellipsis is the common case: fast path.
+        ells = [i for i, e in enumerate(entries) if isinstance(e, ast.Ellipsis_)]
+        if len(ells) == 1:
+            return _space_one_ellipsis(entries, ells[0])
+        return lambda m: reference.align(node, m) is not None
+    conds = [_field_predicate(e) for e in entries if isinstance(e, ast.Field)]
+    n = len(conds)
+
+    def match(message: str) -> bool:
+        fields = split_fields(message)
+        if len(fields) < n:
+            return False
+        for i, cond in enumerate(conds):
+            if cond is None:
+                continue
+            if i == n - 1 and len(fields) > n:
+                value = message[fields[i][1] :].rstrip(" ")
+            else:
+                value = fields[i][0]
+            if not cond(value):
+                return False
+        return True
+
+    return match
+
+
+def _space_one_ellipsis(entries: tuple[ast.Entry, ...], at: int) -> MessageMatcher:
+    before = [_field_predicate(e) for e in entries[:at]]  # type: ignore[arg-type]
+    after = [_field_predicate(e) for e in entries[at + 1 :]]  # type: ignore[arg-type]
+    nb, na = len(before), len(after)
+
+    def match(message: str) -> bool:
+        fields = split_fields(message)
+        if len(fields) < nb + na:
+            return False
+        for i, cond in enumerate(before):
+            if cond is not None and not cond(fields[i][0]):
+                return False
+        base = len(fields) - na
+        for i, cond in enumerate(after):
+            if cond is not None and not cond(fields[base + i][0]):
+                return False
+        return True
+
+    return match
+
+
+def _field_predicate(entry: ast.Field) -> Callable[[str], bool] | None:
+    if entry.condition is None:
+        return None
+    return _field_expr(entry.condition)
+
+
+def _field_expr(node: ast.Expr) -> Callable[[str], bool]:
+    if isinstance(node, ast.And | ast.Or):
+        parts = tuple(_field_expr(i) for i in node.items)
+        if isinstance(node, ast.And):
+            return lambda v: all(p(v) for p in parts)
+        return lambda v: any(p(v) for p in parts)
+    assert isinstance(node, ast.FieldComparison)
+    literal, op = node.value, node.op
+    if isinstance(literal, ast.Number):
+        target = literal.value
+        rel = _RELATION_FUNCS[op]
+        is_ne = op == "!="
+
+        def numeric(v: str) -> bool:
+            if not NUMBER_RE.match(v):
+                return is_ne
+            return rel(parse_number(v), target)
+
+        return numeric
+    test = searcher(literal.source) if isinstance(literal, ast.Regex) else glob(literal.text)
+    if op == "=":
+        return test
+    return lambda v: not test(v)
+
+
+_RELATION_FUNCS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def glob(pattern: str) -> Callable[[str], bool]:
+    """A string test for a value with ``*`` wildcards (any run of characters)."""
+    if "*" not in pattern:
+        return pattern.__eq__
+    inner = pattern.strip("*")
+    if "*" not in inner:
+        lead, trail = pattern.startswith("*"), pattern.endswith("*")
+        if inner == "":
+            return lambda v: True
+        if lead and trail:
+            return lambda v: inner in v
+        if trail:
+            return lambda v: v.startswith(inner)
+        return lambda v: v.endswith(inner)
+    # A '*' in the middle: RE2 full match, linear in the value's length.
+    regex = re2.compile("(?s)" + ".*".join(re2.escape(p) for p in pattern.split("*")))
+    fullmatch = regex.fullmatch
+    return lambda v: fullmatch(v) is not None
+
+
+# ----------------------------------------------------------------------------- JSON code generation
+
+
+class _Codegen:
+    def __init__(self) -> None:
+        self.env: dict[str, Any] = {
+            "M": _MISSING,
+            "NUM": _NUM,
+            "ntext": number_text,
+            "select": select,
+        }
+        self.defs: list[str] = []
+        self._getters: dict[ast.Selector, str] = {}
+        self._consts: dict[tuple[type, Any], str] = {}
+        self._counter = 0
+
+    def bind(self, prefix: str, value: Any) -> str:
+        """Bind ``value`` to a fresh identifier in the generated namespace."""
+        key = (type(value), value) if isinstance(value, str | int | float) else None
+        if key is not None and key in self._consts:
+            return self._consts[key]
+        name = f"{prefix}{self._counter}"
+        self._counter += 1
+        self.env[name] = value
+        if key is not None:
+            self._consts[key] = name
+        return name
+
+    # -- selectors
+
+    def value_of(self, selector: ast.Selector) -> str:
+        """An expression for the single value a wildcard-free selector finds, or M."""
+        steps = selector.steps
+        if len(steps) == 1 and isinstance(steps[0], ast.Key):
+            return f"r.get({self.bind('k', steps[0].name)}, M)"
+        if selector in self._getters:
+            return f"{self._getters[selector]}(r)"
+        name = self.bind("g", None)
+        lines = [f"def {name}(v):"]
+        for step in steps:
+            if isinstance(step, ast.Key):
+                lines.append("    if v.__class__ is not dict: return M")
+                lines.append(f"    v = v.get({self.bind('k', step.name)}, M)")
+            else:
+                assert isinstance(step, ast.Index)
+                i = self.bind("i", step.index)
+                lines.append(f"    if v.__class__ is not list or len(v) <= {i}: return M")
+                lines.append(f"    v = v[{i}]")
+        lines.append("    return v")
+        self.defs.append("\n".join(lines))
+        self._getters[selector] = name
+        return f"{name}(r)"
+
+    # -- expressions
+
+    def expr(self, node: ast.Expr) -> str:
+        if isinstance(node, ast.And):
+            return "(" + " and ".join(self.expr(i) for i in node.items) + ")"
+        if isinstance(node, ast.Or):
+            return "(" + " or ".join(self._or_items(node.items)) + ")"
+        if isinstance(node, ast.IsCheck):
+            return self._is_check(node)
+        assert isinstance(node, ast.Comparison)
+        if node.selector.wildcards:
+            sel = self.bind("sel", node.selector)
+            return f"any({self.compare('_w', node.op, node.value)} for _w in select(r, {sel}))"
+        return self.compare(self.value_of(node.selector), node.op, node.value)
+
+    def _or_items(self, items: tuple[ast.Expr, ...]) -> list[str]:
+        """Merge exact string equalities on one selector into a set membership test."""
+        groups: dict[ast.Selector, list[str]] = {}
+        order: list[ast.Selector | ast.Expr] = []
+        for item in items:
+            if (
+                isinstance(item, ast.Comparison)
+                and item.op == "="
+                and isinstance(item.value, ast.String)
+                and "*" not in item.value.text
+                and not _NUMBERISH.match(item.value.text)
+                and not item.selector.wildcards
+            ):
+                if item.selector not in groups:
+                    groups[item.selector] = []
+                    order.append(item.selector)
+                groups[item.selector].append(item.value.text)
+            else:
+                order.append(item)
+        out: list[str] = []
+        for entry in order:
+            if isinstance(entry, ast.Selector):
+                texts = groups[entry]
+                x = self.value_of(entry)
+                if len(texts) == 1:
+                    out.append(f"{x} == {self.bind('s', texts[0])}")
+                else:
+                    members = self.bind("set", frozenset(texts))
+                    out.append(f"((_v := {x}).__class__ is str and _v in {members})")
+            else:
+                out.append(self.expr(entry))
+        return out
+
+    def _is_check(self, node: ast.IsCheck) -> str:
+        if node.selector.wildcards:
+            sel = self.bind("sel", node.selector)
+            if node.check == "NOT EXISTS":
+                return f"(not select(r, {sel}))"
+            const = {"NULL": "None", "TRUE": "True", "FALSE": "False"}[node.check]
+            return f"any(_w is {const} for _w in select(r, {sel}))"
+        x = self.value_of(node.selector)
+        if node.check == "NOT EXISTS":
+            return f"({x} is M)"
+        const = {"NULL": "None", "TRUE": "True", "FALSE": "False"}[node.check]
+        return f"({x} is {const})"
+
+    def compare(self, x: str, op: ast.CompareOp, literal: ast.Value) -> str:
+        """An expression for ``value op literal``; ``x`` is evaluated once."""
+        v = "_v"
+        head = f"({v} := {x})"
+        if isinstance(literal, ast.Number):
+            n = self.bind("n", literal.value)
+            if op == "!=":
+                return f"({head}.__class__ is str or ({v}.__class__ in NUM and {v} != {n}))"
+            pyop = "==" if op == "=" else op
+            return f"({head}.__class__ in NUM and {v} {pyop} {n})"
+        if isinstance(literal, ast.String) and "*" not in literal.text:
+            s = self.bind("s", literal.text)
+            numeric = bool(_NUMBERISH.match(literal.text)) and literal.text != ""
+            if op == "=":
+                if not numeric:
+                    # Only a str can equal a str: no type test needed.
+                    return f"({x} == {s})"
+                return f"({head} == {s} or ({v}.__class__ in NUM and ntext({v}) == {s}))"
+            num_part = f"ntext({v}) != {s}" if numeric else "True"
+            return (
+                f"(({head}.__class__ is str and {v} != {s}) or "
+                f"({v}.__class__ in NUM and {num_part}))"
+            )
+        if isinstance(literal, ast.Regex):
+            test = self.bind("rx", searcher(literal.source))
+        else:
+            test = self.bind("glob", glob(literal.text))
+        neg = "" if op == "=" else "not "
+        return (
+            f"(({head}.__class__ is str and {neg}{test}({v})) or "
+            f"({v}.__class__ in NUM and {neg}{test}(ntext({v}))))"
+        )
+
+
+def compile_json(expr: ast.Expr) -> Callable[[dict[str, Any]], bool]:
+    """Generate, compile and return ``match(record) -> bool`` for a JSON pattern."""
+    gen = _Codegen()
+    body = gen.expr(expr)
+    source = "\n\n".join([*gen.defs, f"def match(r):\n    return bool({body})"])
+    try:
+        exec(builtins.compile(source, "<trailreplay pattern>", "exec"), gen.env)
+    except (SyntaxError, RecursionError, MemoryError):
+        # Pathologically nested patterns exceed Python's parser; use the
+        # reference walk, which has the same meaning.
+        return lambda r: reference._json(expr, r)
+    fn: Callable[[dict[str, Any]], bool] = gen.env["match"]
+    fn.__trailreplay_source__ = source  # type: ignore[attr-defined]
+    return fn

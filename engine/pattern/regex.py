@@ -1,0 +1,183 @@
+"""AWS's restricted regular expressions (``%...%``): validation and a linear-time engine.
+
+What AWS allows (REGEX page, SEMANTICS.md §4): ASCII letters and digits; the
+symbols ``_ # = @ / ; , - :``; the operators ``^ $ ? [ ] { } | \\ * + .``;
+the escapes ``\\d \\D \\s \\S \\w \\W`` and ``\\xhh``; no ``(`` or ``)`` and
+no multi-byte characters.  A space is not listed but appears in AWS's own
+example ``%^starting|^initializing|^shutting down%``, so it is accepted with a
+warning (docs/semantics.md A16).
+
+Evaluation uses RE2, whose automaton runs in time linear in the input: a
+hostile expression over a 256 KB event cannot backtrack (docs/semantics.md).
+The AWS character classes are translated explicitly, because AWS defines
+``\\s`` as tab, space and newline only and ``\\w`` as ASCII ``[a-zA-Z_0-9]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+import re2
+
+from engine.pattern.errors import PatternError
+
+ALLOWED_SYMBOLS = frozenset("_#=@/;,-: ")
+OPERATORS = frozenset("^$?[]{}|\\*+.")
+CLASS_ESCAPES = {
+    "d": "[0-9]",
+    "D": "[^0-9]",
+    "s": "[\\t\\n ]",
+    "S": "[^\\t\\n ]",
+    "w": "[a-zA-Z_0-9]",
+    "W": "[^a-zA-Z_0-9]",
+}
+# Inside [...] a class escape must not bring its own brackets.
+CLASS_ESCAPES_IN_SET = {"d": "0-9", "s": "\\t\\n ", "w": "a-zA-Z_0-9"}
+UNDOCUMENTED_ESCAPES = {"t": "\\t", "n": "\\n", "r": "\\r"}
+
+
+def check_regex(source: str, pattern: str, offset: int) -> None:
+    """Raise PatternError at the first character AWS would reject.
+
+    ``offset`` is the position of ``source[0]`` inside ``pattern``.
+    """
+    if source == "":
+        raise PatternError("empty regular expression '%%'", pattern, offset)
+    i = 0
+    depth_class = False
+    while i < len(source):
+        ch = source[i]
+        pos = offset + i
+        if ord(ch) > 127:
+            raise PatternError(
+                f"multi-byte character {ch!r} is not supported in a regular expression",
+                pattern,
+                pos,
+                hint="match it with '.' or a character class",
+            )
+        if ch in "()":
+            raise PatternError(
+                f"{ch!r} is not supported in a regular expression (no groups)",
+                pattern,
+                pos,
+                hint=f"match a literal {ch!r} with \\x{ord(ch):02X}; alternation needs no groups",
+            )
+        if ch == "\\":
+            if i + 1 >= len(source):
+                raise PatternError("regular expression ends with a lone '\\'", pattern, pos)
+            nxt = source[i + 1]
+            if nxt == "x":
+                if not re.fullmatch(r"[0-9A-Fa-f]{2}", source[i + 2 : i + 4]):
+                    raise PatternError(
+                        "'\\x' must be followed by two hex digits", pattern, pos, hint="e.g. \\x3A"
+                    )
+                i += 4
+                continue
+            if nxt in CLASS_ESCAPES or nxt in UNDOCUMENTED_ESCAPES:
+                i += 2
+                continue
+            if nxt.isalnum():
+                raise PatternError(
+                    f"unsupported escape '\\{nxt}' in a regular expression",
+                    pattern,
+                    pos,
+                    hint="supported: \\d \\D \\s \\S \\w \\W \\xhh and \\ before an operator",
+                )
+            if nxt not in OPERATORS and nxt not in ALLOWED_SYMBOLS:
+                raise PatternError(
+                    f"character {nxt!r} is not supported in a regular expression",
+                    pattern,
+                    pos + 1,
+                    hint=f"write it as \\x{ord(nxt):02X}",
+                )
+            i += 2
+            continue
+        if ch == "[":
+            depth_class = True
+        elif ch == "]":
+            depth_class = False
+        if not (ch.isalnum() or ch in ALLOWED_SYMBOLS or ch in OPERATORS):
+            raise PatternError(
+                f"character {ch!r} is not supported in a regular expression",
+                pattern,
+                pos,
+                hint=f"write it as \\x{ord(ch):02X}",
+            )
+        i += 1
+    del depth_class
+    try:
+        _compile(source)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise PatternError(f"invalid regular expression: {reason}", pattern, offset) from None
+
+
+def translate(source: str) -> str:
+    """The RE2 syntax of an AWS regex (already validated)."""
+    out: list[str] = []
+    i = 0
+    in_set = False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            nxt = source[i + 1]
+            if nxt == "x":
+                out.append("\\x" + source[i + 2 : i + 4])
+                i += 4
+                continue
+            if nxt in CLASS_ESCAPES:
+                if in_set and nxt in CLASS_ESCAPES_IN_SET:
+                    out.append(CLASS_ESCAPES_IN_SET[nxt])
+                elif in_set:
+                    # A negated class escape inside a set: keep RE2's ASCII meaning.
+                    out.append("\\" + nxt)
+                else:
+                    out.append(CLASS_ESCAPES[nxt])
+            elif nxt in UNDOCUMENTED_ESCAPES:
+                out.append(UNDOCUMENTED_ESCAPES[nxt])
+            else:
+                out.append("\\" + nxt)
+            i += 2
+            continue
+        if ch == "[" and not in_set:
+            in_set = True
+        elif ch == "]" and in_set and not (out and out[-1] in ("[", "[^")):
+            in_set = False
+        out.append(ch)
+        if ch == "[" and i + 1 < len(source) and source[i + 1] == "^":
+            out[-1] = "[^"
+            i += 2
+            continue
+        i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=1024)
+def _compile(source: str) -> re2._Regexp:  # type: ignore[name-defined]
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    options.log_errors = False
+    return re2.compile(translate(source), options)
+
+
+def searcher(source: str) -> Callable[[str], bool]:
+    """A function ``f(text) -> bool``: does the regex occur anywhere in ``text``?"""
+    compiled = _compile(source)
+    search = compiled.search
+
+    def f(text: str) -> bool:
+        return search(text) is not None
+
+    return f
+
+
+def has_space(source: str) -> bool:
+    return " " in source
+
+
+def has_undocumented_escape(source: str) -> bool:
+    return bool(re.search(r"(?<!\\)(?:\\\\)*\\[tnr]", source))
