@@ -17,6 +17,7 @@ app = typer.Typer(
 # Each module defines register(app).  Keep one name per line.
 COMMAND_MODULES: tuple[str, ...] = (
     "validate",
+    "scan",
 )
 
 

@@ -1,0 +1,419 @@
+"""``trailreplay scan``: replay CloudTrail archives through filter patterns."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from engine.replay.executors import make_executor
+from engine.replay.run import EXIT_ERROR, PatternSpec, exit_status, run_scan
+from engine.replay.scan import FileResult, ScanOptions
+from engine.replay.sinks import EnvelopeSink, RecordsSink, Sink, Summary, TableSink
+from engine.replay.sources import Item, Source, expand
+from engine.replay.window import TimeWindow
+
+# CIS AWS Foundations Benchmark, "Ensure AWS Organizations changes are monitored" (exact text).
+DEFAULT_PATTERN_ID = "cis-organizations-changes"
+DEFAULT_PATTERN = (
+    '{ ($.eventSource = organizations.amazonaws.com) && (($.eventName = "AcceptHandshake") || '
+    '($.eventName = "AttachPolicy") || ($.eventName = "CreateAccount") || '
+    '($.eventName = "CreateOrganizationalUnit") || ($.eventName = "CreatePolicy") || '
+    '($.eventName = "DeclineHandshake") || ($.eventName = "DeleteOrganization") || '
+    '($.eventName = "DeleteOrganizationalUnit") || ($.eventName = "DeletePolicy") || '
+    '($.eventName = "DetachPolicy") || ($.eventName = "DisablePolicyType") || '
+    '($.eventName = "EnablePolicyType") || ($.eventName = "InviteAccountToOrganization") || '
+    '($.eventName = "LeaveOrganization") || ($.eventName = "MoveAccount") || '
+    '($.eventName = "RemoveAccountFromOrganization") || ($.eventName = "UpdatePolicy") || '
+    '($.eventName = "UpdateOrganizationalUnit")) }'
+)
+
+
+class OutputFormat(StrEnum):
+    records = "records"
+    envelope = "envelope"
+    table = "table"
+
+
+class InputFormat(StrEnum):
+    auto = "auto"
+    cloudtrail = "cloudtrail"
+    cwl_export = "cwl-export"
+    ndjson = "ndjson"
+    lookup_events = "lookup-events"
+    filter_log_events = "filter-log-events"
+    console = "console"
+
+
+
+class UsageError(Exception):
+    """A problem with the command line itself (exit 2 before scanning)."""
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(f"trailreplay: {message}\n")
+    sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+def load_patterns_file(path: str, first_number: int) -> list[PatternSpec]:
+    """Patterns from a file: a JSON/TOML list of ``{id, pattern}`` or one pattern per line.
+
+    Line files skip blank lines and lines starting with ``#`` (no pattern can start with ``#``);
+    their patterns, and list entries without an id, are numbered ``p<n>`` after the
+    ``--pattern`` ones.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read patterns file: {exc}") from exc
+    number = first_number
+    entries = _structured_patterns(path, text)
+    specs: list[PatternSpec] = []
+    if entries is None:
+        for line in text.splitlines():
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            specs.append(PatternSpec(f"p{number}", line.strip()))
+            number += 1
+        return specs
+    for n, entry in enumerate(entries, 1):
+        if isinstance(entry, str):
+            entry = {"pattern": entry}
+        if not isinstance(entry, dict) or not isinstance(entry.get("pattern"), str):
+            raise UsageError(f"{path}: entry {n} has no 'pattern' string")
+        pid = entry.get("id")
+        if pid is None:
+            pid = f"p{number}"
+            number += 1
+        specs.append(PatternSpec(str(pid), entry["pattern"]))
+    return specs
+
+
+def _structured_patterns(path: str, text: str) -> list[Any] | None:
+    suffix = Path(path).suffix.lower()
+    doc: Any = None
+    if suffix == ".json" or (suffix != ".toml" and text.lstrip().startswith(("[", "{"))):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if suffix == ".json":
+                raise UsageError(f"{path}: invalid JSON: {exc}") from exc
+    if doc is None and suffix != ".json":
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            if suffix == ".toml":
+                raise UsageError(f"{path}: invalid TOML: {exc}") from exc
+    if isinstance(doc, dict):
+        doc = doc.get("patterns")
+    if isinstance(doc, list) and all(isinstance(e, dict | str) for e in doc):
+        if doc and all(isinstance(e, str) for e in doc) and suffix not in (".json", ".toml"):
+            return None  # a line file whose first line happened to parse (e.g. `[a]`)
+        return doc
+    if suffix in (".json", ".toml"):
+        raise UsageError(f"{path}: expected a list of {{id, pattern}} (or 'patterns = [...]')")
+    return None
+
+
+def control_patterns(ids: list[str]) -> list[PatternSpec]:
+    """``--control ID`` / ``--control all`` from the pattern catalog."""
+    try:
+        from engine import catalog  # type: ignore[attr-defined,unused-ignore]
+    except ImportError as exc:
+        raise UsageError(
+            "--control needs the pattern catalog (engine.catalog), which is not installed"
+        ) from exc
+    specs: list[PatternSpec] = []
+    for cid in ids:
+        if cid == "all":
+            specs.extend(PatternSpec(e.id, e.pattern) for e in catalog.entries())
+            continue
+        try:
+            entry = catalog.get(cid)
+        except (KeyError, LookupError) as exc:
+            raise UsageError(f"--control {cid}: no such control in the catalog") from exc
+        specs.append(PatternSpec(entry.id, entry.pattern))
+    return specs
+
+
+def gather_patterns(
+    patterns: list[str], patterns_file: str | None, controls: list[str]
+) -> list[PatternSpec]:
+    specs = [PatternSpec(f"p{n}", text) for n, text in enumerate(patterns, 1)]
+    if patterns_file is not None:
+        specs.extend(load_patterns_file(patterns_file, len(specs) + 1))
+    if controls:
+        specs.extend(control_patterns(controls))
+    if not specs and not patterns_file:
+        specs = [PatternSpec(DEFAULT_PATTERN_ID, DEFAULT_PATTERN)]
+    if not specs:
+        raise UsageError(f"{patterns_file}: no patterns in the file")
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.id in seen:
+            raise UsageError(f"pattern id {spec.id!r} is used twice")
+        seen.add(spec.id)
+    return specs
+
+
+def check_patterns(specs: list[PatternSpec]) -> bool:
+    """Compile every pattern; print each PatternError (with its caret) on stderr."""
+    import engine
+
+    ok = True
+    for spec in specs:
+        try:
+            engine.compile(spec.text)
+        except engine.PatternError as exc:
+            _err(f"invalid pattern {spec.id}: {exc}")
+            ok = False
+    return ok
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class _ProgressDisplay:
+    """A rich progress bar on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, items: list[Item], console: Any) -> None:
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.total_bytes = sum(i.size or 0 for i in items if isinstance(i, Source))
+        self.files = len(items)
+        self.matches = 0
+        self.done_files = 0
+        self.progress = Progress(
+            TextColumn("{task.fields[files]}"),
+            BarColumn(),
+            DownloadColumn(),
+            TextColumn("{task.fields[matches]} matches"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task = self.progress.add_task(
+            "scan", total=self.total_bytes or None, files=self._files(), matches=0
+        )
+
+    def _files(self) -> str:
+        return f"{self.done_files}/{self.files} files"
+
+    def __enter__(self) -> _ProgressDisplay:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def advance(self, result: FileResult) -> None:
+        self.done_files += 1
+        self.matches += len(result.matches)
+        self.progress.update(
+            self.task,
+            advance=result.raw_bytes,
+            files=self._files(),
+            matches=self.matches,
+        )
+
+
+# --------------------------------------------------------------------------- command
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("scan")
+    def scan(
+        sources: Annotated[
+            list[str] | None,
+            typer.Argument(
+                help="Files, directories (recursive), globs, or - for standard input.",
+                show_default=False,
+            ),
+        ] = None,
+        pattern: Annotated[
+            list[str] | None,
+            typer.Option("--pattern", "-e", help="A filter pattern (repeatable; ids p1, p2...)."),
+        ] = None,
+        patterns_file: Annotated[
+            str | None,
+            typer.Option(
+                "--patterns-file",
+                "-f",
+                help="Patterns, one per line, or a JSON/TOML list of {id, pattern}.",
+            ),
+        ] = None,
+        control: Annotated[
+            list[str] | None,
+            typer.Option("--control", "-c", help="A catalog control id, or 'all' (repeatable)."),
+        ] = None,
+        input_format: Annotated[
+            InputFormat,
+            typer.Option("--input-format", help="Force the input format (default: detect)."),
+        ] = InputFormat.auto,
+        since: Annotated[
+            str | None,
+            typer.Option(help="Keep events at or after this ISO 8601 time (UTC if no zone)."),
+        ] = None,
+        until: Annotated[
+            str | None,
+            typer.Option(help="Keep events at or before this time (a date: the whole day)."),
+        ] = None,
+        output_format: Annotated[
+            OutputFormat | None,
+            typer.Option(
+                "--format",
+                help="records (default when piped), envelope, or table (default on a terminal).",
+                show_default=False,
+            ),
+        ] = None,
+        summary_json: Annotated[
+            str | None, typer.Option("--summary-json", help="Also write the summary as JSON.")
+        ] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option("--workers", "-j", min=1, help="Processes (default: all cores)."),
+        ] = None,
+        no_prune: Annotated[
+            bool,
+            typer.Option("--no-prune", help="Open every file even if its path date is outside."),
+        ] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+    ) -> None:
+        """Replay CloudTrail archives through filter patterns; print the events that match.
+
+        Exit status: 0 something matched, 1 nothing matched, 2 an input could not be read
+        (matches from the readable inputs are still written), 130 interrupted.
+        """
+        try:
+            specs = gather_patterns(pattern or [], patterns_file, control or [])
+            window = TimeWindow.from_text(since, until)
+        except UsageError as exc:
+            _err(str(exc))
+            raise typer.Exit(EXIT_ERROR) from None
+        except ValueError as exc:
+            _err(f"--since/--until: not an ISO 8601 time: {exc}")
+            raise typer.Exit(EXIT_ERROR) from None
+        if not check_patterns(specs):
+            raise typer.Exit(EXIT_ERROR)
+        args = list(sources or [])
+        if not args:
+            if _isatty(sys.stdin):
+                _err("no input: name files or directories, or - for standard input")
+                raise typer.Exit(EXIT_ERROR)
+            args = ["-"]
+        code = _run(
+            args,
+            specs,
+            ScanOptions(
+                input_format=None if input_format.value == "auto" else input_format.value,
+                window=window,
+            ),
+            output_format,
+            summary_json,
+            workers,
+            not no_prune,
+            quiet,
+        )
+        raise typer.Exit(code)
+
+
+def _run(
+    sources: list[str],
+    specs: list[PatternSpec],
+    options: ScanOptions,
+    output_format: OutputFormat | None,
+    summary_json: str | None,
+    workers: int | None,
+    prune: bool,
+    quiet: bool,
+) -> int:
+    from rich.console import Console
+
+    stdout_tty = _isatty(sys.stdout)
+    fmt = output_format or (OutputFormat.table if stdout_tty else OutputFormat.records)
+    ids = [s.id for s in specs]
+    out = sys.stdout.buffer
+    sink: Sink
+    if fmt is OutputFormat.records:
+        sink = RecordsSink(out)
+    elif fmt is OutputFormat.envelope:
+        sink = EnvelopeSink(out, ids)
+    else:
+        sink = TableSink(Console(file=sys.stdout), ids)
+    err_console = Console(file=sys.stderr, stderr=True)
+    show_progress = _isatty(sys.stderr) and not quiet
+
+    items: list[Item] | None = None
+    progress: _ProgressDisplay | None = None
+    if show_progress:
+        items = list(expand(sources, window=options.window, prune=prune))
+    executor = make_executor(workers, [s.text for s in specs])
+    summary = Summary(ids)
+
+    def on_problem(line: str) -> None:
+        if progress is not None:
+            progress.progress.console.print(f"trailreplay: {line}", markup=False, highlight=False)
+        else:
+            _err(line)
+
+    try:
+        if items is not None:
+            progress = _ProgressDisplay(items, err_console)
+            with progress:
+                run_scan(
+                    sources, specs, options, sink=sink, executor=executor,
+                    on_problem=on_problem, prune=prune, items=items,
+                    on_result=progress.advance, summary=summary,
+                )  # fmt: skip
+        else:
+            run_scan(
+                sources, specs, options, sink=sink, executor=executor,
+                on_problem=on_problem, prune=prune, summary=summary,
+            )  # fmt: skip
+    except KeyboardInterrupt:  # between results, e.g. during shutdown
+        summary.interrupted = True
+    _silence_closed_stdout()
+    if not quiet:
+        sys.stderr.write(summary.render_text() + "\n")
+    if summary_json is not None:
+        try:
+            Path(summary_json).write_bytes(
+                orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
+            )
+        except OSError as exc:
+            _err(f"{summary_json}: cannot write summary: {exc.strerror or exc}")
+            return EXIT_ERROR
+    return exit_status(summary)
+
+
+def _silence_closed_stdout() -> None:
+    """After `| head` closed the pipe, make interpreter shutdown's flush a no-op."""
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

@@ -1,0 +1,94 @@
+"""Replay CloudTrail archives through filter patterns, as CloudWatch Logs would have.
+
+sources (files, directories, globs, stdin) -> formats (detect, stream records) -> scan (match
+every pattern per record, one pass per file) -> executors (serial, local processes; Dask later)
+-> sinks (records, envelope, table, summary).
+
+For other packages (metrics and alarm replay), :func:`iter_records` streams the records of any
+set of sources in input order without matching anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from engine.replay.formats import FORMATS, Opened, SkipFile, describe_error, read_units
+from engine.replay.run import PatternSpec, exit_status, run_scan
+from engine.replay.scan import OVERSIZE_BYTES, FileResult, Match, ScanOptions, scan_file
+from engine.replay.sources import Problem, Skipped, Source, expand
+from engine.replay.window import TimeWindow
+
+__all__ = [
+    "FORMATS",
+    "OVERSIZE_BYTES",
+    "FileResult",
+    "Match",
+    "PatternSpec",
+    "ScanOptions",
+    "Source",
+    "TimeWindow",
+    "exit_status",
+    "iter_records",
+    "run_scan",
+    "scan_file",
+]
+
+
+def _window(since: datetime | str | None, until: datetime | str | None) -> TimeWindow | None:
+    if since is None and until is None:
+        return None
+    if isinstance(since, datetime | None) and isinstance(until, datetime | None):
+        return TimeWindow(since, until, True)
+    start = TimeWindow.from_text(since, None) if isinstance(since, str) else None
+    stop = TimeWindow.from_text(None, until) if isinstance(until, str) else None
+    return TimeWindow(
+        start.since if start else since,  # type: ignore[arg-type]
+        stop.until if stop else until,  # type: ignore[arg-type]
+        stop.until_inclusive if stop else True,
+    )
+
+
+def iter_records(
+    sources: Sequence[str],
+    *,
+    input_format: str | None = None,
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    """Yield ``(path, index, record)`` for every record of ``sources``, in input order.
+
+    ``sources`` are paths, directories (recursive), globs or ``-``; formats are detected unless
+    ``input_format`` (one of :data:`FORMATS`) is given.  ``since``/``until`` (aware datetimes or
+    ISO 8601 text, as ``scan --since/--until``) keep records whose ``eventTime`` is inside, and
+    skip files whose S3 path date is outside.  Digest files are skipped silently.  Every problem
+    -- a missing path, a corrupt file, a record that is not an object -- is passed to
+    ``on_error(path, message)`` and the iteration goes on; records read before a mid-file
+    error are still yielded.  ``index`` is the record's 0-based position in its file.
+    """
+    window = _window(since, until)
+
+    def report(path: str, message: str) -> None:
+        if on_error is not None:
+            on_error(path, message)
+
+    for item in expand(sources, window=window):
+        if isinstance(item, Problem):
+            report(item.path, item.message)
+            continue
+        if isinstance(item, Skipped):
+            continue
+        try:
+            with Opened(item.path) as opened:
+                _fmt, units = read_units(opened, input_format)
+                for unit in units:
+                    if unit.record is None:
+                        report(item.path, unit.problem or f"record {unit.index} is not an object")
+                    elif window is None or window.contains_record(unit.record):
+                        yield item.path, unit.index, unit.record
+        except SkipFile:
+            continue
+        except Exception as exc:  # every read error is reported, never raised
+            report(item.path, describe_error(exc))

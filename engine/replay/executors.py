@@ -1,0 +1,136 @@
+"""Executors: run a picklable per-item function over a stream of items, results in input order.
+
+The interface is one method, :meth:`Executor.map_ordered`.  :class:`SerialExecutor` runs in the
+calling process; :class:`LocalPoolExecutor` fans items out over local processes with a bounded
+number in flight (memory stays flat however many files there are).  A Dask executor will
+implement the same method with ``client.submit`` -- nothing else in the replay knows which
+executor it runs on.
+
+Items for which ``local(item)`` is true (standard input, which cannot be shipped to another
+process) run in the calling process at their turn, so the order still holds.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _never(item: object) -> bool:
+    return False
+
+
+class Executor(Protocol):
+    """Runs ``fn`` over ``items`` and yields the results in the order of ``items``."""
+
+    def map_ordered(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        local: Callable[[T], bool] = _never,
+    ) -> Iterator[R]: ...
+
+    def close(self) -> None:
+        """Stop: cancel what has not started and release workers (idempotent)."""
+
+
+class SerialExecutor:
+    """Everything in the calling process, one item at a time."""
+
+    def map_ordered(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        local: Callable[[T], bool] = _never,
+    ) -> Iterator[R]:
+        for item in items:
+            yield fn(item)
+
+    def close(self) -> None:
+        pass
+
+
+def _init_worker(patterns: Sequence[str]) -> None:
+    # Ctrl-C goes to the whole process group: let the parent alone decide how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if patterns:
+        from engine.replay.scan import compile_patterns
+
+        compile_patterns(patterns)  # once per worker; engine.compile caches by text
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork is unsafe once the parent runs threads (rich's progress bar refresh thread);
+    # forkserver starts clean workers cheaply on POSIX, spawn elsewhere.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+class LocalPoolExecutor:
+    """A pool of local processes; ``patterns`` are compiled once in each worker."""
+
+    def __init__(self, workers: int, patterns: Sequence[str] = (), in_flight: int = 0) -> None:
+        self.workers = max(1, workers)
+        self.in_flight = in_flight or self.workers * 4
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=_context(),
+            initializer=_init_worker,
+            initargs=(tuple(patterns),),
+        )
+
+    def map_ordered(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        local: Callable[[T], bool] = _never,
+    ) -> Iterator[R]:
+        pending: deque[Future[R] | tuple[T]] = deque()
+
+        def drain_one() -> R:
+            head = pending.popleft()
+            if isinstance(head, tuple):
+                return fn(head[0])
+            return head.result()
+
+        try:
+            for item in items:
+                if local(item):
+                    pending.append((item,))
+                else:
+                    pending.append(self._pool.submit(fn, item))
+                while len(pending) >= self.in_flight or (pending and isinstance(pending[0], tuple)):
+                    yield drain_one()
+            while pending:
+                yield drain_one()
+        finally:
+            for left in pending:
+                if isinstance(left, Future):
+                    left.cancel()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def default_workers() -> int:
+    """All the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def make_executor(workers: int | None, patterns: Sequence[str] = ()) -> Executor:
+    """``workers`` processes (None: all cores); one worker means no pool at all."""
+    count = default_workers() if workers is None else workers
+    if count <= 1:
+        return SerialExecutor()
+    return LocalPoolExecutor(count, patterns)

@@ -1,0 +1,109 @@
+"""The replay driver: sources -> executor(scan_file) -> sink, summary and exit status."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from engine.replay.executors import Executor, SerialExecutor
+from engine.replay.scan import FileResult, ScanOptions, scan_file
+from engine.replay.sinks import Sink, Summary
+from engine.replay.sources import Item, Skipped, Source, expand
+
+EXIT_MATCH = 0
+EXIT_NO_MATCH = 1
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True, slots=True)
+class PatternSpec:
+    """A pattern and the id its matches are reported under."""
+
+    id: str
+    text: str
+
+
+def process_item(item: Item, patterns: Sequence[str], options: ScanOptions) -> FileResult:
+    """The executor's unit of work: read a source, or turn a skip/problem into a result."""
+    if isinstance(item, Source):
+        return scan_file(item, patterns, options)
+    result = FileResult(item.path, matches_per_pattern=[0] * len(patterns))
+    if isinstance(item, Skipped):
+        result.status = "skipped"
+        result.skip_reason = item.reason
+    else:
+        result.problem(item.message)
+    return result
+
+
+def _local(item: Item) -> bool:
+    # Standard input cannot travel to a worker; skips and problems are not worth the trip.
+    return not isinstance(item, Source) or item.is_stdin
+
+
+def exit_status(summary: Summary) -> int:
+    if summary.interrupted:
+        return EXIT_INTERRUPTED
+    if summary.files_failed:
+        return EXIT_ERROR
+    return EXIT_MATCH if summary.any_match else EXIT_NO_MATCH
+
+
+def run_scan(
+    sources: Sequence[str],
+    patterns: Sequence[PatternSpec],
+    options: ScanOptions,
+    *,
+    sink: Sink,
+    executor: Executor | None = None,
+    on_problem: Callable[[str], None] | None = None,
+    prune: bool = True,
+    items: Iterable[Item] | None = None,
+    on_result: Callable[[FileResult], None] | None = None,
+    summary: Summary | None = None,
+) -> Summary:
+    """Scan ``sources`` (or pre-expanded ``items``) and write matches to ``sink``.
+
+    Results are handled in input order.  ``on_problem`` receives one line per failed file.
+    Ctrl-C (KeyboardInterrupt) stops the scan; what was found is written and the summary says
+    ``interrupted``.  A closed stdout (BrokenPipeError) stops it quietly.
+    """
+    executor = executor or SerialExecutor()
+    summary = summary or Summary([p.id for p in patterns])
+    if items is None:
+        items = expand(sources, window=options.window, prune=prune)
+    work = partial(process_item, patterns=tuple(p.text for p in patterns), options=options)
+    results: Iterator[FileResult] = executor.map_ordered(work, items, _local)
+    pipe_closed = False
+    try:
+        for result in results:
+            summary.add(result)
+            line = result.error_line()
+            if line is not None and on_problem is not None:
+                on_problem(line)
+            sink.write(result)
+            if on_result is not None:
+                on_result(result)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    except BrokenPipeError:
+        pipe_closed = True  # `| head`: the reader has all it wants
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            _quietly(close)
+        executor.close()
+        summary.finish()
+    if not pipe_closed:
+        with contextlib.suppress(BrokenPipeError):
+            sink.close(summary)
+    return summary
+
+
+def _quietly(fn: Callable[[], Any]) -> None:
+    with contextlib.suppress(Exception):  # best effort cleanup while stopping
+        fn()

@@ -1,0 +1,165 @@
+"""The per-file work: read one source, match every pattern against each record in one pass.
+
+:func:`scan_file` is a top-level function of picklable arguments returning a picklable
+:class:`FileResult`, so any executor (local processes today, a Dask cluster later) can run it.
+:func:`match_units` is the matching loop on its own: the seam where a raw-bytes prefilter and
+per-record slicing will go.
+
+Each record is matched as CloudTrail delivers it to CloudWatch Logs (docs/semantics.md, and
+SEMANTICS.md section 12): one log event per record; JSON patterns see the decoded record, text,
+regex and space-delimited patterns see its compact JSON text -- or, when the source is a
+CloudWatch Logs export, the very message CloudWatch Logs stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import orjson
+
+from engine.replay.formats import FormatError, Opened, SkipFile, Unit, describe_error, read_units
+from engine.replay.sources import Source
+from engine.replay.window import TimeWindow
+
+if TYPE_CHECKING:
+    from engine.pattern.compiler import CompiledPattern
+
+# CloudTrail does not send events over 256 KB to CloudWatch Logs; a replay still matches them
+# but flags them: a live metric filter would never have counted them.
+OVERSIZE_BYTES = 256 * 1024
+
+# A file with many bad records reports the first few; the rest are counted.
+MAX_PROBLEMS_KEPT = 5
+
+Status = Literal["read", "skipped", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """What every file is read with (picklable; sent to each worker)."""
+
+    input_format: str | None = None
+    window: TimeWindow | None = None
+    oversize_bytes: int = OVERSIZE_BYTES
+
+
+@dataclass(slots=True)
+class Match:
+    """One matching record: its position in the file, its compact JSON, which patterns matched
+    (indices into the pattern list) and whether it is over :data:`OVERSIZE_BYTES`."""
+
+    index: int
+    raw: bytes
+    patterns: tuple[int, ...]
+    oversized: bool = False
+
+
+@dataclass(slots=True)
+class FileResult:
+    """Everything one file contributed to the scan."""
+
+    path: str
+    status: Status = "read"
+    format: str | None = None
+    skip_reason: str | None = None
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+    records: int = 0
+    outside_window: int = 0
+    oversized: int = 0
+    matches_per_pattern: list[int] = field(default_factory=list)
+    matches: list[Match] = field(default_factory=list)
+    raw_bytes: int = 0
+
+    def problem(self, message: str) -> None:
+        self.status = "failed"
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append(message)
+
+    def error_line(self) -> str | None:
+        """The one stderr line for this file's problems (None when it has none)."""
+        if not self.problems:
+            return None
+        more = self.problem_count - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+        return f"{self.path}: {self.problems[0]}{suffix}"
+
+
+def compile_patterns(texts: Sequence[str]) -> list[CompiledPattern]:
+    """Compile (cached per process by ``engine.compile``)."""
+    import engine
+
+    return [engine.compile(text) for text in texts]
+
+
+def scan_file(source: Source, patterns: Sequence[str], options: ScanOptions) -> FileResult:
+    """Read ``source`` and match every pattern text against each of its records."""
+    compiled = compile_patterns(patterns)
+    result = FileResult(source.path, matches_per_pattern=[0] * len(compiled))
+    opened: Opened | None = None
+    try:
+        opened = Opened(source.path)
+        fmt, units = read_units(opened, options.input_format)
+        result.format = fmt
+        match_units(units, compiled, options, result)
+    except SkipFile as skip:
+        result.status = "skipped"
+        result.skip_reason = str(skip.args[0])
+    except (FormatError, OSError, EOFError, ValueError) as exc:
+        # Records before a mid-file error are kept: every match from readable data is reported.
+        result.problem(describe_error(exc))
+    except Exception as exc:  # zlib/ISA-L errors have no common base; never lose the scan
+        result.problem(describe_error(exc))
+    finally:
+        if opened is not None:
+            result.raw_bytes = opened.raw_bytes
+            opened.close()
+    return result
+
+
+def match_units(
+    units: Iterable[Unit],
+    compiled: Sequence[CompiledPattern],
+    options: ScanOptions,
+    result: FileResult,
+) -> None:
+    """The matching loop: every pattern against every record, in one pass, into ``result``."""
+    json_idx = [i for i, p in enumerate(compiled) if p.kind == "json"]
+    text_idx = [i for i, p in enumerate(compiled) if p.kind != "json"]
+    window = options.window
+    limit = options.oversize_bytes
+    per_pattern = result.matches_per_pattern
+    for unit in units:
+        record = unit.record
+        if record is None:
+            result.problem(unit.problem or f"record {unit.index} is not a JSON object")
+            continue
+        result.records += 1
+        if window is not None and not window.contains_record(record):
+            result.outside_window += 1
+            continue
+        raw = orjson.dumps(record)
+        message = unit.message
+        size = len(raw) if message is None else len(message.encode("utf-8", "surrogatepass"))
+        hits: list[int] = [i for i in json_idx if compiled[i].matches_record(record)]
+        if text_idx:
+            text = message if message is not None else raw.decode()
+            hits.extend(i for i in text_idx if compiled[i].matches(text))
+        oversized = size > limit
+        if oversized:
+            result.oversized += 1
+        if hits:
+            hits.sort()
+            for i in hits:
+                per_pattern[i] += 1
+            result.matches.append(Match(unit.index, raw, tuple(hits), oversized))
+
+
+def record_matches(record: dict[str, Any], compiled: Sequence[CompiledPattern]) -> list[int]:
+    """Indices of the patterns that match one record (the same rule as :func:`match_units`)."""
+    result = FileResult("", matches_per_pattern=[0] * len(compiled))
+    match_units([Unit(0, record)], compiled, ScanOptions(), result)
+    return list(result.matches[0].patterns) if result.matches else []

@@ -1,0 +1,253 @@
+"""Sinks: where matches and the summary go.
+
+``records``  each matching record once, compact JSON, one per line (``jq``-ready);
+``envelope`` one object per (pattern, record) match, then a final ``{"summary": ...}``;
+``table``    a readable table (rich), printed when the scan ends or is interrupted.
+
+:class:`Summary` accumulates the per-file results; it is printed on stderr and may be written
+as JSON (``--summary-json``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any, Protocol
+
+import orjson
+
+from engine.replay.scan import FileResult, Match
+
+
+class Sink(Protocol):
+    def write(self, result: FileResult) -> None:
+        """Write the matches of one file (files arrive in input order)."""
+
+    def close(self, summary: Summary) -> None:
+        """End of the scan (also on interrupt): write what is left and flush."""
+
+
+@dataclass
+class Summary:
+    """Counts over the whole scan."""
+
+    pattern_ids: Sequence[str]
+    files_read: int = 0
+    files_skipped: int = 0
+    files_failed: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    problems: int = 0
+    records: int = 0
+    outside_window: int = 0
+    matched_records: int = 0
+    matches: list[int] = field(default_factory=list)
+    oversized: int = 0
+    bytes: int = 0
+    interrupted: bool = False
+    started: float = field(default_factory=time.monotonic)
+    elapsed: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.matches:
+            self.matches = [0] * len(self.pattern_ids)
+
+    def add(self, result: FileResult) -> None:
+        if result.status == "skipped":
+            self.files_skipped += 1
+            reason = result.skip_reason or "other"
+            self.skipped[reason] = self.skipped.get(reason, 0) + 1
+            return
+        if result.status == "failed":
+            self.files_failed += 1
+        else:
+            self.files_read += 1
+        self.problems += result.problem_count
+        self.records += result.records
+        self.outside_window += result.outside_window
+        self.oversized += result.oversized
+        self.bytes += result.raw_bytes
+        self.matched_records += len(result.matches)
+        for i, n in enumerate(result.matches_per_pattern):
+            self.matches[i] += n
+
+    def add_skipped(self, reason: str) -> None:
+        self.files_skipped += 1
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def add_failed(self) -> None:
+        self.files_failed += 1
+        self.problems += 1
+
+    def finish(self) -> None:
+        self.elapsed = time.monotonic() - self.started
+
+    @property
+    def seconds(self) -> float:
+        return self.elapsed if self.elapsed is not None else time.monotonic() - self.started
+
+    @property
+    def any_match(self) -> bool:
+        return self.matched_records > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        seconds = self.seconds
+        rate = seconds if seconds > 0 else float("nan")
+        return {
+            "files": {
+                "read": self.files_read,
+                "skipped": self.files_skipped,
+                "failed": self.files_failed,
+            },
+            "skipped": dict(sorted(self.skipped.items())),
+            "problems": self.problems,
+            "records": self.records,
+            "outside_window": self.outside_window,
+            "matched_records": self.matched_records,
+            "matches": dict(zip(self.pattern_ids, self.matches, strict=True)),
+            "oversized": self.oversized,
+            "bytes": self.bytes,
+            "elapsed_seconds": round(seconds, 3),
+            "records_per_second": round(self.records / rate, 1) if seconds > 0 else None,
+            "bytes_per_second": round(self.bytes / rate, 1) if seconds > 0 else None,
+            "interrupted": self.interrupted,
+        }
+
+    def render_text(self) -> str:
+        d = self.to_dict()
+        files = d["files"]
+        skipped = ", ".join(f"{k} {v}" for k, v in d["skipped"].items())
+        lines = [
+            f"files: {files['read']} read, {files['skipped']} skipped"
+            + (f" ({skipped})" if skipped else "")
+            + f", {files['failed']} failed",
+            f"records: {self.records}"
+            + (f" ({self.outside_window} outside --since/--until)" if self.outside_window else "")
+            + (f", {self.oversized} over 256 KB" if self.oversized else "")
+            + (f", {self.problems} problems" if self.problems else ""),
+            "matches: "
+            + ", ".join(f"{pid} {n}" for pid, n in zip(self.pattern_ids, self.matches, strict=True))
+            + f" ({self.matched_records} records)",
+            f"read {_human_bytes(self.bytes)} in {self.seconds:.2f}s"
+            + (
+                f" ({_human_bytes(self.bytes / self.seconds)}/s, "
+                f"{self.records / self.seconds:,.0f} records/s)"
+                if self.seconds > 0
+                else ""
+            ),
+        ]
+        if self.interrupted:
+            lines.append("interrupted: the results above are partial")
+        return "\n".join(lines)
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"  # pragma: no cover
+
+
+class RecordsSink:
+    """Each matching record once, unchanged, one compact JSON object per line."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+
+    def write(self, result: FileResult) -> None:
+        if result.matches:
+            self.out.write(b"".join(m.raw + b"\n" for m in result.matches))
+            self.out.flush()
+
+    def close(self, summary: Summary) -> None:
+        self.out.flush()
+
+
+class EnvelopeSink:
+    """``{"pattern", "source": {"path", "index"}, "record"}`` per match, then the summary."""
+
+    def __init__(self, out: IO[bytes], pattern_ids: Sequence[str]) -> None:
+        self.out = out
+        self.ids = [orjson.dumps(pid) for pid in pattern_ids]
+
+    def envelope(self, path: str, match: Match, pattern: int) -> bytes:
+        source = orjson.dumps({"path": path, "index": match.index})
+        flag = b',"oversized":true' if match.oversized else b""
+        return (
+            b'{"pattern":' + self.ids[pattern] + b',"source":' + source + flag
+            + b',"record":' + match.raw + b"}\n"
+        )  # fmt: skip
+
+    def write(self, result: FileResult) -> None:
+        if result.matches:
+            self.out.write(
+                b"".join(
+                    self.envelope(result.path, m, i) for m in result.matches for i in m.patterns
+                )
+            )
+            self.out.flush()
+
+    def close(self, summary: Summary) -> None:
+        self.out.write(orjson.dumps({"summary": summary.to_dict()}) + b"\n")
+        self.out.flush()
+
+
+TABLE_COLUMNS = ("time", "account", "region", "source", "event", "principal", "IP", "error")
+
+
+def table_row(record: dict[str, Any]) -> tuple[str, ...]:
+    """The table's cells for one CloudTrail record (blank where a field is missing)."""
+    ident = record.get("userIdentity")
+    ident = ident if isinstance(ident, dict) else {}
+    principal = (
+        ident.get("arn")
+        or ident.get("userName")
+        or ident.get("invokedBy")
+        or ident.get("principalId")
+        or ident.get("type")
+        or ""
+    )
+    source = str(record.get("eventSource") or record.get("eventType") or "")
+    account = record.get("recipientAccountId") or ident.get("accountId") or ""
+    return (
+        str(record.get("eventTime") or ""),
+        str(account),
+        str(record.get("awsRegion") or ""),
+        source.removesuffix(".amazonaws.com"),
+        str(record.get("eventName") or ""),
+        str(principal),
+        str(record.get("sourceIPAddress") or ""),
+        str(record.get("errorCode") or ""),
+    )
+
+
+class TableSink:
+    """A rich table of the matches, printed at the end (or on interrupt)."""
+
+    def __init__(self, console: Any, pattern_ids: Sequence[str]) -> None:
+        self.console = console
+        self.ids = list(pattern_ids)
+        self.rows: list[tuple[str, ...]] = []
+
+    def write(self, result: FileResult) -> None:
+        for m in result.matches:
+            cells = table_row(orjson.loads(m.raw))
+            if len(self.ids) > 1:
+                cells = (",".join(self.ids[i] for i in m.patterns), *cells)
+            if m.oversized:
+                cells = (*cells[:-1], (cells[-1] + " " if cells[-1] else "") + "[>256KB]")
+            self.rows.append(cells)
+
+    def close(self, summary: Summary) -> None:
+        from rich.table import Table
+
+        if not self.rows:
+            return
+        table = Table(show_lines=False, header_style="bold")
+        columns = (("pattern",) if len(self.ids) > 1 else ()) + TABLE_COLUMNS
+        for name in columns:
+            table.add_column(name, overflow="fold")
+        for row in self.rows:
+            table.add_row(*row)
+        self.console.print(table)
