@@ -21,7 +21,7 @@ from engine.replay.sources import Item, Source, expand
 from engine.replay.window import TimeWindow
 
 # CIS AWS Foundations Benchmark, "Ensure AWS Organizations changes are monitored" (exact text).
-DEFAULT_PATTERN_ID = "cis-organizations-changes"
+DEFAULT_PATTERN_ID = "organizations-changes"  # the catalog's id for the same control
 DEFAULT_PATTERN = (
     '{ ($.eventSource = organizations.amazonaws.com) && (($.eventName = "AcceptHandshake") || '
     '($.eventName = "AttachPolicy") || ($.eventName = "CreateAccount") || '
@@ -50,7 +50,6 @@ class InputFormat(StrEnum):
     lookup_events = "lookup-events"
     filter_log_events = "filter-log-events"
     console = "console"
-
 
 
 class UsageError(Exception):
@@ -136,12 +135,17 @@ def control_patterns(ids: list[str]) -> list[PatternSpec]:
     specs: list[PatternSpec] = []
     for cid in ids:
         if cid == "all":
-            specs.extend(PatternSpec(e.id, e.pattern) for e in catalog.entries())
+            try:
+                specs.extend(PatternSpec(e.id, e.pattern) for e in catalog.entries())
+            except ValueError as exc:
+                raise UsageError(f"--control: {exc}") from exc
             continue
         try:
             entry = catalog.get(cid)
-        except (KeyError, LookupError) as exc:
-            raise UsageError(f"--control {cid}: no such control in the catalog") from exc
+        except LookupError as exc:
+            raise UsageError(f"--control {cid}: {exc.args[0] if exc.args else 'unknown'}") from exc
+        except ValueError as exc:  # the catalog itself is broken (CatalogError)
+            raise UsageError(f"--control: {exc}") from exc
         specs.append(PatternSpec(entry.id, entry.pattern))
     return specs
 
@@ -362,7 +366,8 @@ def _run(
     elif fmt is OutputFormat.envelope:
         sink = EnvelopeSink(out, ids)
     else:
-        sink = TableSink(Console(file=sys.stdout), ids)
+        # Piped tables (``--format table | less``) get a wide page instead of 80 columns.
+        sink = TableSink(Console(file=sys.stdout, width=None if stdout_tty else 200), ids)
     err_console = Console(file=sys.stderr, stderr=True)
     show_progress = _isatty(sys.stderr) and not quiet
 

@@ -127,7 +127,7 @@ class Summary:
             + (f", {self.problems} problems" if self.problems else ""),
             "matches: "
             + ", ".join(f"{pid} {n}" for pid, n in zip(self.pattern_ids, self.matches, strict=True))
-            + f" ({self.matched_records} records)",
+            + f" ({self.matched_records} record{'' if self.matched_records == 1 else 's'})",
             f"read {_human_bytes(self.bytes)} in {self.seconds:.2f}s"
             + (
                 f" ({_human_bytes(self.bytes / self.seconds)}/s, "
@@ -200,8 +200,12 @@ def table_row(record: dict[str, Any]) -> tuple[str, ...]:
     """The table's cells for one CloudTrail record (blank where a field is missing)."""
     ident = record.get("userIdentity")
     ident = ident if isinstance(ident, dict) else {}
+    arn = ident.get("arn")
+    # arn:aws:sts::111122223333:assumed-role/Admin/alice -> assumed-role/Admin/alice (the
+    # account has its own column)
+    short_arn = arn.split(":", 5)[-1] if isinstance(arn, str) and arn.count(":") >= 5 else arn
     principal = (
-        ident.get("arn")
+        short_arn
         or ident.get("userName")
         or ident.get("invokedBy")
         or ident.get("principalId")
@@ -247,7 +251,7 @@ class TableSink:
         table = Table(show_lines=False, header_style="bold")
         columns = (("pattern",) if len(self.ids) > 1 else ()) + TABLE_COLUMNS
         for name in columns:
-            table.add_column(name, overflow="fold")
+            table.add_column(name, overflow="fold", no_wrap=name in ("time", "account"))
         for row in self.rows:
             table.add_row(*row)
         self.console.print(table)
