@@ -18,6 +18,8 @@ app = typer.Typer(
 COMMAND_MODULES: tuple[str, ...] = (
     "validate",
     "scan",
+    "patterns",
+    "metrics",
 )
 
 

@@ -1,0 +1,287 @@
+"""``metrics`` and ``alarm``: what a metric filter would have published, and what
+an alarm on it would have done, replayed over CloudTrail archives.
+
+Exit codes (grep-like, as ``scan``): 0 datapoints published / the alarm fired,
+1 none / it never fired, 2 bad input or settings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+EXIT_OK, EXIT_NONE, EXIT_INPUT = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("metrics")(metrics)
+    app.command("alarm")(alarm)
+
+
+def _fail(message: str) -> typer.Exit:
+    _err(f"trailreplay: {message}")
+    return typer.Exit(EXIT_INPUT)
+
+
+def _resolve(control: str | None, pattern: str | None) -> tuple[Any, Any]:
+    """(compiled pattern, catalog entry or None) from --control / --pattern."""
+    import engine
+    from engine import catalog
+
+    if (control is None) == (pattern is None):
+        raise _fail("give exactly one of --control ID or --pattern PATTERN")
+    entry = None
+    if control is not None:
+        try:
+            entry = catalog.get(control)
+        except KeyError as e:
+            raise _fail(str(e.args[0])) from None
+        except catalog.CatalogError as e:
+            raise _fail(str(e)) from None
+        text = entry.pattern
+    else:
+        assert pattern is not None
+        text = pattern
+    try:
+        return engine.compile(text), entry
+    except engine.PatternError as e:
+        raise _fail(f"invalid pattern: {e}") from None
+
+
+def _records(sources: list[str], since: str | None, until: str | None) -> Any:
+    from engine.replay import iter_records
+
+    def on_error(path: str, message: str) -> None:
+        _err(f"trailreplay: {path}: {message}")
+
+    return iter_records(sources, since=since, until=until, on_error=on_error)
+
+
+def _number(text: str | None, what: str) -> float | None:
+    if text is None:
+        return None
+    from engine.alarms.metrics import is_number
+
+    if not is_number(text):
+        raise _fail(f"{what} {text!r} is not a number")
+    return float(text)
+
+
+def _transformation(
+    entry: Any,
+    metric_value: str | None,
+    default_value: str | None,
+    dimension: list[str] | None,
+    unit: str | None,
+) -> Any:
+    from engine.alarms.metrics import MetricTransformationError, Transformation, parse_dimension
+
+    try:
+        dims = tuple(parse_dimension(d) for d in dimension or [])
+    except MetricTransformationError as e:
+        raise _fail(str(e)) from None
+    value = metric_value if metric_value is not None else (entry.metric.value if entry else "1")
+    return Transformation(
+        metric_value=value,
+        default_value=_number(default_value, "default value"),
+        dimensions=dims,
+        unit=unit,
+        metric_name=entry.metric.name if entry else "Metric",
+        namespace=entry.metric.namespace if entry else "trailreplay",
+    )
+
+
+def _replay(
+    sources: list[str],
+    compiled: Any,
+    t: Any,
+    period: int,
+    since: str | None,
+    until: str | None,
+) -> Any:
+    from engine.alarms.metrics import MetricFilter, MetricTransformationError, replay_metric
+
+    try:
+        mf = MetricFilter(compiled, t)
+        records = _records(sources, since, until)
+        return replay_metric(records, mf, period=period)
+    except MetricTransformationError as e:
+        raise _fail(str(e)) from None
+    except ValueError as e:  # e.g. a malformed --since
+        raise _fail(str(e)) from None
+
+
+def _skipped_note(mr: Any) -> None:
+    if mr.non_numeric:
+        _err(
+            f"trailreplay: {mr.non_numeric} matching event(s) had a non-numeric metric value "
+            "and published nothing"
+        )
+    if mr.missing_dimension:
+        _err(
+            f"trailreplay: {mr.missing_dimension} matching event(s) lacked a dimension value "
+            "and published nothing"
+        )
+    if mr.no_time:
+        _err(f"trailreplay: {mr.no_time} record(s) had no valid eventTime and were skipped")
+
+
+Sources = Annotated[list[str], typer.Argument(help="CloudTrail files, directories, globs or -.")]
+Control = Annotated[
+    str | None, typer.Option("--control", "-c", help="A catalog control id (patterns list).")
+]
+PatternOpt = Annotated[str | None, typer.Option("--pattern", "-p", help="A filter pattern.")]
+MetricValue = Annotated[
+    str | None,
+    typer.Option("--metric-value", help="A number, $.field (JSON) or $name / $N (space-delimited)."),
+]
+DefaultValue = Annotated[
+    str | None, typer.Option("--default-value", help="Published for events that do not match.")
+]
+Since = Annotated[str | None, typer.Option("--since", help="Only events at or after (ISO 8601).")]
+Until = Annotated[str | None, typer.Option("--until", help="Only events before (ISO 8601).")]
+
+
+def metrics(
+    sources: Sources,
+    control: Control = None,
+    pattern: PatternOpt = None,
+    metric_value: MetricValue = None,
+    default_value: DefaultValue = None,
+    dimension: Annotated[
+        list[str] | None,
+        typer.Option("--dimension", "-d", help="NAME=$.field or NAME=$name; up to 3."),
+    ] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="A CloudWatch unit.")] = None,
+    period: Annotated[int, typer.Option("--period", help="Datapoint period in seconds.")] = 60,
+    output: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    since: Since = None,
+    until: Until = None,
+) -> None:
+    """The datapoints the metric filter would have published, per period and dimensions."""
+    from engine.alarms.report import metrics_report, metrics_table, summary
+
+    if output not in ("table", "csv", "json"):
+        raise _fail(f"unknown --format {output!r}; expected table, csv or json")
+    compiled, entry = _resolve(control, pattern)
+    t = _transformation(entry, metric_value, default_value, dimension, unit)
+    mr = _replay(sources, compiled, t, period, since, until)
+    report = metrics_report(mr)
+    if output == "json":
+        sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif output == "csv":
+        buf = io.StringIO()
+        dim_names = [n for n, _ in t.dimensions]
+        w = csv.writer(buf, lineterminator="\n")
+        stats = ["SampleCount", "Sum", "Minimum", "Maximum", "Average"]
+        w.writerow(["timestamp", *dim_names, *stats])
+        for dp in report["datapoints"]:
+            w.writerow(
+                [dp["timestamp"], *(dp["dimensions"].get(n, "") for n in dim_names)]
+                + [dp[s] for s in stats]
+            )
+        sys.stdout.write(buf.getvalue())
+    else:
+        sys.stdout.write(metrics_table(report))
+    s = summary(mr)
+    _err(
+        f"{s['records']} records, {s['matched']} matched, {s['published']} published, "
+        f"{len(report['datapoints'])} datapoints"
+    )
+    _skipped_note(mr)
+    if not report["datapoints"]:
+        raise typer.Exit(EXIT_NONE)
+
+
+def alarm(
+    sources: Sources,
+    control: Control = None,
+    pattern: PatternOpt = None,
+    statistic: Annotated[
+        str | None, typer.Option("--statistic", help="Sum, SampleCount, Minimum, Maximum, Average")
+    ] = None,
+    period: Annotated[int | None, typer.Option("--period", help="Seconds (default 300).")] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Default 1.")] = None,
+    comparison: Annotated[
+        str | None,
+        typer.Option("--comparison", help="Default GreaterThanOrEqualToThreshold."),
+    ] = None,
+    evaluation_periods: Annotated[
+        int | None, typer.Option("--evaluation-periods", help="N (default 1).")
+    ] = None,
+    datapoints_to_alarm: Annotated[
+        int | None, typer.Option("--datapoints-to-alarm", help="M (default N).")
+    ] = None,
+    treat_missing_data: Annotated[
+        str, typer.Option("--treat-missing-data", help="missing, notBreaching, breaching, ignore")
+    ] = "notBreaching",
+    evaluation_range: Annotated[
+        int | None,
+        typer.Option("--evaluation-range", help="Datapoints retrieved per evaluation (N + 2)."),
+    ] = None,
+    metric_value: MetricValue = None,
+    default_value: DefaultValue = None,
+    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    plot: Annotated[
+        str | None, typer.Option("--plot", help="Also draw FILE.svg or FILE.png.")
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+) -> None:
+    """Replay CloudWatch's alarm evaluation: the OK / ALARM timeline and the events behind it."""
+    from engine.alarms.alarm import AlarmConfigError, AlarmSpec, replay
+    from engine.alarms.plot import PlotError, write_plot
+    from engine.alarms.report import alarm_report, alarm_text
+
+    if output not in ("table", "json"):
+        raise _fail(f"unknown --format {output!r}; expected table or json")
+    compiled, entry = _resolve(control, pattern)
+    base = entry.alarm if entry is not None else None
+    spec = AlarmSpec(
+        statistic=statistic or (base.statistic if base else "Sum"),
+        period=period or (base.period if base else 300),
+        threshold=threshold if threshold is not None else (base.threshold if base else 1.0),
+        comparison=comparison or (base.comparison if base else "GreaterThanOrEqualToThreshold"),
+        evaluation_periods=evaluation_periods or (base.evaluation_periods if base else 1),
+        datapoints_to_alarm=datapoints_to_alarm
+        if datapoints_to_alarm is not None
+        else (
+            base.datapoints_to_alarm if base and evaluation_periods is None else None
+        ),
+        treat_missing_data=treat_missing_data,
+        evaluation_range=evaluation_range,
+    )
+    try:
+        spec.validate()
+    except AlarmConfigError as e:
+        raise _fail(str(e)) from None
+    t = _transformation(entry, metric_value, default_value, None, None)
+    mr = _replay(sources, compiled, t, spec.period, since, until)
+    values = mr.values(spec.statistic)
+    tl = replay(values, spec, start=mr.first_time, end=mr.last_time)
+    report = alarm_report(mr, tl, name=t.metric_name)
+    if output == "json":
+        sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        sys.stdout.write(alarm_text(report))
+    _skipped_note(mr)
+    if plot:
+        title = f"{t.namespace}/{t.metric_name}" + (f" (CIS {entry.number})" if entry else "")
+        try:
+            write_plot(plot, tl, values, title=title)
+        except PlotError as e:
+            raise _fail(str(e)) from None
+        except OSError as e:
+            raise _fail(f"{plot}: {e.strerror or e}") from None
+        _err(f"wrote {plot}")
+    if not tl.spans:
+        raise typer.Exit(EXIT_NONE)
