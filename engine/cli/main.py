@@ -20,6 +20,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scan",
     "patterns",
     "metrics",
+    "audit",
+    "lint",
 )
 
 

@@ -1,0 +1,125 @@
+"""Render audit verdicts as text, JSON or SARIF 2.1.0."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from engine.audit.judge import ControlResult, Finding
+
+FORMATS = ("text", "json", "sarif")
+_TOOL_URI = "https://github.com/trailreplay/trailreplay"
+
+
+def summary(results: Sequence[ControlResult]) -> dict[str, int]:
+    counts = Counter(r.status for r in results)
+    return {k: counts.get(k, 0) for k in ("PASS", "FAIL", "UNKNOWN")}
+
+
+def to_json(results: Sequence[ControlResult]) -> dict[str, Any]:
+    return {"controls": [r.to_json() for r in results], "summary": summary(results)}
+
+
+def _evidence_line(f: Finding) -> str:
+    keys = ("counterexample", "error", "proved")
+    parts = [f"{k}={orjson.dumps(f.evidence[k]).decode()}" for k in keys if k in f.evidence]
+    return "; ".join(parts)
+
+
+def render_text(results: Sequence[ControlResult], verbose: bool = False) -> str:
+    """One block per control: verdict line, then its findings (PASS steps only if verbose
+    or the control passed, so a failure shows what broke)."""
+    lines: list[str] = []
+    for r in results:
+        lines.append(f"{r.status:<7} {r.id}  {r.title}")
+        for f in r.findings:
+            if f.status == "PASS" and not verbose and r.status != "PASS":
+                continue
+            lines.append(f"  [{f.status}] {f.step}: {f.resource}: {f.message}")
+            extra = _evidence_line(f)
+            if extra and f.status != "PASS":
+                lines.append(f"      {extra}")
+    s = summary(results)
+    lines.append(f"{s['PASS']} passed, {s['FAIL']} failed, {s['UNKNOWN']} unknown")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(results: Sequence[ControlResult]) -> str:
+    return orjson.dumps(to_json(results), option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def to_sarif(results: Sequence[ControlResult], snapshot: str) -> dict[str, Any]:
+    rules = [
+        {
+            "id": r.id,
+            "name": r.id,
+            "shortDescription": {"text": r.title},
+            "helpUri": f"{_TOOL_URI}/blob/main/docs/audit.md",
+        }
+        for r in results
+    ]
+    sarif_results: list[dict[str, Any]] = []
+    for i, r in enumerate(results):
+        if r.status == "PASS":
+            continue
+        broken = [f for f in r.findings if f.status == r.status]
+        text = "; ".join(f"{f.step} {f.resource}: {f.message}" for f in broken[:5])
+        sarif_results.append(
+            {
+                "ruleId": r.id,
+                "ruleIndex": i,
+                "level": "error" if r.status == "FAIL" else "warning",
+                "kind": "fail" if r.status == "FAIL" else "review",
+                "message": {"text": f"{r.status}: {text}" if text else r.status},
+                "locations": [
+                    {
+                        "physicalLocation": {"artifactLocation": {"uri": snapshot}},
+                        "logicalLocations": [
+                            {"name": f.resource, "kind": "resource"} for f in broken[:5]
+                        ],
+                    }
+                ],
+                "properties": {"status": r.status, "findings": [f.to_json() for f in r.findings]},
+            }
+        )
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "trailreplay-audit",
+                        "informationUri": _TOOL_URI,
+                        "version": _version(),
+                        "rules": rules,
+                    }
+                },
+                "results": sarif_results,
+            }
+        ],
+    }
+
+
+def render_sarif(results: Sequence[ControlResult], snapshot: str) -> str:
+    return orjson.dumps(to_sarif(results, snapshot), option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("trailreplay")
+    except Exception:
+        return "0.1.0"
+
+
+def render(results: Sequence[ControlResult], fmt: str, snapshot: str, verbose: bool = False) -> str:
+    if fmt == "json":
+        return render_json(results)
+    if fmt == "sarif":
+        return render_sarif(results, snapshot)
+    return render_text(results, verbose)

@@ -1,0 +1,99 @@
+"""``trailreplay audit collect|check``: CIS monitoring controls judged by meaning."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+def collect_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the snapshot JSON.")],
+    profile: Annotated[str | None, typer.Option(help="AWS named profile.")] = None,
+    region: Annotated[
+        list[str] | None,
+        typer.Option("--region", "-r", help="Region to list trails in (repeatable)."),
+    ] = None,
+    endpoint_url: Annotated[
+        str | None,
+        typer.Option(help="AWS endpoint URL (tests, emulators); AWS_ENDPOINT_URL also works."),
+    ] = None,
+) -> None:
+    """Build a snapshot with read-only AWS calls (needs the `aws` extra: boto3)."""
+    from engine.audit.collect import CollectError, collect
+
+    try:
+        snap = collect(region or [], profile, endpoint_url, warn=lambda m: _err(f"warning: {m}"))
+    except CollectError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(2) from None
+    try:
+        out.write_bytes(orjson.dumps(snap, option=orjson.OPT_INDENT_2) + b"\n")
+    except OSError as exc:
+        _err(f"error: {out}: cannot write: {exc.strerror or exc}")
+        raise typer.Exit(2) from None
+    trails = len(snap.get("cloudtrail describe-trails", {}).get("trailList", []))
+    _err(f"wrote {out}: {trails} trail(s)")
+
+
+def check_cmd(
+    snapshot: Annotated[str, typer.Argument(help="Snapshot JSON file ('-' for stdin).")],
+    control: Annotated[
+        list[str] | None,
+        typer.Option("--control", "-c", help="Catalog control id (repeatable; default all)."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or sarif.")] = "text",
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show passing steps of failing controls.")
+    ] = False,
+) -> None:
+    """Judge every catalog control (or those given) against a snapshot.
+
+    Exit 0 when every control passes, 1 when any fails or is UNKNOWN, 2 when the
+    snapshot cannot be read.
+    """
+    from engine import catalog
+    from engine.audit import report
+    from engine.audit.judge import exit_code, judge
+    from engine.audit.snapshot import SnapshotError, load
+
+    if fmt not in report.FORMATS:
+        _err(f"error: --format must be one of {', '.join(report.FORMATS)}")
+        raise typer.Exit(2)
+    try:
+        snap = load(snapshot)
+    except SnapshotError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(2) from None
+    if control:
+        controls = []
+        for cid in control:
+            try:
+                controls.append(catalog.get(cid))
+            except (KeyError, LookupError):
+                known = ", ".join(e.id for e in catalog.entries())
+                _err(f"error: unknown control {cid!r} (known: {known})")
+                raise typer.Exit(2) from None
+    else:
+        controls = list(catalog.entries())
+    results = judge(snap, controls)
+    sys.stdout.write(report.render(results, fmt, snapshot, verbose))
+    raise typer.Exit(exit_code(results))
+
+
+def register(app: typer.Typer) -> None:
+    audit = typer.Typer(
+        name="audit",
+        help="Audit CIS monitoring controls (trail, filter, alarm, SNS) by what they match.",
+        no_args_is_help=True,
+    )
+    audit.command("collect")(collect_cmd)
+    audit.command("check")(check_cmd)
+    app.add_typer(audit, name="audit")

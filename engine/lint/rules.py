@@ -1,0 +1,268 @@
+"""AWS's deploy-time rules for filters, and the analysis warnings, as lint findings.
+
+Rules (PutMetricFilter / PutSubscriptionFilter, SEMANTICS.md §2 and §7):
+
+    syntax          the pattern parses (engine.compile)            error
+    length          at most 1024 characters                        error
+    regex-quota     at most 2 regular expressions (JSON/space)     error
+    wildcard-quota  selector wildcard limits                       error
+    dimensions      only on JSON and space-delimited patterns      error
+                    ("The specified filter pattern does not support dimensions")
+    dimensions-max  at most 3 dimensions                           error
+    default-dims    no default value together with dimensions      error
+    metric-value    a number, or a reference ($.field / $name / $N) to a field of
+                    the pattern; at most 100 characters            error
+    metric-zero     a value <= 0 makes matching events add nothing warning
+    unresolved      built at deploy time (${...}, !Ref, ...): not checked   info
+    A*, never, ...  the pattern analysis warnings (engine.compile(p).findings)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import engine
+from engine.lint.model import FilterDef, Level, LintFinding, Text, Transformation
+from engine.pattern import ast
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_SPACE_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*|\d+)")
+
+
+def _quota_code(msg: str) -> str:
+    if "characters long" in msg or "1024" in msg:
+        return "length"
+    if "regular expression" in msg and "at most" in msg:
+        return "regex-quota"
+    if "wildcard" in msg and "at most" in msg:
+        return "wildcard-quota"
+    return "syntax"
+
+
+class Checker:
+    def __init__(self, f: FilterDef) -> None:
+        self.f = f
+        self.out: list[LintFinding] = []
+
+    def add(
+        self,
+        level: Level,
+        code: str,
+        message: str,
+        offset: int,
+        end: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        line, col = self.f.source.pos(offset)
+        end_col = None
+        if end is not None and end > offset:
+            eline, ecol = self.f.source.pos(end)
+            end_col = ecol if eline == line else None
+        self.out.append(
+            LintFinding(
+                self.f.source.path, line, col, level, code, message, self.f.resource, hint, end_col
+            )
+        )
+
+    # ------------------------------------------------------------------ pattern
+
+    def run(self) -> tuple[list[LintFinding], engine.CompiledPattern | None]:
+        f = self.f
+        compiled: engine.CompiledPattern | None = None
+        pattern = f.pattern
+        what = f.attribute
+        if pattern is None:
+            if f.kind != "pattern":
+                self.add("error", "missing", f"{f.resource} has no {what}", f.start)
+        elif pattern.value is None:
+            self.add(
+                "info",
+                "unresolved",
+                f"{what} is only known at deploy time ({', '.join(pattern.unresolved)}); "
+                "not checked",
+                pattern.start,
+            )
+        else:
+            compiled = self.pattern(pattern)
+        for tr in f.transformations:
+            self.transformation(tr, pattern, compiled)
+        return self.out, compiled
+
+    def pattern(self, t: Text) -> engine.CompiledPattern | None:
+        assert t.value is not None
+        if t.note:
+            self.add("info", "resolved", f"{self.f.attribute} taken {t.note}", t.start)
+        try:
+            compiled = engine.compile(t.value)
+        except engine.PatternError as exc:
+            code = _quota_code(exc.msg)
+            self.add("error", code, exc.msg, t.offset(exc.position), hint=exc.hint)
+            return None
+        for finding in compiled.findings:
+            level: Level = "warning" if finding.severity == "warning" else "info"
+            self.add(
+                level,
+                finding.code,
+                finding.message,
+                t.offset(finding.start),
+                t.offset(finding.end),
+            )
+        return compiled
+
+    # ------------------------------------------------------------------ metric transformation
+
+    def transformation(
+        self, tr: Transformation, pattern: Text | None, compiled: engine.CompiledPattern | None
+    ) -> None:
+        kind = compiled.kind if compiled is not None else None
+        dims = tr.dimensions
+        if tr.dimensions_unresolved:
+            self.add(
+                "info",
+                "unresolved",
+                f"dimensions are only known at deploy time ({tr.dimensions_unresolved}); "
+                "not checked",
+                tr.start,
+            )
+        if dims:
+            first = next(iter(dims.values()))
+            if kind is not None and kind not in ("json", "space"):
+                self.add(
+                    "error",
+                    "dimensions",
+                    "The specified filter pattern does not support dimensions: dimensions need "
+                    f"a JSON or space-delimited pattern, this one is {kind}",
+                    first.start,
+                )
+            if len(dims) > 3:
+                self.add(
+                    "error",
+                    "dimensions-max",
+                    f"{len(dims)} dimensions; a metric filter allows at most 3",
+                    first.start,
+                )
+            if tr.default_value is not None:
+                self.add(
+                    "error",
+                    "default-dims",
+                    "a default value cannot be set when dimensions are used",
+                    tr.default_value.start,
+                )
+            for name, value in dims.items():
+                self.reference(value, compiled, f"dimension {name}", number_ok=False)
+        if tr.value is None:
+            if self.f.kind == "metric":
+                self.add("error", "metric-value", "metric transformation has no value", tr.start)
+        else:
+            self.reference(tr.value, compiled, "metric value", number_ok=True)
+
+    def reference(
+        self,
+        t: Text,
+        compiled: engine.CompiledPattern | None,
+        what: str,
+        number_ok: bool,
+    ) -> None:
+        if t.value is None:
+            self.add(
+                "info",
+                "unresolved",
+                f"{what} is only known at deploy time ({', '.join(t.unresolved)}); not checked",
+                t.start,
+            )
+            return
+        text = t.value.strip()
+        at = t.offset(0)
+        if len(t.value) > 100:
+            self.add("error", "metric-value", f"{what} is longer than 100 characters", at)
+            return
+        if number_ok and _NUMBER.fullmatch(text):
+            if float(text) <= 0:
+                self.add(
+                    "warning",
+                    "metric-zero",
+                    f"{what} {text}: a matching event adds nothing to the metric",
+                    at,
+                )
+            return
+        if not text.startswith("$"):
+            expected = "a number or a field reference" if number_ok else "a field reference"
+            self.add(
+                "error",
+                "metric-value",
+                f"{what} {text!r} is not {expected} ($.field for JSON patterns, $name or $N "
+                "for space-delimited ones)",
+                at,
+            )
+            return
+        if compiled is None:
+            return  # pattern unknown or invalid: already reported
+        node = compiled.ast
+        if isinstance(node, ast.JsonPattern):
+            self._json_reference(text, node, what, at)
+        elif isinstance(node, ast.SpacePattern):
+            self._space_reference(text, node, what, at)
+        else:
+            self.add(
+                "error",
+                "metric-value",
+                f"{what} {text!r} references a field, but a {compiled.kind} pattern has no "
+                "fields: use a JSON or space-delimited pattern, or a number",
+                at,
+            )
+
+    def _json_reference(self, text: str, node: ast.JsonPattern, what: str, at: int) -> None:
+        try:
+            probe = engine.parse("{ " + text + " NOT EXISTS }")
+        except engine.PatternError:
+            self.add("error", "metric-value", f"{what} {text!r} is not a JSON selector", at)
+            return
+        assert isinstance(probe, ast.JsonPattern) and isinstance(probe.expr, ast.IsCheck)
+        wanted = probe.expr.selector.steps
+        used = {n.steps for n in ast.walk(node) if isinstance(n, ast.Selector)}
+        if wanted not in used:
+            self.add(
+                "error",
+                "metric-value",
+                f"{what} {text} does not reference a field of the pattern (add "
+                f"{text} = * to the pattern so matching events have it)",
+                at,
+            )
+
+    def _space_reference(self, text: str, node: ast.SpacePattern, what: str, at: int) -> None:
+        m = _SPACE_REF.fullmatch(text)
+        if m is None:
+            self.add(
+                "error",
+                "metric-value",
+                f"{what} {text!r} is not a space-delimited field reference ($name or $N)",
+                at,
+            )
+            return
+        ref = m.group(1)
+        if ref.isdigit():
+            if int(ref) < 1:
+                self.add("error", "metric-value", f"{what} {text}: fields count from $1", at)
+            return
+        names = {e.name for e in node.entries if isinstance(e, ast.Field) and e.name}
+        if ref not in names:
+            known = ", ".join(f"${n}" for n in sorted(names)) or "none"
+            self.add(
+                "error",
+                "metric-value",
+                f"{what} {text} names no field of the pattern (fields: {known})",
+                at,
+            )
+
+
+def check(f: FilterDef) -> tuple[list[LintFinding], engine.CompiledPattern | None]:
+    """The findings for one filter, and its compiled pattern when it has a valid one."""
+    return Checker(f).run()
+
+
+def check_all(filters: Iterable[FilterDef]) -> list[LintFinding]:
+    out: list[LintFinding] = []
+    for f in filters:
+        out.extend(check(f)[0])
+    return out

@@ -1,0 +1,170 @@
+"""Lint files and directories: discover inputs, extract filters, apply the rules."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import engine
+from engine.lint import cloudformation, rules, terraform
+from engine.lint.model import FilterDef, InputError, LintFinding, Source, Text
+
+TERRAFORM = (".tf",)
+TEMPLATES = (".yaml", ".yml", ".json", ".template")
+PLAIN = (".pattern", ".txt")
+# Walking a directory picks these; ``.txt`` only counts when named explicitly
+# (a directory is full of unrelated text files).
+WALKED = (*TERRAFORM, *TEMPLATES, ".pattern")
+SKIP_DIRS = frozenset(
+    {".git", ".terraform", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"}
+)
+
+
+@dataclass
+class LintResult:
+    findings: list[LintFinding] = field(default_factory=list)
+    sources: dict[str, Source] = field(default_factory=dict)
+    filters: list[FilterDef] = field(default_factory=list)
+    unreadable: bool = False
+    files: int = 0
+    # id(FilterDef) -> its compiled pattern, for filters whose pattern is valid
+    compiled: dict[int, engine.CompiledPattern] = field(default_factory=dict)
+
+
+def discover(paths: Sequence[str], result: LintResult) -> list[str]:
+    files: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+                for name in sorted(names):
+                    if name.endswith(WALKED):
+                        files.append(os.path.join(root, name))
+        elif path.is_file():
+            files.append(p)
+        else:
+            result.unreadable = True
+            result.findings.append(
+                LintFinding(p, 1, 1, "error", "unreadable", "no such file or directory")
+            )
+    return files
+
+
+def plain(source: Source) -> list[FilterDef]:
+    """One pattern per line; blank lines and lines starting with '#' are skipped."""
+    out: list[FilterDef] = []
+    offset = 0
+    for n, line in enumerate(source.text.split("\n"), start=1):
+        text = line.rstrip("\r")
+        if text.strip() and not text.lstrip().startswith("#"):
+            out.append(
+                FilterDef(source, f"line {n}", "pattern", offset, Text.literal(text, offset))
+            )
+        offset += len(line) + 1
+    return out
+
+
+def extract(source: Source) -> list[FilterDef]:
+    name = source.path.lower()
+    if name.endswith(TERRAFORM):
+        return terraform.extract(source)
+    if name.endswith(TEMPLATES):
+        return cloudformation.extract(source)
+    return plain(source)
+
+
+def lint_file(path: str, result: LintResult) -> None:
+    result.files += 1
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        result.unreadable = True
+        result.findings.append(
+            LintFinding(path, 1, 1, "error", "unreadable", f"cannot read: {exc.strerror or exc}")
+        )
+        return
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        result.unreadable = True
+        result.findings.append(
+            LintFinding(path, 1, 1, "error", "unreadable", f"not UTF-8 text: {exc.reason}")
+        )
+        return
+    source = Source(path, text)
+    result.sources[path] = source
+    try:
+        filters = extract(source)
+    except InputError as exc:
+        result.unreadable = True
+        line, col = source.pos(exc.offset)
+        result.findings.append(LintFinding(path, line, col, "error", "unreadable", exc.message))
+        return
+    for f in filters:
+        found, compiled = rules.check(f)
+        result.findings.extend(found)
+        result.filters.append(f)
+        if compiled is not None:
+            result.compiled[id(f)] = compiled
+
+
+def require_covers(result: LintResult, control_ids: Sequence[str]) -> None:
+    """For each control, at least one filter among the inputs must cover its pattern."""
+    if not control_ids:
+        return
+    from engine import catalog
+    from engine.prove import covers
+
+    candidates = [f for f in result.filters if id(f) in result.compiled]
+    for cid in control_ids:
+        entry = catalog.get(cid)
+        covering: list[tuple[FilterDef, bool]] = []
+        for f in candidates:
+            r = covers(result.compiled[id(f)], entry.pattern)
+            if r.holds:
+                covering.append((f, r.proved))
+        for f, proved in covering:
+            assert f.pattern is not None
+            line, col = f.source.pos(f.pattern.offset(0))
+            how = "" if proved else " (no counterexample found; not proved)"
+            result.findings.append(
+                LintFinding(
+                    f.source.path,
+                    line,
+                    col,
+                    "info",
+                    "covers",
+                    f"covers control {entry.id}{how}",
+                    f.resource,
+                )
+            )
+        if not covering:
+            if result.filters:
+                first = result.filters[0]
+                path = first.source.path
+                line, col = first.source.pos(first.start)
+            else:
+                path, line, col = (next(iter(result.sources), "-"), 1, 1)
+            result.findings.append(
+                LintFinding(
+                    path,
+                    line,
+                    col,
+                    "error",
+                    "require-covers",
+                    f"no filter covers control {entry.id} ({entry.title}); "
+                    f"checked {len(candidates)} valid pattern(s)",
+                    hint=f"the control's pattern: {entry.pattern}",
+                )
+            )
+
+
+def lint(paths: Sequence[str], controls: Sequence[str] = ()) -> LintResult:
+    result = LintResult()
+    for path in discover(paths, result):
+        lint_file(path, result)
+    require_covers(result, controls)
+    return result
