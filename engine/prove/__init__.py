@@ -1,0 +1,218 @@
+"""Prove or refute equivalence and coverage of filter patterns.
+
+    from engine.prove import equiv, covers
+    covers(a, b)   # does A match every event B matches?
+    equiv(a, b)    # do A and B match exactly the same events?
+
+JSON patterns are decided exactly by z3 (``proved: true``) when ``z3-solver``
+(the ``prove`` extra) is installed and the patterns stay inside the encoding
+(:mod:`engine.prove.solver`); everything else is searched
+(:mod:`engine.prove.search`, ``proved: false``).  Every counterexample is
+re-checked with the compiled matchers before it is returned, so a ``false``
+answer with a counterexample is always right; ``true`` is certain only when
+``proved`` is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import engine
+from engine.pattern import ast
+from engine.prove import solver
+from engine.prove.counterexample import Event, deciding_clause, shrink
+from engine.prove.search import evaluate, find_event, literals_of, record_domain
+
+__all__ = [
+    "ProofResult",
+    "covers",
+    "equiv",
+    "matches_everything",
+    "never_matches",
+    "redundant_clauses",
+    "satisfiable",
+]
+
+Question = Literal["equivalent", "covers", "satisfiable", "valid"]
+Method = Literal["z3", "search"]
+PatternLike = str | engine.CompiledPattern
+
+
+@dataclass(frozen=True)
+class ProofResult:
+    """The answer to one question about patterns A (and B)."""
+
+    question: Question
+    holds: bool
+    proved: bool
+    counterexample: Event | None = None
+    matched_by: str | None = None
+    deciding_clause: str | None = None
+    method: Method = "search"
+    reason: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.holds
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            self.question: self.holds,
+            "proved": self.proved,
+            "counterexample": self.counterexample,
+            "matched_by": self.matched_by,
+            "clause": self.deciding_clause,
+            "method": self.method,
+        }
+
+
+def _compile(p: PatternLike) -> engine.CompiledPattern:
+    return p if isinstance(p, engine.CompiledPattern) else engine.compile(p)
+
+
+def _decide(
+    question: Question,
+    patterns: Sequence[engine.CompiledPattern],
+    want: Callable[[tuple[bool, ...]], bool],
+    goal: Callable[[solver.Encoder, list[Any]], Any],
+) -> ProofResult:
+    """Look for an event whose match results satisfy ``want`` (a witness against
+    the question); ``goal`` is the same condition over the z3 formulas."""
+    reason: str | None = None
+    method: Method = "search"
+    event: Event | None = None
+    proved = False
+
+    def check(ev: Any) -> bool:
+        return bool(want(evaluate(patterns, ev)))
+
+    if all(p.kind == "json" for p in patterns) and solver.available():
+        asts = [p.ast for p in patterns]
+        assert all(isinstance(a, ast.JsonPattern) for a in asts)
+        json_asts = [a for a in asts if isinstance(a, ast.JsonPattern)]
+        try:
+            outcome = solver.solve(
+                json_asts, lambda enc: goal(enc, [enc.formula(a.expr) for a in json_asts]), check
+            )
+        except solver.Unsupported as exc:
+            reason = f"outside the z3 encoding: {exc}"
+        except solver.ModelMismatch:
+            if solver.STRICT:
+                raise
+            reason = "the z3 model failed the matcher check"
+        else:
+            if outcome.verdict == "unsat":
+                return ProofResult(question, True, True, method="z3")
+            if outcome.verdict == "sat":
+                assert outcome.event is not None
+                event = shrink(outcome.event, check, literals_of(patterns))
+                method, proved = "z3", True
+            else:
+                reason = outcome.reason
+    elif not solver.available():
+        reason = "z3-solver is not installed (pip install 'trailreplay[prove]')"
+    else:
+        reason = "only JSON patterns are decided exactly"
+    if event is None:
+        event = find_event(patterns, want)
+        if event is None:
+            return ProofResult(question, True, False, method="search", reason=reason)
+    assert check(event), "a counterexample must be confirmed by the matchers"
+    results = evaluate(patterns, event)
+    matched = "A" if results[0] else ("B" if len(results) > 1 and results[1] else None)
+    clause: str | None = None
+    if matched is not None:
+        other = patterns[1] if matched == "A" and len(patterns) > 1 else patterns[0]
+        mine = patterns[0] if matched == "A" else patterns[1]
+        clause = deciding_clause(mine.ast, other.ast, event) if other is not mine else None
+    if clause is None and len(patterns) == 1:
+        clause = deciding_clause(patterns[0].ast, ast.MatchAll(), event)
+    return ProofResult(question, False, proved, event, matched, clause, method, reason)
+
+
+def covers(a: PatternLike, b: PatternLike) -> ProofResult:
+    """Does A match every event B matches?  The counterexample is matched by B only."""
+    pa, pb = _compile(a), _compile(b)
+    return _decide(
+        "covers",
+        [pa, pb],
+        lambda r: r[1] and not r[0],
+        lambda enc, f: enc.z.And(f[1], enc.z.Not(f[0])),
+    )
+
+
+def equiv(a: PatternLike, b: PatternLike) -> ProofResult:
+    """Do A and B match exactly the same events?"""
+    pa, pb = _compile(a), _compile(b)
+    return _decide(
+        "equivalent", [pa, pb], lambda r: r[0] != r[1], lambda enc, f: enc.z.Xor(f[0], f[1])
+    )
+
+
+def satisfiable(p: PatternLike) -> ProofResult:
+    """Can the pattern match some event?  ``holds`` false: it never matches.
+
+    (The ``counterexample`` of a satisfiable pattern is a witness it matches.)
+    """
+    pp = _compile(p)
+    r = _decide("satisfiable", [pp], lambda r: r[0], lambda enc, f: f[0])
+    # _decide looks for a witness *against* the question; flip for satisfiability.
+    if r.counterexample is not None:
+        return ProofResult("satisfiable", True, r.proved, r.counterexample, "A",
+                           r.deciding_clause, r.method, r.reason)
+    return ProofResult("satisfiable", False, r.proved, None, None, None, r.method, r.reason)
+
+
+def never_matches(p: PatternLike) -> bool | None:
+    """True: no event can match; False: some event matches; None: unknown."""
+    r = satisfiable(p)
+    if r.holds:
+        return False
+    return True if r.proved else None
+
+
+def matches_everything(p: PatternLike) -> bool | None:
+    """True: every event the pattern's kind can see matches (for a JSON pattern,
+    every JSON-object event); False: some event does not; None: unknown."""
+    pp = _compile(p)
+    if pp.kind == "all":
+        return True
+    r = _decide("valid", [pp], lambda r: not r[0], lambda enc, f: enc.z.Not(f[0]))
+    if r.counterexample is not None:
+        return False
+    return True if r.proved else None
+
+
+def redundant_clauses(p: PatternLike) -> list[ast.Span] | None:
+    """Spans of clauses whose removal leaves the pattern's meaning unchanged
+    (JSON patterns, with z3; None = unknown).  Clauses are removed one after
+    another, so of two duplicates only the later one is reported."""
+    pp = _compile(p)
+    if pp.kind != "json" or not solver.available():
+        return None
+    tree = pp.ast
+    assert isinstance(tree, ast.JsonPattern)
+    removed: dict[int, bool] = {}
+    out: list[ast.Span] = []
+    parents = solver.atom_parents(tree.expr)
+    for atom, value in reversed(parents):
+        if value is None:
+            continue
+        trial = {**removed, id(atom): value}
+        try:
+            outcome = solver.solve(
+                [tree],
+                lambda enc, trial=trial: enc.z.Xor(  # type: ignore[misc]
+                    enc.formula(tree.expr), enc.formula(tree.expr, trial)
+                ),
+                lambda ev: True,
+            )
+        except solver.Unsupported:
+            return None
+        except solver.ModelMismatch:  # pragma: no cover - check always passes here
+            continue
+        if outcome.verdict == "unsat":
+            removed = trial
+            out.append(atom.span)
+    return sorted(out)

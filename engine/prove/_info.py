@@ -1,0 +1,173 @@
+"""What the prover needs to know about a pattern: its atoms, selectors and literals.
+
+Shared by the solver (which encodes atoms), the search (which builds events from
+literals) and the public strategies (``events_for``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import TypeAlias
+
+from engine.pattern import ast
+
+Atom: TypeAlias = ast.Comparison | ast.IsCheck | ast.FieldComparison
+#: A concrete step of a path: ("k", name) into an object, ("i", n) into an array.
+PathStep: TypeAlias = tuple[str, str | int]
+Path: TypeAlias = tuple[PathStep, ...]
+
+
+def atoms(expr: object) -> list[Atom]:
+    """The comparisons and checks of a boolean expression, in source order."""
+    return [n for n in ast.walk(expr) if isinstance(n, ast.Comparison | ast.IsCheck | ast.FieldComparison)]
+
+
+def concrete_path(selector: ast.Selector) -> Path | None:
+    """The selector as a path of concrete steps, or None if it has a wildcard step."""
+    out: list[PathStep] = []
+    for step in selector.steps:
+        if isinstance(step, ast.Key):
+            out.append(("k", step.name))
+        elif isinstance(step, ast.Index):
+            out.append(("i", step.index))
+        else:
+            return None
+    return tuple(out)
+
+
+def split_wildcard(selector: ast.Selector) -> tuple[Path, str, Path] | None:
+    """``(prefix, "[*]" | ".*", suffix)`` for a selector with one wildcard step."""
+    for pos, step in enumerate(selector.steps):
+        if isinstance(step, ast.AnyIndex | ast.AnyKey):
+            prefix = concrete_path(ast.Selector(selector.steps[:pos]))
+            suffix = concrete_path(ast.Selector(selector.steps[pos + 1 :]))
+            if prefix is None or suffix is None:
+                return None
+            return prefix, "[*]" if isinstance(step, ast.AnyIndex) else ".*", suffix
+    return None
+
+
+def path_text(path: Path) -> str:
+    out = "$"
+    for kind, name in path:
+        if kind == "i":
+            out += f"[{name}]"
+        elif isinstance(name, str) and name and all(c.isalnum() or c in "_-" for c in name):
+            out += f".{name}"
+        else:
+            out += f".['{name}']"
+    return out
+
+
+def clause_text(node: object) -> str:
+    """Canonical text of one clause (an atom or a term), via the core's printer."""
+    import engine
+
+    if isinstance(node, ast.Comparison | ast.IsCheck | ast.And | ast.Or):
+        text = engine.format(ast.JsonPattern(node))
+        inner = text.strip()
+        if inner.startswith("{") and inner.endswith("}"):
+            inner = inner[1:-1].strip()
+        return inner
+    if isinstance(node, ast.Term):
+        return engine.format(ast.TermPattern((node,))).strip()
+    if isinstance(node, ast.FieldComparison):
+        return f"{node.name} {node.op} {_value_text(node.value)}"
+    return str(node)
+
+
+def _value_text(value: ast.Value) -> str:
+    if isinstance(value, ast.Regex):
+        return f"%{value.source}%"
+    if isinstance(value, ast.Number):
+        return value.text
+    return '"' + value.text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# --------------------------------------------------------------------------- literals
+
+
+def number_text(value: int | float) -> str:
+    """The text a JSON number is matched as by a string literal (DECISIONS.md)."""
+    return str(value) if isinstance(value, int) else repr(value)
+
+
+def string_instances(text: str) -> list[str]:
+    """Concrete strings around a (possibly wildcarded) literal: matches and near misses."""
+    out: list[str] = []
+    if "*" in text:
+        parts = text.split("*")
+        out.append("".join(parts))  # every * empty
+        out.append("x".join(parts))  # every * one character
+        if parts[0]:
+            out.append(parts[0][:-1] + "x" + "x".join(parts[1:]))  # breaks the prefix
+        if parts[-1]:
+            out.append("x".join(parts[:-1]) + "x" + parts[-1][1:])  # breaks the suffix
+        out.append(text)  # the literal star itself
+    else:
+        out.append(text)
+        if text:
+            out.append(text[:-1])
+            out.append(text + "x")
+            swapped = text.swapcase()
+            if swapped != text:
+                out.append(swapped)
+        else:
+            out.append("x")
+    seen: dict[str, None] = {}
+    for s in out:
+        seen.setdefault(s, None)
+    return list(seen)
+
+
+def number_instances(value: int | float) -> list[int | float]:
+    """Numbers at and around a threshold."""
+    if isinstance(value, int):
+        return [value, value - 1, value + 1]
+    if math.isnan(value) or math.isinf(value):
+        return [0]
+    return [value, value - 0.5, value + 0.5, math.floor(value), math.ceil(value)]
+
+
+def value_pool(values: list[ast.Value]) -> list[object]:
+    """JSON values on the decision boundaries of the given literals, plus wrong types."""
+    pool: list[object] = []
+    for v in values:
+        if isinstance(v, ast.Number):
+            nums = number_instances(v.value)
+            pool.extend(nums)
+            pool.extend(number_text(n) for n in nums[:1])  # the number as a string
+        elif isinstance(v, ast.String):
+            pool.extend(string_instances(v.text))
+            stripped = v.text.replace("*", "")
+            if _is_int_text(stripped):
+                pool.append(int(stripped))
+            if "*" in v.text and v.text.strip("*") == "":
+                pool.extend([0, "x"])
+        else:
+            pool.extend(regex_instances(v.source))
+    pool.extend([None, True, False, {}, [], "", 0])
+    out: list[object] = []
+    for item in pool:
+        if not any(type(item) is type(o) and item == o for o in out):
+            out.append(item)
+    return out
+
+
+def _is_int_text(s: str) -> bool:
+    body = s[1:] if s.startswith("-") else s
+    return body.isascii() and body.isdigit() and (body == "0" or not body.startswith("0"))
+
+
+def regex_instances(source: str) -> list[str]:
+    """A few strings that a regex matches or nearly matches (best effort, literal-based)."""
+    literal = "".join(c for c in source if c.isalnum() or c in " _-:/=@#;,")
+    out = [literal, literal[:-1] if literal else "x", literal + "x", "x"]
+    return list(dict.fromkeys(out))
+
+
+def iter_pattern_values(node: object) -> Iterator[ast.Value]:
+    for n in ast.walk(node):
+        if isinstance(n, ast.Comparison | ast.FieldComparison):
+            yield n.value

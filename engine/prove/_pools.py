@@ -1,0 +1,162 @@
+"""Candidate values on a pattern's decision boundaries.
+
+One source of truth for the search (:mod:`engine.prove.search`, seeded
+``random``) and the public strategies (:mod:`engine.strategies`, hypothesis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from engine.pattern import ast
+from engine.prove._info import (
+    Path,
+    PathStep,
+    atoms,
+    concrete_path,
+    number_text,
+    regex_instances,
+    split_wildcard,
+    string_instances,
+    value_pool,
+)
+
+
+@dataclass
+class JsonPlan:
+    """Paths to assign and, for each, the values worth trying."""
+
+    paths: list[Path] = field(default_factory=list)
+    pools: dict[Path, list[object]] = field(default_factory=dict)
+    shared: list[object] = field(default_factory=list)
+
+
+def _instantiate(selector: ast.Selector) -> list[Path]:
+    cp = concrete_path(selector)
+    if cp is not None:
+        return [cp]
+    sw = split_wildcard(selector)
+    if sw is None:
+        return []
+    prefix, kind, suffix = sw
+    if kind == "[*]":
+        return [(*prefix, ("i", 0), *suffix), (*prefix, ("i", 1), *suffix)]
+    return [(*prefix, ("k", "any"), *suffix)]
+
+
+def json_plan(patterns: Sequence[ast.Pattern]) -> JsonPlan:
+    plan = JsonPlan()
+    values: dict[Path, list[ast.Value]] = {}
+    all_values: list[ast.Value] = []
+    for pattern in patterns:
+        if not isinstance(pattern, ast.JsonPattern):
+            continue
+        for atom in atoms(pattern.expr):
+            assert not isinstance(atom, ast.FieldComparison)
+            for path in _instantiate(atom.selector):
+                if path not in values:
+                    values[path] = []
+                    plan.paths.append(path)
+                if isinstance(atom, ast.Comparison):
+                    values[path].append(atom.value)
+                    all_values.append(atom.value)
+    for path, vals in values.items():
+        plan.pools[path] = value_pool(vals)
+    plan.shared = value_pool(all_values) + message_tokens(patterns)
+    return plan
+
+
+def build_record(assign: Sequence[tuple[Path, object]]) -> dict[str, Any]:
+    """A nested record with each path set to its value (conflicting paths skipped)."""
+    root: dict[str, Any] = {}
+    for path, value in sorted(assign, key=lambda pv: len(pv[0])):
+        _set(root, path, value)
+    return root
+
+
+def _set(root: dict[str, Any], path: Path, value: object) -> None:
+    node: Any = root
+    for depth, (kind, name) in enumerate(path):
+        last = depth == len(path) - 1
+        nxt = path[depth + 1][0] if not last else None
+        fresh: Any = value if last else ({} if nxt == "k" else [])
+        if kind == "k":
+            if not isinstance(node, dict):
+                return
+            if last:
+                node[str(name)] = value
+                return
+            node = node.setdefault(str(name), fresh)
+        else:
+            if not isinstance(node, list):
+                return
+            index = int(name)
+            while len(node) <= index:
+                node.append(None)
+            if last:
+                node[index] = value
+                return
+            if node[index] is None:
+                node[index] = fresh
+            node = node[index]
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def message_tokens(patterns: Sequence[ast.Pattern]) -> list[str]:
+    """Words worth putting in a message: every literal, near misses, noise."""
+    out: list[str] = []
+    for pattern in patterns:
+        for node in ast.walk(pattern):
+            if isinstance(node, ast.Term):
+                out.extend(string_instances(node.text.replace("*", "")) if node.text else [""])
+                out.append(node.text)
+            elif isinstance(node, ast.String):
+                out.extend(string_instances(node.text))
+            elif isinstance(node, ast.Number):
+                out.append(node.text)
+                out.extend(number_text(n) for n in (node.value,))
+            elif isinstance(node, ast.Regex):
+                out.extend(regex_instances(node.source))
+    out.extend(["x", "ERROR", "0", "-1", "1.5"])
+    return list(dict.fromkeys(o for o in out if isinstance(o, str)))
+
+
+def space_shapes(pattern: ast.SpacePattern) -> list[list[list[str]]]:
+    """For each entry of a space-delimited pattern, the field texts worth trying."""
+    fields: list[list[str]] = []
+    for entry in pattern.entries:
+        if isinstance(entry, ast.Ellipsis_):
+            fields.append(["x", "1"])
+            continue
+        pool: list[str] = []
+        if entry.condition is not None:
+            for node in ast.walk(entry.condition):
+                if isinstance(node, ast.String):
+                    pool.extend(string_instances(node.text))
+                elif isinstance(node, ast.Number):
+                    v = node.value
+                    near = [v, v - 1, v + 1] if isinstance(v, int) else [v, v - 0.5, v + 0.5]
+                    pool.extend(number_text(n) for n in near)
+                    pool.append(node.text)
+                elif isinstance(node, ast.Regex):
+                    pool.extend(regex_instances(node.source))
+        pool.extend(["x", "1"])
+        fields.append(list(dict.fromkeys(p for p in pool if p)))
+    return [fields]
+
+
+def render_field(text: str) -> str:
+    """A field as it must appear in a message to be read back as ``text``."""
+    if " " in text or text == "" or text.startswith(("[", '"')):
+        return f'"{text}"' if '"' not in text else f"[{text}]"
+    return text
+
+
+def dumps(record: dict[str, Any]) -> str:
+    return orjson.dumps(record).decode()

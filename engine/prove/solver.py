@@ -1,0 +1,519 @@
+"""Exact decisions on JSON filter patterns with z3 (the ``prove`` extra).
+
+An event is modelled as an assignment, to every selector path mentioned in the
+patterns (and their parents), of a JSON value of one sort::
+
+    MISSING | NULL | TRUE | FALSE | STR s | NUM r | OBJ | ARR
+
+``s`` is a z3 string, ``r`` a z3 real (``isint`` says whether the JSON number is
+an integer, whose text ``str(int)`` is exact via ``str.from_int``; a float's text
+``repr(float)`` is a free string, so a model that relies on it is re-checked and
+may be rejected).  Consistency: the root is an object; a key child exists only
+under an object, an index child only under an array; ``[j]`` existing implies
+every mentioned ``[i]``, ``i < j``, exists.
+
+Wildcard selectors (``[*]``, ``.*``) are existential.  An event satisfies or
+falsifies each wildcard atom through at most one witness element, so giving each
+wildcard parent as many fresh elements as it has distinct wildcard atoms (plus,
+for ``.*``, the keys the patterns name under it) is exact, not an approximation.
+
+Every comparison follows DECISIONS.md: comparisons on null/bool/object/array/
+missing are false for every operator (``!=`` included); a number literal
+compares by value with JSON numbers only, and ``!=`` holds against any string;
+a string literal (``*`` = any run of characters) matches a string, or a number's
+text.  Regex values are encoded by :mod:`engine.prove._regex` when z3 can express
+them.  Whatever cannot be encoded raises :class:`Unsupported` and the caller falls
+back to search.
+
+Reals over-approximate the JSON numbers (doubles, ints): ``unsat`` is a proof; a
+``sat`` model is turned into an event and re-checked by the caller against the
+real matchers.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+from engine.pattern import ast
+from engine.prove._info import Atom, atoms, concrete_path, split_wildcard
+
+MISSING, NULL, TRUE, FALSE, STR, NUM, OBJ, ARR = range(8)
+TIMEOUT_MS = 5000
+#: Raise ModelMismatch instead of falling back to search (the test suite sets it).
+STRICT = False
+
+#: Characters that can appear in the text of a JSON number (``str(int)``,
+#: ``repr(float)`` incl. ``inf``/``nan``).  A literal with any other character
+#: can never match a number's text.
+_NUMBER_TEXT_CHARS = frozenset("0123456789-+.einfa")
+
+
+Mode = Literal["ints", "free", "exact"]
+
+
+class Unsupported(Exception):
+    """The patterns use a construct this encoding does not cover."""
+
+
+class ModelMismatch(AssertionError):
+    """A z3 model that the real matchers disagree with: a bug in the encoding."""
+
+
+def available() -> bool:
+    try:
+        importlib.import_module("z3")
+    except ImportError:
+        return False
+    return True
+
+
+def _z3() -> Any:
+    return importlib.import_module("z3")
+
+
+# An internal node key: tuple of steps ("k", name) | ("i", n) | ("fk", gid, j) | ("fi", gid, j).
+NodeKey = tuple[tuple[Any, ...], ...]
+
+
+@dataclass
+class _Node:
+    key: NodeKey
+    parent: _Node | None
+    t: Any
+    s: Any
+    r: Any
+    isint: Any
+    ftext: Any
+    children: list[NodeKey] = field(default_factory=list)
+
+    @property
+    def step(self) -> tuple[Any, ...] | None:
+        return self.key[-1] if self.key else None
+
+
+class Encoder:
+    """Builds the z3 variables and constraints for a set of JSON patterns."""
+
+    def __init__(self, patterns: Sequence[ast.JsonPattern]) -> None:
+        self.z = _z3()
+        self.nodes: dict[NodeKey, _Node] = {}
+        self.root = self._node(())
+        self.groups: dict[tuple[NodeKey, str], list[NodeKey]] = {}
+        self._regex_cache: dict[str, Any] = {}
+        self.text_nodes: set[NodeKey] = set()
+        self.literal_numbers: set[int | float] = set()
+        self.literal_texts: set[str] = set()
+        for pattern in patterns:
+            for node in ast.walk(pattern):
+                if isinstance(node, ast.Number):
+                    self.literal_numbers.add(node.value)
+                elif isinstance(node, ast.String) and "*" not in node.text:
+                    self.literal_texts.add(node.text)
+        wild: dict[tuple[NodeKey, str], dict[Atom, None]] = {}
+        wild_suffix: dict[tuple[NodeKey, str], dict[NodeKey, None]] = {}
+        for pattern in patterns:
+            for atom in atoms(pattern.expr):
+                assert not isinstance(atom, ast.FieldComparison)
+                if isinstance(atom, ast.Comparison) and isinstance(atom.value, ast.Regex):
+                    self._regex(atom.value.source)  # raises Unsupported early
+                cp = concrete_path(atom.selector)
+                if cp is not None:
+                    self._node(cp)
+                    continue
+                sw = split_wildcard(atom.selector)
+                if sw is None:
+                    raise Unsupported("more than one wildcard step in a selector")
+                prefix, kind, suffix = sw
+                self._node(prefix)
+                wild.setdefault((prefix, kind), {})[atom] = None
+                wild_suffix.setdefault((prefix, kind), {})[suffix] = None
+        for gid, ((prefix, kind), group_atoms) in enumerate(wild.items()):
+            parent = self.nodes[prefix]
+            named = [c for c in parent.children if c[-1][0] == ("k" if kind == ".*" else "i")]
+            if kind == "[*]" and named:
+                raise Unsupported("[*] and [n] on the same array")
+            fresh_step = "fk" if kind == ".*" else "fi"
+            elements = list(named)
+            for j in range(len(group_atoms)):
+                elements.append(self._node((*prefix, (fresh_step, gid, j))).key)
+            self.groups[(prefix, kind)] = elements
+            for element in elements:
+                for suffix in wild_suffix[(prefix, kind)]:
+                    self._node(element + suffix)
+        for (prefix, kind), elements in self.groups.items():
+            step_kind = "k" if kind == ".*" else "i"
+            extra = [c for c in self.nodes[prefix].children if c[-1][0] == step_kind]
+            if any(c not in elements for c in extra):
+                raise Unsupported("a wildcard parent whose named children grow with the encoding")
+
+    # ------------------------------------------------------------------ nodes
+
+    def _node(self, key: NodeKey) -> _Node:
+        found = self.nodes.get(key)
+        if found is not None:
+            return found
+        parent = self._node(key[:-1]) if key else None
+        z = self.z
+        n = len(self.nodes)
+        node = _Node(
+            key=key,
+            parent=parent,
+            t=z.Int(f"t{n}"),
+            s=z.String(f"s{n}"),
+            r=z.Real(f"r{n}"),
+            isint=z.Bool(f"i{n}"),
+            ftext=z.String(f"f{n}"),
+        )
+        self.nodes[key] = node
+        if parent is not None:
+            parent.children.append(key)
+        return node
+
+    def structure(self, mode: Mode) -> list[Any]:
+        """Constraints on the event.  ``free`` holds for every real event (an
+        over-approximation: a float's text is any string); ``ints`` (integers
+        only) and ``exact`` (floats with at most 4 decimals, whose text is then
+        known) under-approximate, so their models are real events."""
+        z = self.z
+        out: list[Any] = [self.root.t == OBJ]
+        for node in self.nodes.values():
+            out.append(z.And(node.t >= MISSING, node.t <= ARR))
+            out.append(z.Implies(node.isint, z.IsInt(node.r)))
+            if mode == "ints":
+                out.append(node.isint)
+            elif mode == "exact" and node.key in self.text_nodes:
+                out.append(z.Implies(z.Not(node.isint), self._float_text(node)))
+            if node.key in self.text_nodes:
+                out.extend(self._float_pins(node))
+            if node.parent is None:
+                continue
+            container = OBJ if node.key[-1][0] in ("k", "fk") else ARR
+            out.append(z.Implies(node.t != MISSING, node.parent.t == container))
+        for parent in self.nodes.values():
+            indexed = sorted(
+                (c for c in parent.children if c[-1][0] == "i"), key=lambda c: int(c[-1][1])
+            )
+            for lower, upper in zip(indexed, indexed[1:], strict=False):
+                out.append(
+                    z.Implies(self.nodes[upper].t != MISSING, self.nodes[lower].t != MISSING)
+                )
+        return out
+
+    # ------------------------------------------------------------------ formulas
+
+    def formula(self, expr: object, override: dict[int, bool] | None = None) -> Any:
+        z = self.z
+        if override and id(expr) in override:
+            return z.BoolVal(override[id(expr)])
+        if isinstance(expr, ast.And):
+            return z.And(*[self.formula(i, override) for i in expr.items])
+        if isinstance(expr, ast.Or):
+            return z.Or(*[self.formula(i, override) for i in expr.items])
+        if isinstance(expr, ast.Comparison | ast.IsCheck):
+            return self._atom(expr)
+        raise Unsupported(f"not a JSON condition: {type(expr).__name__}")
+
+    def _atom(self, atom: ast.Comparison | ast.IsCheck) -> Any:
+        z = self.z
+        cp = concrete_path(atom.selector)
+        if cp is not None:
+            return self._atom_at(self.nodes[cp], atom)
+        sw = split_wildcard(atom.selector)
+        assert sw is not None
+        prefix, kind, suffix = sw
+        targets = [self.nodes[e + suffix] for e in self.groups[(prefix, kind)]]
+        if isinstance(atom, ast.IsCheck) and atom.check == "NOT EXISTS":
+            return z.And(*[n.t == MISSING for n in targets]) if targets else z.BoolVal(True)
+        return z.Or(*[self._atom_at(n, atom) for n in targets]) if targets else z.BoolVal(False)
+
+    def _atom_at(self, n: _Node, atom: ast.Comparison | ast.IsCheck) -> Any:
+        z = self.z
+        if isinstance(atom, ast.IsCheck):
+            return {
+                "NULL": n.t == NULL,
+                "TRUE": n.t == TRUE,
+                "FALSE": n.t == FALSE,
+                "NOT EXISTS": n.t == MISSING,
+            }[atom.check]
+        is_str, is_num = n.t == STR, n.t == NUM
+        op, value = atom.op, atom.value
+        if isinstance(value, ast.Number):
+            lit = z.RealVal(str(Fraction(value.value)))
+            rel: dict[str, Callable[[Any, Any], Any]] = {
+                "=": lambda a, b: a == b,
+                "!=": lambda a, b: a != b,
+                "<": lambda a, b: a < b,
+                ">": lambda a, b: a > b,
+                "<=": lambda a, b: a <= b,
+                ">=": lambda a, b: a >= b,
+            }
+            on_num = z.And(is_num, rel[op](n.r, lit))
+            return z.Or(is_str, on_num) if op == "!=" else on_num
+        if op not in ("=", "!="):
+            raise Unsupported("a relational operator with a non-number literal")
+        if isinstance(value, ast.String):
+            eq = z.Or(
+                z.And(is_str, self._str_match(n.s, value.text)),
+                z.And(is_num, self._num_text_match(n, value.text)),
+            )
+        else:
+            rx = self._regex(value.source)
+            on_num = (
+                z.InRe(self._num_text(n), rx)
+                if self._regex_can_match_number(value.source)
+                else z.BoolVal(False)
+            )
+            eq = z.Or(z.And(is_str, z.InRe(n.s, rx)), z.And(is_num, on_num))
+        return eq if op == "=" else z.And(z.Or(is_str, is_num), z.Not(eq))
+
+    def _str_match(self, s: Any, text: str) -> Any:
+        z = self.z
+        if "*" not in text:
+            return s == z.StringVal(text)
+        parts = text.split("*")
+        if all(p == "" for p in parts):
+            return z.BoolVal(True)
+        if len(parts) == 2 and parts[1] == "":
+            return z.PrefixOf(z.StringVal(parts[0]), s)
+        if len(parts) == 2 and parts[0] == "":
+            return z.SuffixOf(z.StringVal(parts[1]), s)
+        if len(parts) == 3 and parts[0] == "" and parts[2] == "":
+            return z.Contains(s, z.StringVal(parts[1]))
+        full = z.Full(z.ReSort(z.StringSort()))
+        pieces: list[Any] = []
+        for i, p in enumerate(parts):
+            if i:
+                pieces.append(full)
+            if p:
+                pieces.append(z.Re(z.StringVal(p)))
+        return z.InRe(s, pieces[0] if len(pieces) == 1 else z.Concat(*pieces))
+
+    def _float_pins(self, n: _Node) -> list[Any]:
+        """Sound facts about a float's text: ``repr`` is a function of the value,
+        so at each literal value the text is known, and each literal that is
+        some float's exact ``repr`` pins the value."""
+        z = self.z
+        out: list[Any] = []
+        is_float = z.And(n.t == NUM, z.Not(n.isint))
+        for value in self.literal_numbers:
+            f = float(value)
+            if f != f or f in (float("inf"), float("-inf")):
+                continue
+            out.append(
+                z.Implies(z.And(is_float, n.r == z.RealVal(str(Fraction(f)))), n.ftext == repr(f))
+            )
+        for text in self.literal_texts:
+            try:
+                f = float(text)
+            except ValueError:
+                continue
+            if repr(f) == text and f == f and f not in (float("inf"), float("-inf")):
+                out.append(
+                    z.Implies(
+                        z.And(is_float, n.ftext == z.StringVal(text)),
+                        n.r == z.RealVal(str(Fraction(f))),
+                    )
+                )
+        return out
+
+    def _float_text(self, n: _Node) -> Any:
+        """``repr(float)`` for a float with 1 to 4 decimals and |x| < 1e10."""
+        z = self.z
+        ip, fd = z.Int(f"ip_{n.t}"), z.String(f"fd_{n.t}")
+        digits = z.Range("0", "9")
+        mag = z.If(n.r >= 0, n.r, -n.r)
+        cases = [
+            z.And(z.Length(fd) == d, mag == z.ToReal(ip) + z.ToReal(z.StrToInt(fd)) / (10**d))
+            for d in range(1, 5)
+        ]
+        body = z.Concat(z.IntToStr(ip), z.StringVal("."), fd)
+        return z.And(
+            ip >= 0,
+            ip < 10**10,
+            z.InRe(fd, z.Loop(digits, 1, 4)),
+            z.Or(fd == z.StringVal("0"), z.Not(z.SuffixOf(z.StringVal("0"), fd))),
+            z.Or(*cases),
+            n.ftext == z.If(n.r >= 0, body, z.Concat(z.StringVal("-"), body)),
+        )
+
+    def _num_text(self, n: _Node) -> Any:
+        z = self.z
+        self.text_nodes.add(n.key)
+        i = z.ToInt(n.r)
+        int_text = z.If(i >= 0, z.IntToStr(i), z.Concat(z.StringVal("-"), z.IntToStr(-i)))
+        return z.If(n.isint, int_text, n.ftext)
+
+    def _num_text_match(self, n: _Node, text: str) -> Any:
+        if any(c not in _NUMBER_TEXT_CHARS for c in text.replace("*", "")):
+            return self.z.BoolVal(False)
+        return self._str_match(self._num_text(n), text)
+
+    def _regex_can_match_number(self, source: str) -> bool:
+        """False when no string made of number-text characters matches (cheap
+        pure-regex query; any doubt answers True)."""
+        z = self.z
+        chars = z.Union(*[z.Re(z.StringVal(c)) for c in sorted(_NUMBER_TEXT_CHARS)])
+        x = z.String("numtext_probe")
+        probe = z.Solver()
+        probe.set("timeout", 1000)
+        probe.add(z.InRe(x, self._regex(source)), z.InRe(x, z.Star(chars)))
+        return bool(probe.check() != z.unsat)
+
+    def _regex(self, source: str) -> Any:
+        if source not in self._regex_cache:
+            from engine.prove._regex import to_z3
+
+            self._regex_cache[source] = to_z3(source)
+        return self._regex_cache[source]
+
+    # ------------------------------------------------------------------ models
+
+    def event(self, model: Any) -> tuple[dict[str, Any], bool]:
+        """The event a model describes, and whether it relies on a float's text."""
+        float_used = False
+
+        def value_of(node: _Node) -> Any:
+            nonlocal float_used
+            t = model.eval(node.t, model_completion=True).as_long()
+            if t == NULL:
+                return None
+            if t == TRUE:
+                return True
+            if t == FALSE:
+                return False
+            if t == STR:
+                return model.eval(node.s, model_completion=True).as_string()
+            if t == NUM:
+                frac = model.eval(node.r, model_completion=True).as_fraction()
+                if z_is_true(model.eval(node.isint, model_completion=True)):
+                    return int(frac)
+                float_used = True
+                return float(frac)
+            if t == OBJ:
+                obj: dict[str, Any] = {}
+                fresh = 0
+                for key in node.children:
+                    child = self.nodes[key]
+                    if model.eval(child.t, model_completion=True).as_long() == MISSING:
+                        continue
+                    step = key[-1]
+                    if step[0] == "k":
+                        name = str(step[1])
+                    else:
+                        fresh += 1
+                        name = _fresh_name(fresh, node, self.nodes)
+                    obj[name] = value_of(child)
+                return obj
+            if t == ARR:
+                arr: list[Any] = []
+                indexed: dict[int, Any] = {}
+                appended: list[Any] = []
+                for key in node.children:
+                    child = self.nodes[key]
+                    if model.eval(child.t, model_completion=True).as_long() == MISSING:
+                        continue
+                    step = key[-1]
+                    if step[0] == "i":
+                        indexed[int(step[1])] = value_of(child)
+                    else:
+                        appended.append(value_of(child))
+                if indexed:
+                    arr = [None] * (max(indexed) + 1)
+                    for i, v in indexed.items():
+                        arr[i] = v
+                return arr + appended
+            return _MISSING
+
+        def z_is_true(v: Any) -> bool:
+            return bool(self.z.is_true(v))
+
+        ev = value_of(self.root)
+        assert isinstance(ev, dict)
+        return ev, float_used
+
+
+_MISSING = object()
+
+
+def _fresh_name(i: int, node: _Node, nodes: dict[NodeKey, _Node]) -> str:
+    taken = {str(c[-1][1]) for c in node.children if c[-1][0] == "k"}
+    name = f"key{i}"
+    while name in taken:
+        name += "_"
+    return name
+
+
+# --------------------------------------------------------------------------- queries
+
+Verdict = Literal["unsat", "sat", "unknown"]
+
+
+@dataclass
+class Outcome:
+    verdict: Verdict
+    event: dict[str, Any] | None = None
+    reason: str | None = None
+
+
+def solve(
+    patterns: Sequence[ast.JsonPattern],
+    build: Callable[[Encoder], Any],
+    check: Callable[[dict[str, Any]], bool],
+    timeout_ms: int = TIMEOUT_MS,
+) -> Outcome:
+    """Is ``build(encoder)`` satisfiable by some event?
+
+    ``unsat`` is a proof that no event satisfies it.  A ``sat`` answer comes with
+    an event that ``check`` (the real matchers) confirmed.  Raises
+    :class:`Unsupported` when the encoding cannot express the patterns, and
+    :class:`ModelMismatch` when an integer-only model fails the check (a bug).
+    """
+    enc = Encoder(patterns)
+    z = enc.z
+    goal = build(enc)
+    for mode in ("ints", "free", "exact"):
+        solver = z.Solver()
+        solver.set("timeout", timeout_ms if mode != "exact" else min(timeout_ms, 2000))
+        solver.add(*enc.structure(mode))
+        solver.add(goal)
+        answer = solver.check()
+        if answer == z.unknown:
+            return Outcome("unknown", reason=f"z3: {solver.reason_unknown()}")
+        if answer == z.unsat:
+            if mode == "ints":
+                continue
+            if mode == "free":
+                return Outcome("unsat")
+            return Outcome("unknown", reason="only a float's long decimal text could decide")
+        event, float_used = enc.event(solver.model())
+        if check(event):
+            return Outcome("sat", event)
+        if mode == "free" and float_used:
+            continue
+        if mode == "exact":
+            return Outcome("unknown", reason="a model relies on the text of a float")
+        raise ModelMismatch(f"z3 model {event!r} does not behave as encoded")
+    return Outcome("unsat")  # pragma: no cover - the loop always returns
+
+
+def atom_parents(expr: object) -> list[tuple[Atom, bool | None]]:
+    """Each atom with the value that removes it from its parent (True under
+    ``&&``, False under ``||``, None for a lone top-level atom)."""
+    out: list[tuple[Atom, bool | None]] = []
+
+    def visit(node: object, parent_value: bool | None) -> None:
+        if isinstance(node, ast.And):
+            for item in node.items:
+                visit(item, True)
+        elif isinstance(node, ast.Or):
+            for item in node.items:
+                visit(item, False)
+        elif isinstance(node, ast.Comparison | ast.IsCheck | ast.FieldComparison):
+            out.append((node, parent_value))
+
+    visit(expr, None)
+    return out
