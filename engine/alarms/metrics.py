@@ -336,7 +336,16 @@ class MetricFilter:
         if ref.startswith("$["):
             found, v = select_path(record, ref)
             return v if found else None
-        return (extracted or {}).get(ref)
+        ex = extracted or {}
+        if ref in ex:
+            return ex[ref]
+        if ref[1:].isdigit():
+            # extract() names a field $name when the pattern names it; $N still
+            # selects the N-th field, as in AWS's extractedValues.
+            vals = list(ex.values())
+            n = int(ref[1:])
+            return vals[n - 1] if n <= len(vals) else None
+        return None
 
     def observe(self, record: dict[str, Any]) -> tuple[str, Dims, float | None]:
         """("nomatch" | "default" | "value" | "non_numeric" | "missing_dimension", dims, value)."""
