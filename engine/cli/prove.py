@@ -1,0 +1,98 @@
+"""``equiv`` and ``covers``: compare two filter patterns by meaning.
+
+Exit 0 when the answer is yes, 1 when it is no, 2 on error (an invalid pattern
+is reported with its caret).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import orjson
+import typer
+
+import engine
+from engine.prove import ProofResult
+
+EXIT_YES, EXIT_NO, EXIT_ERROR = 0, 1, 2
+
+
+def register(app: typer.Typer) -> None:
+    app.command("equiv")(equiv)
+    app.command("covers")(covers)
+
+
+def _compile(label: str, text: str) -> engine.CompiledPattern:
+    try:
+        return engine.compile(text)
+    except engine.PatternError as exc:
+        sys.stderr.write(f"error: pattern {label} is invalid: {exc}\n")
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+def _event_text(event: object) -> str:
+    if isinstance(event, str):
+        return orjson.dumps(event).decode() + "  (a raw message)"
+    return orjson.dumps(event).decode()
+
+
+def _render_text(r: ProofResult, a: str, b: str) -> str:
+    verdict = {
+        ("equivalent", True): "equivalent",
+        ("equivalent", False): "NOT equivalent",
+        ("covers", True): "A covers B: A matches every event B matches",
+        ("covers", False): "A does NOT cover B",
+    }[(r.question, r.holds)]
+    how = "proved (z3)" if r.proved else f"not proved ({r.method}"
+    if not r.proved:
+        how += f": {r.reason}" if r.reason else ""
+        how += ")"
+    lines = [f"{verdict} — {how}"]
+    if r.counterexample is not None:
+        other = "B" if r.matched_by == "A" else "A"
+        lines.append(f"counterexample: {_event_text(r.counterexample)}")
+        lines.append(f"  matched by {r.matched_by}, not by {other}")
+        if r.deciding_clause:
+            lines.append(f"  deciding clause: {r.deciding_clause}")
+    elif r.holds and not r.proved:
+        lines.append("no separating event was found; this is evidence, not a proof")
+    return "\n".join(lines)
+
+
+def _run(question: str, a: str, b: str, output: str) -> None:
+    if output not in ("text", "json"):
+        sys.stderr.write(f"error: --format must be text or json, not {output!r}\n")
+        raise typer.Exit(EXIT_ERROR)
+    pa, pb = _compile("A", a), _compile("B", b)
+    from engine.prove import covers as covers_fn
+    from engine.prove import equiv as equiv_fn
+
+    try:
+        r = equiv_fn(pa, pb) if question == "equivalent" else covers_fn(pa, pb)
+    except Exception as exc:  # the prover must never print a traceback
+        sys.stderr.write(f"error: could not decide: {type(exc).__name__}: {exc}\n")
+        raise typer.Exit(EXIT_ERROR) from None
+    if output == "json":
+        sys.stdout.write(orjson.dumps(r.to_json()).decode() + "\n")
+    else:
+        sys.stdout.write(_render_text(r, a, b) + "\n")
+    raise typer.Exit(EXIT_YES if r.holds else EXIT_NO)
+
+
+def equiv(
+    a: Annotated[str, typer.Argument(help="Pattern A.")],
+    b: Annotated[str, typer.Argument(help="Pattern B.")],
+    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """Are A and B true on exactly the same log events?  Exit 0 yes, 1 no, 2 error."""
+    _run("equivalent", a, b, output)
+
+
+def covers(
+    a: Annotated[str, typer.Argument(help="Pattern A (the wider one).")],
+    b: Annotated[str, typer.Argument(help="Pattern B.")],
+    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """Does A match every event B matches (A ⊇ B)?  Exit 0 yes, 1 no, 2 error."""
+    _run("covers", a, b, output)
