@@ -39,7 +39,7 @@ MANAGEMENT = "111122223333"
 MEMBERS = ("123456789012", "444455556666")
 
 # The synthetic Organizations changes: each is one the CIS pattern lists.
-ORG_CHANGES = (
+ORG_CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("CreateAccount", {"accountName": "sandbox-3", "email": "sandbox-3@example.com"}),
     ("CreateOrganizationalUnit", {"parentId": "r-ab12", "name": "Sandbox"}),
     ("MoveAccount", {"accountId": "444455556666", "sourceParentId": "r-ab12",

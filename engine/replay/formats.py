@@ -283,7 +283,7 @@ def _load_document(stream: IO[bytes]) -> Any:
     except orjson.JSONDecodeError as exc:
         # A document of several lines that is not one JSON value: JSON Lines whose first line
         # was too long to look at.  Anything else is a broken document.
-        if "trailing" in str(exc).lower():
+        if "after document" in str(exc) or "trailing" in str(exc).lower():
             return _Lines(content)
         raise
 

@@ -91,7 +91,10 @@ class TimeWindow:
         """Whether a file delivered during ``[start, end)`` may hold an event in the window."""
         if self.since is not None and end + CLOCK_SKEW <= self.since:
             return False
-        return not (self.until is not None and start - DELIVERY_LAG > self.until)
+        if self.until is None:
+            return True
+        earliest = start - DELIVERY_LAG
+        return earliest <= self.until if self.until_inclusive else earliest < self.until
 
 
 # AWSLogs/[o-org/]<account>/CloudTrail[-Insight]/<region>/YYYY[/MM[/DD]]

@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import engine
+from engine.cli.scan import DEFAULT_PATTERN
+from engine.replay import iter_records
+from engine.replay.run import PatternSpec, exit_status, run_scan
+from engine.replay.scan import OVERSIZE_BYTES, FileResult, ScanOptions, record_matches, scan_file
+from engine.replay.sinks import RecordsSink, Summary
+from engine.replay.sources import Source
+from engine.replay.window import TimeWindow
+
+from .helpers import ct_doc, ct_path, org, record, write
+
+PATTERNS = [
+    DEFAULT_PATTERN,
+    "{ $.eventSource = ec2.amazonaws.com }",
+    "CreateAccount",
+    '"organizations.amazonaws.com"',
+    "%Create[A-Z]%",
+    '{ $.errorCode = "*UnauthorizedOperation" || $.errorCode = "AccessDenied*" }',
+    "{ $.userIdentity.type = Root && $.userIdentity.invokedBy NOT EXISTS }",
+    '[w1 = "{*"]',
+    "",
+]
+
+
+def test_scan_file_matches_every_pattern_in_one_pass(tmp_path: Path) -> None:
+    recs = [record(), org(), org("DescribeOrganization"), org("CreateAccount")]
+    path = write(tmp_path / "f.json.gz", ct_doc(recs))
+    result = scan_file(Source(str(path)), [DEFAULT_PATTERN, "DescribeOrganization"], ScanOptions())
+    assert result.status == "read" and result.format == "cloudtrail"
+    assert result.records == 4
+    assert [(m.index, m.patterns) for m in result.matches] == [(1, (0,)), (2, (1,)), (3, (0,))]
+    assert result.matches_per_pattern == [2, 1]
+    assert orjson.loads(result.matches[0].raw) == recs[1]
+    assert result.raw_bytes == path.stat().st_size
+
+
+def test_matches_equal_compile_matches_record(
+    tmp_path: Path, real_records: list[dict[str, Any]]
+) -> None:
+    recs = [*real_records, record(), org(), org("ListAccounts"), record(errorCode="AccessDenied")]
+    path = write(tmp_path / "f.json.gz", ct_doc(recs))
+    result = scan_file(Source(str(path)), PATTERNS, ScanOptions())
+    compiled = [engine.compile(p) for p in PATTERNS]
+    expected = [
+        (i, tuple(k for k, p in enumerate(compiled) if p.matches_record(r)))
+        for i, r in enumerate(recs)
+    ]
+    assert [(m.index, m.patterns) for m in result.matches] == [e for e in expected if e[1]]
+    for k in range(len(PATTERNS)):
+        assert result.matches_per_pattern[k] == sum(1 for _, ks in expected if k in ks)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+records_strategy = st.fixed_dictionaries(
+    {
+        "eventSource": st.sampled_from(["organizations.amazonaws.com", "ec2.amazonaws.com"]),
+        "eventName": st.sampled_from(["CreateAccount", "ListAccounts", "AttachPolicy", "x"]),
+    },
+    optional={"errorCode": st.sampled_from(["AccessDenied", "Client.UnauthorizedOperation"])},
+).flatmap(lambda base: st.dictionaries(st.text(max_size=6), json_values, max_size=3).map(
+    lambda extra: {**extra, **base}
+))  # fmt: skip
+
+
+@given(st.lists(records_strategy, max_size=12))
+def test_property_scan_equals_matches_record(recs: list[dict[str, Any]]) -> None:
+    compiled = [engine.compile(p) for p in PATTERNS]
+    for r in recs:
+        assert record_matches(r, compiled) == [
+            k for k, p in enumerate(compiled) if p.matches_record(r)
+        ]
+
+
+def test_message_sources_match_text_patterns_on_the_stored_message(tmp_path: Path) -> None:
+    # A CloudWatch Logs export keeps the message as stored, spacing included: text patterns
+    # see that message, not a re-serialisation of the record.
+    message = '{"eventName": "CreateAccount",  "eventSource": "organizations.amazonaws.com"}'
+    path = write(tmp_path / "000000.gz", f"2024-03-12T10:00:00.000Z {message}\n".encode())
+    phrase = '"CreateAccount\\",  \\"eventSource"'
+    result = scan_file(Source(str(path)), [phrase, DEFAULT_PATTERN], ScanOptions())
+    assert result.format == "cwl-export"
+    assert [m.patterns for m in result.matches] == [(0, 1)]
+
+
+def test_oversized_records_are_matched_flagged_and_counted(tmp_path: Path) -> None:
+    big = org(requestParameters={"blob": "x" * OVERSIZE_BYTES})
+    path = write(tmp_path / "f.json.gz", ct_doc([big, org(), record(blob="y" * OVERSIZE_BYTES)]))
+    result = scan_file(Source(str(path)), [DEFAULT_PATTERN], ScanOptions())
+    assert [(m.index, m.oversized) for m in result.matches] == [(0, True), (1, False)]
+    assert result.oversized == 2
+
+
+def test_window_filters_on_event_time(tmp_path: Path) -> None:
+    recs = [org(time="2024-03-11T23:59:59Z"), org(time="2024-03-12T00:00:00Z"), org(time="bad")]
+    path = write(tmp_path / "f.json", ct_doc(recs))
+    window = TimeWindow.from_text("2024-03-12", None)
+    result = scan_file(Source(str(path)), [DEFAULT_PATTERN], ScanOptions(window=window))
+    assert [m.index for m in result.matches] == [1]
+    assert result.records == 3 and result.outside_window == 2
+
+
+def test_problems_keep_the_matches_before_them(tmp_path: Path) -> None:
+    import gzip
+
+    good = gzip.compress(b"\n".join(json.dumps(org()).encode() for _ in range(3000)), mtime=0)
+    path = write(tmp_path / "f.jsonl.gz", good[: len(good) - 20], gz=False)
+    result = scan_file(Source(str(path)), [DEFAULT_PATTERN], ScanOptions())
+    assert result.status == "failed"
+    assert result.matches and len(result.matches) == result.records
+    assert "truncated gzip" in (result.error_line() or "")
+
+
+def test_many_problems_make_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "f.json", ct_doc([1, 2, org(), 3]))
+    result = scan_file(Source(str(path)), [DEFAULT_PATTERN], ScanOptions())
+    assert result.status == "failed" and result.problem_count == 3
+    assert result.error_line() == (
+        f"{path}: record 0 is a number, not an object (and 2 more problems)"
+    )
+    assert len(result.matches) == 1
+
+
+def test_run_scan_stops_cleanly_on_keyboard_interrupt(tmp_path: Path) -> None:
+    paths = [str(write(ct_path(tmp_path, suffix=f"S{i:015d}"), ct_doc([org()]))) for i in range(3)]
+
+    class Interrupting(RecordsSink):
+        def write(self, result: FileResult) -> None:
+            super().write(result)
+            if result.path == paths[1]:
+                raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    with out.open("wb") as fh:
+        summary = run_scan(
+            paths, [PatternSpec("o", DEFAULT_PATTERN)], ScanOptions(), sink=Interrupting(fh)
+        )
+    assert summary.interrupted and exit_status(summary) == 130
+    assert len(out.read_bytes().splitlines()) == 2
+    assert summary.files_read == 2
+
+
+def test_summary_counts(tmp_path: Path) -> None:
+    good = write(ct_path(tmp_path), ct_doc([org(), record()]))
+    digest = write(tmp_path / "AWSLogs/1/CloudTrail-Digest/r/2024/03/12/d.json.gz", b"{}")
+    bad = write(tmp_path / "bad.json.gz", b"nope", gz=False)
+    out = tmp_path / "out"
+    with out.open("wb") as fh:
+        summary = run_scan(
+            [str(good), str(digest), str(bad), str(tmp_path / "missing")],
+            [PatternSpec("o", DEFAULT_PATTERN)],
+            ScanOptions(),
+            sink=RecordsSink(fh),
+        )
+    d = summary.to_dict()
+    assert d["files"] == {"read": 1, "skipped": 1, "failed": 2}
+    assert d["skipped"] == {"digest": 1}
+    assert d["records"] == 2 and d["matches"] == {"o": 1} and d["matched_records"] == 1
+    assert d["bytes"] == good.stat().st_size + bad.stat().st_size
+    assert exit_status(summary) == 2
+    assert isinstance(Summary(["a"]).render_text(), str)
+
+
+def test_iter_records(tmp_path: Path) -> None:
+    a = write(ct_path(tmp_path, "2024/03/12"), ct_doc([org(), "bad", record()]))
+    b = write(tmp_path / "x.jsonl", json.dumps(org(time="2024-03-13T00:00:00Z")).encode())
+    write(tmp_path / "AWSLogs/1/CloudTrail-Digest/r/2024/03/12/d.json.gz", b"{}")
+    errors: list[tuple[str, str]] = []
+    got = list(
+        iter_records(
+            [str(tmp_path), str(tmp_path / "missing")], on_error=lambda p, m: errors.append((p, m))
+        )
+    )
+    assert [(p, i) for p, i, _ in got] == [(str(a), 0), (str(a), 2), (str(b), 0)]
+    assert errors == [
+        (str(a), "record 1 is a string, not an object"),
+        (str(tmp_path / "missing"), "no such file or directory"),
+    ]
+    got = list(iter_records([str(tmp_path)], since="2024-03-13", on_error=lambda p, m: None))
+    assert [(p, i) for p, i, _ in got] == [(str(b), 0)]
+    assert list(iter_records([str(tmp_path)], input_format="ndjson", until="2024-01-01")) == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_executors_keep_input_order(workers: int) -> None:
+    from engine.replay.executors import make_executor
+
+    executor = make_executor(workers)
+    try:
+        got = list(executor.map_ordered(_square, range(40), local=lambda n: n % 7 == 0))
+    finally:
+        executor.close()
+    assert got == [n * n for n in range(40)]
+
+
+def _square(n: int) -> int:
+    return n * n

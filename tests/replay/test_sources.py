@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from engine.replay.sources import Problem, Skipped, Source, expand
+from engine.replay.window import TimeWindow
+
+from .helpers import ct_doc, ct_path, record, write
+
+
+def paths(items: list[object]) -> list[tuple[str, str]]:
+    out = []
+    for item in items:
+        if isinstance(item, Source):
+            out.append(("read", item.path))
+        elif isinstance(item, Skipped):
+            out.append((item.reason, item.path))
+        else:
+            assert isinstance(item, Problem)
+            out.append(("problem", item.path))
+    return out
+
+
+def test_directories_recursive_sorted_and_filtered(tmp_path: Path) -> None:
+    doc = ct_doc([record()])
+    write(tmp_path / "b" / "2.json.gz", doc)
+    write(tmp_path / "b" / "1.json", doc)
+    write(tmp_path / "a.jsonl", doc)
+    write(tmp_path / "README.md", b"# notes")
+    write(tmp_path / ".hidden.json", doc)
+    write(tmp_path / ".git" / "x.json", doc)
+    got = paths(list(expand([str(tmp_path)])))
+    assert got == [
+        ("not-a-log-name", str(tmp_path / "README.md")),
+        ("read", str(tmp_path / "a.jsonl")),
+        ("read", str(tmp_path / "b" / "1.json")),
+        ("read", str(tmp_path / "b" / "2.json.gz")),
+    ]
+
+
+def test_arguments_keep_their_order_and_explicit_files_are_always_read(tmp_path: Path) -> None:
+    z = write(tmp_path / "z.data", b"{}")
+    a = write(tmp_path / "a.json", b"{}")
+    got = paths(list(expand([str(z), "-", str(a)])))
+    assert got == [("read", str(z)), ("read", "-"), ("read", str(a))]
+
+
+def test_globs(tmp_path: Path) -> None:
+    for name in ("x1.json", "x2.json", "y.json"):
+        write(tmp_path / "d" / name, b"{}")
+    got = paths(list(expand([str(tmp_path / "d" / "x*.json"), str(tmp_path / "**" / "y.json")])))
+    assert [p for _, p in got] == [
+        str(tmp_path / "d" / "x1.json"),
+        str(tmp_path / "d" / "x2.json"),
+        str(tmp_path / "d" / "y.json"),
+    ]
+    assert paths(list(expand([str(tmp_path / "nothing*.json")]))) == [
+        ("problem", str(tmp_path / "nothing*.json"))
+    ]
+
+
+def test_digest_and_write_test_are_skipped(tmp_path: Path) -> None:
+    digest = tmp_path / "AWSLogs/1/CloudTrail-Digest/us-east-1/2024/03/12/d.json.gz"
+    write(digest, b"{}")
+    write(tmp_path / "export" / "aws-logs-write-test", b"Permission Check Successful")
+    got = paths(list(expand([str(tmp_path)])))
+    assert ("digest", str(digest)) in got
+    assert ("write-test", str(tmp_path / "export" / "aws-logs-write-test")) in got
+
+
+def test_missing_broken_and_looping_paths(tmp_path: Path) -> None:
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    (tmp_path / "broken.json").symlink_to(tmp_path / "nowhere")
+    sub = tmp_path / "d" / "sub"
+    sub.mkdir(parents=True)
+    (sub / "up").symlink_to(tmp_path / "d")
+    write(sub / "f.json", b"{}")
+    items = list(expand([str(tmp_path / "missing.json"), str(tmp_path)]))
+    problems = {i.path: i.message for i in items if isinstance(i, Problem)}
+    assert "no such file" in problems[str(tmp_path / "missing.json")]
+    assert "symlink loop" in problems[str(tmp_path / "loop")]
+    assert "broken symbolic link" in problems[str(tmp_path / "broken.json")]
+    assert "symlink loop" in problems[str(sub / "up")]
+    assert ("read", str(sub / "f.json")) in paths(items)
+
+
+def test_symlinked_directory_that_is_not_a_loop_is_walked(tmp_path: Path) -> None:
+    write(tmp_path / "real" / "f.json", b"{}")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    got = paths(list(expand([str(tmp_path)])))
+    assert ("read", str(tmp_path / "link" / "f.json")) in got
+    assert ("read", str(tmp_path / "real" / "f.json")) in got
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
+def test_unreadable_directory(tmp_path: Path) -> None:
+    d = tmp_path / "closed"
+    d.mkdir()
+    d.chmod(0)
+    try:
+        items = list(expand([str(tmp_path)]))
+    finally:
+        d.chmod(0o755)
+    assert any(isinstance(i, Problem) and "permission denied" in i.message for i in items)
+
+
+def test_date_pruning_skips_directories_and_files(tmp_path: Path) -> None:
+    for day in ("2024/03/01", "2024/03/12", "2024/03/13", "2024/03/20"):
+        write(ct_path(tmp_path, day), ct_doc([record()]))
+    write(tmp_path / "elsewhere" / "2024" / "01" / "01" / "f.json", b"{}")
+    window = TimeWindow.from_text("2024-03-12", "2024-03-12")
+    got = paths(list(expand([str(tmp_path)], window=window)))
+    read = [p for kind, p in got if kind == "read"]
+    assert [Path(p).parent.name for p in read] == ["12", "13", "01"]  # "elsewhere": no layout
+    pruned = [p for kind, p in got if kind == "outside-window"]
+    assert len(pruned) == 2
+    # no pruning when asked
+    got = paths(list(expand([str(tmp_path)], window=window, prune=False)))
+    assert len([p for kind, p in got if kind == "read"]) == 5
