@@ -182,7 +182,7 @@ def metrics(
         buf = io.StringIO()
         dim_names = [n for n, _ in t.dimensions]
         w = csv.writer(buf, lineterminator="\n")
-        stats = ["SampleCount", "Sum", "Minimum", "Maximum", "Average"]
+        stats = ["Sum", "SampleCount", "Minimum", "Maximum", "Average"]
         w.writerow(["timestamp", *dim_names, *stats])
         for dp in report["datapoints"]:
             w.writerow(
