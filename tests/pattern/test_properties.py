@@ -1,0 +1,78 @@
+"""Invariants of the pattern language, checked with hypothesis."""
+
+from __future__ import annotations
+
+import orjson
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import engine
+from engine.pattern import ast, reference
+from engine.pattern.events import compact
+
+from . import gen
+
+ALPHABET = st.sampled_from(list('{}[]()$.*%"?-=!<>&| ,\'\\abcAB019_@\t\n') + ["IS", "NULL", "NOT", "EXISTS", "..."])
+
+
+@given(st.text(max_size=60) | st.lists(ALPHABET, max_size=30).map("".join))
+@example("{ $.a = }")
+@example("[a, b")
+@example("%(%")
+def test_parse_succeeds_or_raises_pattern_error(text: str) -> None:
+    try:
+        engine.parse(text)
+    except engine.PatternError as exc:
+        assert 0 <= exc.position <= len(text)
+        assert exc.pattern == text
+        assert "^" in str(exc)
+
+
+@given(gen.patterns)
+def test_format_round_trips(node: ast.Pattern) -> None:
+    text = engine.format(node)
+    assert engine.parse(text) == node, text
+    # The canonical form is a fixed point.
+    assert engine.format(engine.parse(text)) == text
+
+
+@given(gen.json_patterns, gen.records)
+def test_compiled_json_equals_reference(node: ast.JsonPattern, record: dict[str, object]) -> None:
+    compiled = engine.compile(engine.format(node))
+    expected = reference.evaluate_record(compiled.ast, record)
+    assert compiled.matches_record(record) is expected
+    assert compiled.matches(orjson.dumps(record).decode()) is expected
+
+
+@given(st.one_of(gen.term_patterns, gen.regex_patterns, gen.space_patterns), gen.messages)
+def test_compiled_text_equals_reference(node: ast.Pattern, message: str) -> None:
+    compiled = engine.compile(engine.format(node))
+    assert compiled.matches(message) is reference.evaluate(compiled.ast, message)
+    if compiled.matches(message):
+        assert compiled.extract(message) == reference.extract(compiled.ast, message)
+
+
+@given(gen.patterns, gen.records)
+def test_matches_record_equals_matches_on_compact_json(
+    node: ast.Pattern, record: dict[str, object]
+) -> None:
+    compiled = engine.compile(engine.format(node))
+    assert compiled.matches_record(record) is compiled.matches(compact(record))
+
+
+@given(gen.json_patterns, gen.records)
+def test_json_needles_are_sound(node: ast.JsonPattern, record: dict[str, object]) -> None:
+    """Prefilter soundness: a record the pattern matches contains every needle clause."""
+    compiled = engine.compile(engine.format(node))
+    if compiled.matches_record(record):
+        text = compact(record)
+        for clause in compiled.analysis.needles:
+            assert any(needle in text for needle in clause), (clause, text)
+
+
+@given(gen.term_patterns, gen.messages)
+def test_term_needles_are_sound(node: ast.TermPattern, message: str) -> None:
+    compiled = engine.compile(engine.format(node))
+    if compiled.matches(message):
+        for clause in compiled.analysis.needles:
+            assert any(needle in message for needle in clause)
