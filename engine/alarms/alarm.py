@@ -31,13 +31,16 @@ The documented tables decide the cases the prose leaves open, and
 
 The replay evaluates once per period, at the end of each period, from the first
 period of the data to the last one plus the evaluation range (so an alarm that
-fired on the last events of an archive settles back).  The alarm starts in
+fired on the last events of an archive settles back).  Stretches whose whole
+evaluation range is empty cannot change the state and are skipped, so a long
+archive with sparse matches costs one evaluation per datapoint, not per period.  The alarm starts in
 INSUFFICIENT_DATA, like a newly created one.  Slots before the first period
 count as missing.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -255,6 +258,7 @@ def replay(
     for s, v in values.items():
         by_slot[align(s, p)] = v  # callers pass aligned slots; keep the last if not
     classes: dict[int, bool] = {s: spec.breaches(v) for s, v in by_slot.items()}
+    data_slots = sorted(by_slot)
 
     state: State = initial
     evaluations: list[Evaluation] = []
@@ -287,6 +291,13 @@ def replay(
                     current_span.breaching_slots.append(s)
         state = new
         slot += p
+        if all(c is None for c in window):
+            # An all-missing range gives the same state again (missing →
+            # INSUFFICIENT_DATA, notBreaching → OK, breaching → ALARM, ignore →
+            # unchanged), so jump to the first range that holds the next datapoint.
+            k = bisect.bisect_left(data_slots, slot)
+            nxt = data_slots[k] - (r - 1) * p if k < len(data_slots) else last + p
+            slot = max(slot, min(nxt, last + p))
     for sp in spans:
         sp.breaching_slots.sort()
     return AlarmTimeline(spec, evaluations, transitions, spans)

@@ -254,3 +254,49 @@ def test_every_core_operator_is_known() -> None:
         "LessThanThreshold",
         "LessThanOrEqualToThreshold",
     }
+
+
+def _brute_force(values: dict[int, float], spec: AlarmSpec, last: int) -> list[tuple[int, str]]:
+    """Evaluate every period, no shortcuts."""
+    p, r = spec.period, spec.range_size
+    state: State = INSUFFICIENT_DATA
+    out: list[tuple[int, str]] = []
+    for slot in range(min(values), last + p, p):
+        w = [
+            spec.breaches(values[s]) if s in values else None
+            for s in (slot - (r - 1 - k) * p for k in range(r))
+        ]
+        new, _ = evaluate_range(
+            w,
+            evaluation_periods=spec.evaluation_periods,
+            datapoints_to_alarm=spec.m,
+            treat_missing_data=spec.treat_missing_data,
+            current=state,
+        )
+        if new != state:
+            out.append((slot + p, new))
+        state = new
+    return out
+
+
+@given(
+    st.dictionaries(st.integers(0, 200), st.sampled_from([0.0, 1.0, 2.0]), min_size=1, max_size=12),
+    st.sampled_from(TREAT_MISSING_DATA),
+    st.integers(1, 4),
+    st.data(),
+)
+def test_skipping_empty_stretches_changes_nothing(
+    raw: dict[int, float], mode: str, n: int, data: st.DataObject
+) -> None:
+    spec = AlarmSpec(
+        period=60,
+        threshold=1,
+        evaluation_periods=n,
+        datapoints_to_alarm=data.draw(st.integers(1, n)),
+        treat_missing_data=mode,
+        evaluation_range=n + data.draw(st.integers(0, 3)),
+    )
+    values = {k * 60: v for k, v in raw.items()}
+    tl = replay(values, spec)
+    last = max(values) + spec.range_size * 60
+    assert [(t.time, t.new) for t in tl.transitions] == _brute_force(values, spec, last)
