@@ -443,10 +443,11 @@ class Judge:
             return "FAIL"
         filters = self.snap.metric_filters(group_arn)
         if filters is None:
-            why = (
-                f"metric filters of log group {name} (account {parsed.account}) "
-                "are not in the snapshot"
-            )
+            if self.snap.has(METRIC_FILTERS):
+                why = f"{METRIC_FILTERS!r} has no entry for log group {name}"
+            else:
+                why = f"the snapshot has no {METRIC_FILTERS!r}"
+            why += f" (account {parsed.account}): its metric filters cannot be seen"
             if trail.get("IsOrganizationTrail"):
                 why += (
                     "; this is an organization trail: its log group belongs to the account "
