@@ -156,46 +156,41 @@ _ORG_SQL = ", ".join(f"'{n}'" for n in sorted(ORG_NAMES))
 
 
 def duckdb_sql(pattern: str) -> str:
-    """One query over ``$files`` (a list of paths) returning the match count."""
-    big = "maximum_object_size=1073741824"
+    """One query over ``$files`` (a list of paths) returning the match count.
+
+    Each file is read as one JSON object (``read_json_objects``) and its records extracted as
+    JSON values: measured faster here than ``read_json`` with typed columns or auto-detection,
+    and it keeps every record whatever its shape.
+    """
     if pattern == "space":
         return (
             "SELECT count(*) FROM read_csv($files, columns={'line': 'VARCHAR'}, header=false, "
             "delim=E'\\x01', quote='', escape='', compression='gzip', auto_detect=false) "
             'WHERE regexp_matches(line, \'^\\S+ \\S+ \\S+ \\S+ \\[[^\\]]*\\] "[^"]*" 4\\S*( |$)\')'
         )
-    if pattern in ("cis_org", "controls"):
-        cols = (
-            "eventSource VARCHAR, eventName VARCHAR, errorCode VARCHAR, errorMessage VARCHAR, "
-            "sourceIPAddress VARCHAR, eventType VARCHAR, "
-            "userIdentity STRUCT(type VARCHAR, invokedBy VARCHAR), "
-            "additionalEventData STRUCT(MFAUsed VARCHAR)"
-            if pattern == "controls"
-            else "eventSource VARCHAR, eventName VARCHAR"
-        )
-        src = (
-            f"SELECT unnest(Records) AS r FROM read_json($files, "
-            f"columns={{'Records': 'STRUCT({cols})[]'}}, format='auto', {big})"
-        )
-        if pattern == "cis_org":
-            where = f"r.eventSource = 'organizations.amazonaws.com' AND r.eventName IN ({_ORG_SQL})"
-        else:
-            where = " OR ".join(f"({c})" for c in _CONTROL_SQL)
-        return f"SELECT count(*) FROM ({src}) WHERE {where}"
     src = (
-        f"SELECT unnest(Records) AS r FROM read_json($files, columns={{'Records': 'JSON[]'}}, "
-        f"format='auto', {big})"
+        "SELECT unnest(json_extract(json, '$.Records[*]')) AS r FROM read_json_objects($files, "
+        "format='unstructured', maximum_object_size=1073741824)"
     )
-    if pattern == "term":
-        return f"SELECT count(*) FROM ({src}) WHERE contains(CAST(r AS VARCHAR), 'AccessDenied')"
-    if pattern == "regex":
-        return (
-            f"SELECT count(*) FROM ({src}) "
-            "WHERE regexp_matches(CAST(r AS VARCHAR), 'i-0[0-9a-f]{8}')"
-        )
-    if pattern == "all":
-        return f"SELECT count(*) FROM ({src})"
-    raise SystemExit(f"baseline: unknown pattern {pattern!r}")
+    if pattern == "cis_org":
+        where = f"r.eventSource = 'organizations.amazonaws.com' AND r.eventName IN ({_ORG_SQL})"
+    elif pattern == "controls":
+        where = " OR ".join(f"({c})" for c in _CONTROL_SQL)
+    elif pattern == "term":
+        where = "contains(CAST(r AS VARCHAR), 'AccessDenied')"
+    elif pattern == "regex":
+        where = "regexp_matches(CAST(r AS VARCHAR), 'i-0[0-9a-f]{8}')"
+    elif pattern == "all":
+        where = "true"
+    else:
+        raise SystemExit(f"baseline: unknown pattern {pattern!r}")
+    return f"SELECT count(*) FROM ({src}) WHERE {_fields(where)}"
+
+
+def _fields(sql: str) -> str:
+    """``r.a.b`` / ``r.a`` (readable) to DuckDB's JSON operators on the record ``r``."""
+    sql = re.sub(r"\br\.(\w+)\.(\w+)", r"(r->'\1'->>'\2')", sql)
+    return re.sub(r"\br\.(\w+)", r"(r->>'\1')", sql)
 
 
 def _names(field: str, *names: str) -> str:
@@ -206,7 +201,7 @@ _CONTROL_SQL = (
     "r.errorCode LIKE '%UnauthorizedOperation' OR r.errorCode LIKE 'AccessDenied%' OR "
     "r.sourceIPAddress != 'delivery.logs.amazonaws.com' OR r.eventName != 'HeadBucket'",
     "r.eventName = 'ConsoleLogin' AND r.additionalEventData.MFAUsed != 'Yes'",
-    "r.userIdentity.type = 'Root' AND r.userIdentity.invokedBy IS NULL "
+    "r.userIdentity.type = 'Root' AND json_extract(r, '$.userIdentity.invokedBy') IS NULL "
     "AND r.eventType != 'AwsServiceEvent'",
     _names(
         "eventName",

@@ -284,6 +284,25 @@ CONTROL_PREDICATES: dict[str, Callable[[Record], bool]] = {
     "CIS-AWS-4.15": pred_cis_org,
 }
 
+#: control id -> CIS key (a catalog may name a control by either, with "-" for "_")
+CONTROL_KEYS: dict[str, str] = {
+    "CIS-AWS-4.1": "unauthorized_api_calls",
+    "CIS-AWS-4.2": "console_signin_without_mfa",
+    "CIS-AWS-4.3": "root_usage",
+    "CIS-AWS-4.4": "iam_policy_changes",
+    "CIS-AWS-4.5": "cloudtrail_config_changes",
+    "CIS-AWS-4.6": "console_auth_failures",
+    "CIS-AWS-4.7": "cmk_disable_or_deletion",
+    "CIS-AWS-4.8": "s3_bucket_policy_changes",
+    "CIS-AWS-4.9": "aws_config_changes",
+    "CIS-AWS-4.10": "security_group_changes",
+    "CIS-AWS-4.11": "nacl_changes",
+    "CIS-AWS-4.12": "network_gateway_changes",
+    "CIS-AWS-4.13": "route_table_changes",
+    "CIS-AWS-4.14": "vpc_changes",
+    "CIS-AWS-4.15": "organizations_changes",
+}
+
 
 def pred_term(text: bytes) -> bool:
     return TERM_PATTERN.encode() in text
