@@ -213,7 +213,9 @@ def parse_entry(data: Mapping[str, Any], path: str) -> Entry:
             for i, d in enumerate(data.get("defects", []), 1)
         ],
         samples=Samples(
-            must_match=[_record(s.get("record"), f"{w} must_match {i}") for i, s in enumerate(mm, 1)],
+            must_match=[
+                _record(s.get("record"), f"{w} must_match {i}") for i, s in enumerate(mm, 1)
+            ],
             must_not_match=[
                 _record(s.get("record"), f"{w} must_not_match {i}") for i, s in enumerate(mnm, 1)
             ],

@@ -91,7 +91,11 @@ class AlarmSpec:
     @property
     def m(self) -> int:
         """DatapointsToAlarm; defaults to EvaluationPeriods like CloudWatch."""
-        return self.evaluation_periods if self.datapoints_to_alarm is None else self.datapoints_to_alarm
+        return (
+            self.evaluation_periods
+            if self.datapoints_to_alarm is None
+            else self.datapoints_to_alarm
+        )
 
     @property
     def range_size(self) -> int:

@@ -166,9 +166,7 @@ def parse_dimension(text: str) -> tuple[str, str]:
     """``NAME=$.field`` → (name, reference)."""
     name, sep, ref = text.partition("=")
     if not sep or not name.strip() or not ref.strip():
-        raise MetricTransformationError(
-            f"dimension {text!r}: expected NAME=$.field or NAME=$name"
-        )
+        raise MetricTransformationError(f"dimension {text!r}: expected NAME=$.field or NAME=$name")
     return name.strip(), ref.strip()
 
 
@@ -322,9 +320,9 @@ class MetricFilter:
         validate(pattern, transformation)
         self.pattern = pattern
         self.t = transformation
-        self._literal = float(transformation.metric_value) if is_number(
-            transformation.metric_value
-        ) else None
+        self._literal = (
+            float(transformation.metric_value) if is_number(transformation.metric_value) else None
+        )
         self._needs_message = pattern.kind == "space" and (
             self._literal is None or bool(transformation.dimensions)
         )

@@ -14,7 +14,9 @@ from xml.sax.saxutils import escape
 
 from engine.alarms.alarm import AlarmTimeline, iso
 
-INSTALL_HINT = "PNG output needs matplotlib: pip install 'trailreplay[plot]' (or write .svg instead)"
+INSTALL_HINT = (
+    "PNG output needs matplotlib: pip install 'trailreplay[plot]' (or write .svg instead)"
+)
 
 
 class PlotError(RuntimeError):
@@ -103,14 +105,11 @@ def render_svg(
     out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="black"/>')
     for frac in (0.0, 0.5, 1.0):
         v = vmin + (vmax - vmin) * frac
-        out.append(
-            f'<text x="{left - 6}" y="{y(v) + 4:.2f}" text-anchor="end">{v:.3g}</text>'
-        )
+        out.append(f'<text x="{left - 6}" y="{y(v) + 4:.2f}" text-anchor="end">{v:.3g}</text>')
     for frac, anchor in ((0.0, "start"), (0.5, "middle"), (1.0, "end")):
         t = t0 + span_t * frac
         out.append(
-            f'<text x="{x(t):.2f}" y="{top + ph + 16}" text-anchor="{anchor}">'
-            f"{iso(int(t))}</text>"
+            f'<text x="{x(t):.2f}" y="{top + ph + 16}" text-anchor="{anchor}">{iso(int(t))}</text>'
         )
     spec = timeline.spec
     caption = (

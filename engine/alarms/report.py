@@ -113,7 +113,11 @@ def metrics_table(report: dict[str, Any]) -> str:
     dim_names = sorted({k for r in rows for k in r["dimensions"]})
     header = ["timestamp", *dim_names, *STATISTICS]
     body = [
-        [r["timestamp"], *(r["dimensions"].get(d, "") for d in dim_names), *(_fmt(r[s]) for s in STATISTICS)]
+        [
+            r["timestamp"],
+            *(r["dimensions"].get(d, "") for d in dim_names),
+            *(_fmt(r[s]) for s in STATISTICS),
+        ]
         for r in rows
     ]
     return _table(header, body)

@@ -142,7 +142,9 @@ Control = Annotated[
 PatternOpt = Annotated[str | None, typer.Option("--pattern", "-p", help="A filter pattern.")]
 MetricValue = Annotated[
     str | None,
-    typer.Option("--metric-value", help="A number, $.field (JSON) or $name / $N (space-delimited)."),
+    typer.Option(
+        "--metric-value", help="A number, $.field (JSON) or $name / $N (space-delimited)."
+    ),
 ]
 DefaultValue = Annotated[
     str | None, typer.Option("--default-value", help="Published for events that do not match.")
@@ -254,9 +256,7 @@ def alarm(
         evaluation_periods=evaluation_periods or (base.evaluation_periods if base else 1),
         datapoints_to_alarm=datapoints_to_alarm
         if datapoints_to_alarm is not None
-        else (
-            base.datapoints_to_alarm if base and evaluation_periods is None else None
-        ),
+        else (base.datapoints_to_alarm if base and evaluation_periods is None else None),
         treat_missing_data=treat_missing_data,
         evaluation_range=evaluation_range,
     )

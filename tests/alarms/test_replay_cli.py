@@ -89,7 +89,9 @@ def invoke(*args: str) -> Any:
 
 
 def test_metrics_table_csv_json(archive: Path) -> None:
-    res = invoke("metrics", str(archive), "--control", "root-usage", "--period", "300", "--format", "csv")
+    res = invoke(
+        "metrics", str(archive), "--control", "root-usage", "--period", "300", "--format", "csv"
+    )
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert [(r["timestamp"], r["Sum"], r["SampleCount"]) for r in rows] == [
@@ -124,7 +126,10 @@ def test_metrics_dimensions(archive: Path) -> None:
         "--dimension", "Event=$.eventName", "--period", "3600", "--format", "json",
     )  # fmt: skip
     assert res.exit_code == 0, res.output
-    got = {(d["dimensions"]["Event"], d["timestamp"]): d["Sum"] for d in json.loads(res.stdout)["datapoints"]}
+    got = {
+        (d["dimensions"]["Event"], d["timestamp"]): d["Sum"]
+        for d in json.loads(res.stdout)["datapoints"]
+    }
     assert got == {
         ("CreateKeyPair", "2024-03-01T11:00:00Z"): 1,
         ("DescribeInstances", "2024-03-01T10:00:00Z"): 1,
@@ -183,7 +188,10 @@ def test_alarm_control_defaults(archive: Path) -> None:
     ]
     first = doc["alarm_periods"][0]["breaching_datapoints"]
     assert [(d["timestamp"], d["value"]) for d in first] == [("2024-03-01T10:00:00Z", 3)]
-    assert [(e["time"], e["principal"], e["eventName"], e["sourceIPAddress"]) for e in first[0]["events"]] == [
+    assert [
+        (e["time"], e["principal"], e["eventName"], e["sourceIPAddress"])
+        for e in first[0]["events"]
+    ] == [
         ("2024-03-01T10:01:00Z", f"arn:aws:iam::{ACCT}:root", "DescribeInstances", "203.0.113.10"),
         ("2024-03-01T10:02:30Z", f"arn:aws:iam::{ACCT}:root", "StopInstances", "203.0.113.10"),
         ("2024-03-01T10:04:59Z", f"arn:aws:iam::{ACCT}:root", "TerminateInstances", "203.0.113.11"),
@@ -203,7 +211,14 @@ def test_alarm_control_defaults(archive: Path) -> None:
 def test_alarm_options(archive: Path) -> None:
     # A range of one period: ALARM only while the breaching period is the latest one.
     res = invoke(
-        "alarm", str(archive), "--control", "root-usage", "--evaluation-range", "1", "--format", "json"
+        "alarm",
+        str(archive),
+        "--control",
+        "root-usage",
+        "--evaluation-range",
+        "1",
+        "--format",
+        "json",
     )
     periods = [(p["start"], p["end"]) for p in json.loads(res.stdout)["alarm_periods"]]
     assert periods == [
@@ -211,14 +226,32 @@ def test_alarm_options(archive: Path) -> None:
         ("2024-03-01T11:35:00Z", "2024-03-01T11:45:00Z"),
     ]
     # Threshold 3 with Sum: only the first burst; with Maximum never (each sample is 1).
-    res = invoke("alarm", str(archive), "--control", "root-usage", "--threshold", "3", "--format", "json")
+    res = invoke(
+        "alarm", str(archive), "--control", "root-usage", "--threshold", "3", "--format", "json"
+    )
     assert len(json.loads(res.stdout)["alarm_periods"]) == 1
-    res = invoke("alarm", str(archive), "--control", "root-usage", "--threshold", "2", "--statistic", "Maximum")
+    res = invoke(
+        "alarm",
+        str(archive),
+        "--control",
+        "root-usage",
+        "--threshold",
+        "2",
+        "--statistic",
+        "Maximum",
+    )
     assert res.exit_code == 1
     assert "0 alarm period(s)" in res.stdout
     # 2 of 2 at 300 s: 11:30 and 11:35 are consecutive, the first burst is one period.
     res = invoke(
-        "alarm", str(archive), "--control", "root-usage", "--evaluation-periods", "2", "--format", "json"
+        "alarm",
+        str(archive),
+        "--control",
+        "root-usage",
+        "--evaluation-periods",
+        "2",
+        "--format",
+        "json",
     )
     doc = json.loads(res.stdout)
     assert doc["alarm"]["datapoints_to_alarm"] == 2

@@ -1,0 +1,107 @@
+"""``trailreplay patterns list | show | check`` end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from engine import catalog
+from engine.cli.main import app
+
+runner = CliRunner()
+
+
+def test_list_table() -> None:
+    res = runner.invoke(app, ["patterns", "list"])
+    assert res.exit_code == 0
+    lines = res.stdout.splitlines()
+    assert lines[0].split() == ["CIS", "v6", "ID", "SECURITY", "HUB", "METRIC"]
+    assert len(lines) == 16
+    assert lines[-1].split()[:3] == ["4.15", "5.15", "organizations-changes"]
+
+
+def test_list_json() -> None:
+    res = runner.invoke(app, ["patterns", "list", "--format", "json"])
+    assert res.exit_code == 0
+    doc = json.loads(res.stdout)
+    assert [d["id"] for d in doc] == [e.id for e in catalog.entries()]
+    assert doc[2]["alarm"]["period"] == 300
+    assert doc[14]["security_hub"] is None
+
+
+def test_list_bad_format() -> None:
+    res = runner.invoke(app, ["patterns", "list", "--format", "xml"])
+    assert res.exit_code == 2
+
+
+def test_show_text_and_json() -> None:
+    res = runner.invoke(app, ["patterns", "show", "organizations-changes"])
+    assert res.exit_code == 0
+    out = res.stdout
+    assert "CIS 4.15" in out and "v6.0.0 5.15" in out
+    assert "variant [6.0.0] (invalid)" in out
+    assert "defect [6.0.0]" in out
+    assert "samples: 3 must match, 3 must not match" in out
+    res = runner.invoke(app, ["patterns", "show", "4.3", "--format", "json"])
+    doc = json.loads(res.stdout)
+    assert doc["id"] == "root-usage" and doc["security_hub"] == "CloudWatch.1"
+
+
+def test_show_unknown() -> None:
+    res = runner.invoke(app, ["patterns", "show", "nope"])
+    assert res.exit_code == 2
+    assert "known ids" in res.stderr and "root-usage" in res.stderr
+
+
+def test_check_passes() -> None:
+    res = runner.invoke(app, ["patterns", "check"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.count("ok  ") == 15
+    assert "15 of 15 controls pass" in res.stderr
+    res = runner.invoke(app, ["patterns", "check", "--format", "json"])
+    doc = json.loads(res.stdout)
+    assert all(d["ok"] for d in doc) and len(doc) == 15
+
+
+def test_check_fails_on_a_broken_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    good = catalog.entries()
+    e = good[0]
+    bad_sample = dataclasses.replace(
+        e.samples, must_not_match=[*e.samples.must_not_match, e.samples.must_match[0]],
+        must_not_match_why=(*e.samples.must_not_match_why, "planted"),
+    )  # fmt: skip
+    bad_variant = dataclasses.replace(e.variants[0], expect="invalid")
+    broken = dataclasses.replace(e, samples=bad_sample, variants=[bad_variant, *e.variants[1:]])
+    bad_pattern = dataclasses.replace(good[1], pattern="{ $.eventName = }")
+    monkeypatch.setattr(catalog, "entries", lambda: [broken, bad_pattern, *good[2:]])
+    res = runner.invoke(app, ["patterns", "check"])
+    assert res.exit_code == 1
+    assert "FAIL 4.1" in res.stdout
+    assert "must_not_match sample 4 matched: planted" in res.stdout
+    assert "is valid, expected invalid" in res.stdout
+    assert "FAIL 4.2" in res.stdout and "canonical pattern is invalid" in res.stdout
+    assert "13 of 15 controls pass" in res.stderr
+
+
+def test_check_reports_an_unreadable_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom() -> list[catalog.Entry]:
+        raise catalog.CatalogError("patterns/x.toml: not valid TOML")
+
+    monkeypatch.setattr(catalog, "entries", boom)
+    res = runner.invoke(app, ["patterns", "check"])
+    assert res.exit_code == 2
+    assert "patterns/x.toml" in res.stderr
+
+
+def test_console_script_check() -> None:
+    script = Path(sys.executable).parent / "trailreplay"
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "engine.cli.main"]
+    proc = subprocess.run([*cmd, "patterns", "check"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "15 of 15 controls pass" in proc.stderr
