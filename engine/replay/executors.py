@@ -12,6 +12,7 @@ process) run in the calling process at their turn, so the order still holds.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import signal
@@ -71,7 +72,11 @@ def _context() -> multiprocessing.context.BaseContext:
     # fork is unsafe once the parent runs threads (rich's progress bar refresh thread);
     # forkserver starts clean workers cheaply on POSIX, spawn elsewhere.
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["engine.replay.scan"])  # workers fork with it imported
+        return ctx
+    return multiprocessing.get_context("spawn")
 
 
 class LocalPoolExecutor:
@@ -80,12 +85,18 @@ class LocalPoolExecutor:
     def __init__(self, workers: int, patterns: Sequence[str] = (), in_flight: int = 0) -> None:
         self.workers = max(1, workers)
         self.in_flight = in_flight or self.workers * 4
-        self._pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=_context(),
-            initializer=_init_worker,
-            initargs=(tuple(patterns),),
-        )
+        self._patterns = tuple(patterns)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=_context(),
+                initializer=_init_worker,
+                initargs=(self._patterns,),
+            )
+        return self._pool
 
     def map_ordered(
         self,
@@ -93,6 +104,17 @@ class LocalPoolExecutor:
         items: Iterable[T],
         local: Callable[[T], bool] = _never,
     ) -> Iterator[R]:
+        # A single file is not worth starting processes for: look ahead a little first.
+        iterator = iter(items)
+        head: list[T] = []
+        for item in iterator:
+            head.append(item)
+            if sum(1 for i in head if not local(i)) > 1:
+                break
+        else:
+            yield from (fn(item) for item in head)
+            return
+        pool = self._started()
         pending: deque[Future[R] | tuple[T]] = deque()
 
         def drain_one() -> R:
@@ -102,11 +124,11 @@ class LocalPoolExecutor:
             return head.result()
 
         try:
-            for item in items:
+            for item in itertools.chain(head, iterator):
                 if local(item):
                     pending.append((item,))
                 else:
-                    pending.append(self._pool.submit(fn, item))
+                    pending.append(pool.submit(fn, item))
                 while len(pending) >= self.in_flight or (pending and isinstance(pending[0], tuple)):
                     yield drain_one()
             while pending:
@@ -117,7 +139,8 @@ class LocalPoolExecutor:
                     left.cancel()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def default_workers() -> int:
