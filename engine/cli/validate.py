@@ -24,10 +24,7 @@ def _err(message: str) -> None:
 
 def _read_lines(path: str) -> list[str]:
     """Lines of a file or of stdin (``-``); raises OSError/UnicodeDecodeError."""
-    if path == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        data = Path(path).read_bytes()
+    data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     return data.decode("utf-8").splitlines()
 
 
@@ -63,7 +60,8 @@ def register(app: typer.Typer) -> None:
 
 def validate(
     patterns: Annotated[
-        list[str] | None, typer.Argument(help="Patterns to validate; '-' reads one per line from stdin.")
+        list[str] | None,
+        typer.Argument(help="Patterns to validate; '-' reads one per line from stdin."),
     ] = None,
     file: Annotated[
         list[str] | None, typer.Option("--file", "-f", help="Read patterns, one per line.")
@@ -72,7 +70,7 @@ def validate(
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
 ) -> None:
-    """Check filter patterns as CloudWatch Logs would: exit 0 valid, 1 invalid, 2 unreadable input."""
+    """Check filter patterns as CloudWatch Logs would: 0 valid, 1 invalid, 2 unreadable input."""
     texts: list[tuple[str, str]] = []  # (origin, pattern)
     unreadable = False
     for p in patterns or []:
@@ -128,8 +126,8 @@ def validate(
         if output == "text":
             if not quiet:
                 print(f"ok ({compiled.kind}): {text}")
-            for f in findings:
-                _err(f.render(text))
+            for finding in findings:
+                _err(finding.render(text))
     if output == "json":
         sys.stdout.write(orjson.dumps({"results": results}, option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
@@ -141,7 +139,9 @@ def validate(
 
 def test(
     pattern: Annotated[str, typer.Argument(help="The filter pattern.")],
-    events: Annotated[str, typer.Option("--events", "-e", help="File of log events, one per line; '-' for stdin.")] = "-",
+    events: Annotated[
+        str, typer.Option("--events", "-e", help="File of log events, one per line; '-' for stdin.")
+    ] = "-",
 ) -> None:
     """Like `aws logs test-metric-filter`: which events match, with extractedValues."""
     try:

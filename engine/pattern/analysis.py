@@ -114,12 +114,12 @@ def _json_needles(node: ast.Expr, keys: frozenset[str]) -> list[frozenset[str]]:
     if isinstance(node, ast.IsCheck):
         if node.check == "NOT EXISTS":
             return []
-        keys = _key_needles(node.selector)
+        key_clauses = _key_needles(node.selector)
         token = {"NULL": "null", "TRUE": "true", "FALSE": "false"}[node.check]
-        return [*keys, frozenset({token})]
+        return [*key_clauses, frozenset({token})]
     if isinstance(node, ast.FieldComparison):
         return []
-    keys = _key_needles(node.selector)
+    key_clauses = _key_needles(node.selector)
     value = node.value
     # A string literal that could spell a number's text may match a JSON
     # number, written without quotes: then only the key is required.
@@ -130,8 +130,8 @@ def _json_needles(node: ast.Expr, keys: frozenset[str]) -> list[frozenset[str]]:
     ):
         needle = _string_needle(value.text)
         if needle:
-            return [*keys, frozenset({needle})]
-    return keys
+            return [*key_clauses, frozenset({needle})]
+    return key_clauses
 
 
 def _key_needles(selector: ast.Selector) -> list[frozenset[str]]:
@@ -211,7 +211,9 @@ def _findings(node: ast.Pattern, nodes: list[object]) -> list[Finding]:
             )
         for e in node.entries:
             if isinstance(e, ast.Field) and e.condition is not None:
-                names = {n.name for n in ast.walk(e.condition) if isinstance(n, ast.FieldComparison)}
+                names = {
+                    n.name for n in ast.walk(e.condition) if isinstance(n, ast.FieldComparison)
+                }
                 if len(names) > 1:
                     add("A15", f"field names differ only in case: {sorted(names)}", e.span)
     for n in nodes:

@@ -29,7 +29,7 @@ NO_SPAN: Span = (0, 0)
 
 
 def _span() -> Span:
-    return field(default=NO_SPAN, compare=False, hash=False, repr=False)  # type: ignore[return-value]
+    return field(default=NO_SPAN, compare=False, hash=False, repr=False)
 
 
 # --------------------------------------------------------------------------- values
@@ -205,7 +205,7 @@ class Term:
     span: Span = _span()
 
 
-# --------------------------------------------------------------------------- space-delimited entries
+# ------------------------------------------------------------------------- space-delimited entries
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,7 +85,7 @@ class CompiledPattern:
 
 
 @lru_cache(maxsize=1024)
-def compile(text: str) -> CompiledPattern:  # noqa: A001 - the public engine.compile
+def compile(text: str) -> CompiledPattern:
     """Parse, analyse and compile a filter pattern (cached by text)."""
     return CompiledPattern(text, parse(text))
 

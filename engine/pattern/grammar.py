@@ -15,7 +15,7 @@ The syntax, as the AWS documentation gives it (SEMANTICS.md §1–§6)::
     op           ::= "=" | "!=" | "<" | ">" | "<=" | ">="
     value        ::= regex | '"' chars '"' | number | unquoted
     number       ::= [+-]? ( digits ("." digits?)? | "." digits ) ( [eE] [+-]? digits )?
-    unquoted     ::= [A-Za-z0-9_.*+-]+                     ; dots and * allowed, as AWS's examples do
+    unquoted     ::= [A-Za-z0-9_.*+-]+          ; dots and * allowed, as AWS's examples do
     space        ::= "[" ( entry ( "," entry )* )? "]"
     entry        ::= "..." | name ( op value ( ("&&"|"||") name op value )* )? | <empty>
     name         ::= [A-Za-z_][A-Za-z0-9_]*
@@ -169,7 +169,8 @@ def _bool_node(cls: type[ast.And] | type[ast.Or]) -> Any:
     return action
 
 
-JSON_EXPR = pp.Forward().set_name("condition")
+JSON_EXPR: pp.Forward = pp.Forward()
+JSON_EXPR.set_name("condition")
 _paren = pp.Suppress("(") - JSON_EXPR - pp.Suppress(pp.Literal(")").set_name("')'"))
 _atom = (_paren | CONDITION).set_name("condition or '('")
 _and_expr = _located(_atom + pp.ZeroOrMore(pp.Suppress(AND) - _atom), _bool_node(ast.And))
@@ -191,16 +192,12 @@ SPACE_VALUE = (REGEX | QUOTED | _located(_space_unquoted, _unquoted_value)).set_
 
 FIELD_CONDITION = _located(
     _name + OP - SPACE_VALUE,
-    lambda t, span: ast.FieldComparison(
-        str(t[0]), cast(ast.CompareOp, str(t[1])), t[2], span=span
-    ),
+    lambda t, span: ast.FieldComparison(str(t[0]), cast(ast.CompareOp, str(t[1])), t[2], span=span),
 )
 _field_and = _located(
     FIELD_CONDITION + pp.ZeroOrMore(pp.Suppress(AND) - FIELD_CONDITION), _bool_node(ast.And)
 )
-_field_or = _located(
-    _field_and + pp.ZeroOrMore(pp.Suppress(OR) - _field_and), _bool_node(ast.Or)
-)
+_field_or = _located(_field_and + pp.ZeroOrMore(pp.Suppress(OR) - _field_and), _bool_node(ast.Or))
 
 
 def _first_name(node: Any) -> ast.FieldComparison:
@@ -366,23 +363,22 @@ def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError
             hint = "use '=' for equality, not '=='"
             return PatternError("'==' is not an operator", text, pos, hint=hint)
         if rest.startswith("$") and not rest.startswith("$.") and not rest.startswith("$["):
+            name = re.match(r"\$([A-Za-z0-9_]*)", rest)
             return PatternError(
                 "a selector must start with '$.'",
                 text,
                 pos + 1,
-                hint=f"write '$.{re.match(r'[$][A-Za-z0-9_]*', rest).group(0)[1:]}'"  # type: ignore[union-attr]
-                if re.match(r"\$[A-Za-z]", rest)
-                else None,
+                hint=f"write '$.{name.group(1)}'" if name and name.group(1) else None,
             )
         if found is not None and re.match(r"[A-Za-z_]", found):
             prev = text[:pos].rstrip()
             if prev.endswith(("{", "(", "&&", "||")):
-                word = re.match(r"[A-Za-z0-9_.]+", rest)
+                key = re.match(r"[A-Za-z0-9_.]+", rest)
                 return PatternError(
                     "expected a selector starting with '$.'",
                     text,
                     pos,
-                    hint=f"write '$.{word.group(0) if word else found}'",
+                    hint=f"write '$.{key.group(0) if key else found}'",
                 )
             if re.match(r"IS\s+NOT\b", rest) or (
                 re.match(r"NOT\b", rest) and re.search(r"\bIS\s*$", text[:pos])
@@ -406,13 +402,18 @@ def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError
                     text,
                     pos,
                 )
-        if found is not None and found not in "})&|" and text[:pos].rstrip().endswith(
-            tuple(ast.COMPARE_OPS)
+        if (
+            found is not None
+            and found not in "})&|"
+            and text[:pos].rstrip().endswith(tuple(ast.COMPARE_OPS))
         ):
-            hint = "put values with characters other than letters, digits, '_', '.', '*' in double quotes"
-            m = re.match(r"[^\s)}&|]+", rest)
+            hint = (
+                "put values with characters other than letters, digits, '_', '.', '*' "
+                "in double quotes"
+            )
+            bad = re.match(r"[^\s)}&|]+", rest)
             return PatternError(
-                f"invalid value {m.group(0) if m else found!r}",
+                f"invalid value {bad.group(0) if bad else found!r}",
                 text,
                 pos,
                 hint=hint,
@@ -422,8 +423,8 @@ def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError
             and not re.match(r"[\s})&|(]", found)
             and re.search(r"(?:!=|<=|>=|=|<|>)\s*[A-Za-z0-9_.*+\-]+$", text[:pos])
         ):
-            m = re.search(r"[A-Za-z0-9_.*+\-]+$", text[:pos])
-            start = m.start() if m else pos
+            tail = re.search(r"[A-Za-z0-9_.*+\-]+$", text[:pos])
+            start = tail.start() if tail else pos
             v = re.match(r"[^\s)}&|]+", text[start:])
             value = v.group(0) if v else found
             return PatternError(
@@ -434,8 +435,10 @@ def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError
             )
         if found is not None and found not in "})" and re.match(r"[A-Za-z0-9_.*+\-\"%]", found):
             prev = text[:pos].rstrip()
-            if prev and not prev.endswith(("&&", "||", "(", "{")) and (
-                re.search(r"[\w\"%*]$", prev)
+            if (
+                prev
+                and not prev.endswith(("&&", "||", "(", "{"))
+                and (re.search(r"[\w\"%*]$", prev))
             ):
                 return PatternError(
                     f"expected '&&', '||', ')' or '}}', found {found!r}",
@@ -487,14 +490,17 @@ def _check_structure(node: ast.Pattern, text: str) -> None:
                 wild[MAX_WILDCARD_SELECTORS].span[0],
             )
     for n in ast.walk(node):
-        if isinstance(n, ast.Comparison | ast.FieldComparison) and n.op in ast.RELATIONAL_OPS:
-            if not isinstance(n.value, ast.Number):
-                raise PatternError(
-                    f"'{n.op}' compares numbers; {_describe(n.value)} is not a number",
-                    text,
-                    n.value.span[0],
-                    hint="use '=' or '!=' with strings, wildcards and regular expressions",
-                )
+        if (
+            isinstance(n, ast.Comparison | ast.FieldComparison)
+            and n.op in ast.RELATIONAL_OPS
+            and not isinstance(n.value, ast.Number)
+        ):
+            raise PatternError(
+                f"'{n.op}' compares numbers; {_describe(n.value)} is not a number",
+                text,
+                n.value.span[0],
+                hint="use '=' or '!=' with strings, wildcards and regular expressions",
+            )
     if isinstance(node, ast.SpacePattern):
         for entry in node.entries:
             if isinstance(entry, ast.Field) and entry.condition is not None:

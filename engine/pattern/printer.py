@@ -16,7 +16,7 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_\-]+\Z")
 _BARE_TERM = re.compile(r"[A-Za-z0-9_]+\Z")
 
 
-def format(node: ast.Pattern) -> str:  # noqa: A001 - mirrors the public engine.format
+def format(node: ast.Pattern) -> str:
     if isinstance(node, ast.MatchAll):
         return ""
     if isinstance(node, ast.TermPattern):

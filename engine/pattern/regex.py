@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import re2
 
@@ -157,7 +158,7 @@ def translate(source: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _compile(source: str) -> re2._Regexp:  # type: ignore[name-defined]
+def _compile(source: str) -> Any:
     options = re2.Options()
     options.max_mem = 64 << 20
     options.log_errors = False

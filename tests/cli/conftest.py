@@ -15,7 +15,13 @@ Run = Callable[..., subprocess.CompletedProcess[str]]
 def trailreplay() -> Run:
     """Run the installed console script (falling back to the module in odd envs)."""
     exe = Path(sys.executable).with_name("trailreplay")
-    cmd = [str(exe)] if exe.exists() else [shutil.which("trailreplay") or "", ]
+    cmd = (
+        [str(exe)]
+        if exe.exists()
+        else [
+            shutil.which("trailreplay") or "",
+        ]
+    )
     if not cmd[0]:
         cmd = [sys.executable, "-m", "engine.cli.main"]
 

@@ -86,7 +86,9 @@ def test_test_command_mirrors_test_metric_filter(trailreplay: Run, tmp_path: Pat
 
 
 def test_test_command_on_terms_from_stdin(trailreplay: Run) -> None:
-    r = trailreplay("test", '"[ERROR]" Exception', stdin="a [ERROR] InvalidQueryException\nb [INFO] x\n")
+    r = trailreplay(
+        "test", '"[ERROR]" Exception', stdin="a [ERROR] InvalidQueryException\nb [INFO] x\n"
+    )
     out = json.loads(r.stdout)
     assert [m["eventNumber"] for m in out["matches"]] == [0]
     assert out["matches"][0]["extractedValues"] == {}

@@ -22,7 +22,11 @@ XFAIL: dict[str, str] = {}
 def _params() -> list[Any]:
     out = []
     for case in CASES:
-        marks = [pytest.mark.xfail(reason=XFAIL[case["id"]], strict=True)] if case["id"] in XFAIL else []
+        marks = (
+            [pytest.mark.xfail(reason=XFAIL[case["id"]], strict=True)]
+            if case["id"] in XFAIL
+            else []
+        )
         out.append(pytest.param(case, id=case["id"], marks=marks))
     return out
 

@@ -41,7 +41,9 @@ def selectors(draw: st.DrawFn) -> ast.Selector:
     rest = draw(st.lists(steps, max_size=2))
     sel = ast.Selector((first, *rest))
     if sel.wildcards > 1:
-        sel = ast.Selector(tuple(s for s in sel.steps if not isinstance(s, ast.AnyIndex | ast.AnyKey)))
+        sel = ast.Selector(
+            tuple(s for s in sel.steps if not isinstance(s, ast.AnyIndex | ast.AnyKey))
+        )
     return sel
 
 
@@ -134,12 +136,24 @@ scalars = st.one_of(
 )
 json_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 records = st.dictionaries(st.sampled_from(KEYS), json_values, max_size=5)
 
 message_pieces = st.sampled_from(
-    [*WORDS, " ", "  ", '"GET /a HTTP/1.0"', "[10/Oct/2000 -0700]", "127.0.0.1", "200", "1534", "E1R"]
+    [
+        *WORDS,
+        " ",
+        "  ",
+        '"GET /a HTTP/1.0"',
+        "[10/Oct/2000 -0700]",
+        "127.0.0.1",
+        "200",
+        "1534",
+        "E1R",
+    ]
 )
 messages = st.lists(message_pieces, max_size=8).map(" ".join) | st.text(max_size=20)

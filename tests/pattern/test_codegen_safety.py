@@ -34,7 +34,13 @@ def test_hostile_literals_are_data(literal: str, monkeypatch: pytest.MonkeyPatch
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("pattern text reached __import__")
 
-    text = "{ $.['" + literal.replace("\\", "\\\\").replace("'", "\\'") + "'] = " + quote(literal) + " }"
+    text = (
+        "{ $.['"
+        + literal.replace("\\", "\\\\").replace("'", "\\'")
+        + "'] = "
+        + quote(literal)
+        + " }"
+    )
     if "\x00" in literal or "\n" in literal or "\r" in literal or "\t" in literal:
         pytest.skip("control characters are not valid in a selector")
     compiled = engine.compile(text)

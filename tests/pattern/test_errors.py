@@ -14,7 +14,7 @@ CASES = [
     ("{ $.a == 1 }", 6, "'=='", "'='"),
     ("{ $eventName = x }", 3, "must start with '$.'", "$.eventName"),
     ("{ eventName = x }", 2, "selector", "$.eventName"),
-    ("{ $.eventType = \"UpdateTrail\"", 29, "must end with '}'", None),
+    ('{ $.eventType = "UpdateTrail"', 29, "must end with '}'", None),
     ("user@example.com", 4, "'@'", '"user@example.com"'),
     ("{ $.email = user@example.com }", 16, "'@'", '"user@example.com"'),
     ("%something!%", 10, "'!'", "\\x21"),
@@ -65,5 +65,8 @@ def test_compiled_pattern_pickles_as_text() -> None:
 
 def test_published_cis_defects_are_rejected_with_a_caret() -> None:
     with pytest.raises(engine.PatternError) as info:
-        engine.compile('{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($eventName = ScheduleKeyDeletion)) }')
+        engine.compile(
+            "{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || "
+            "($eventName = ScheduleKeyDeletion)) }"
+        )
     assert info.value.hint is not None and "$.eventName" in info.value.hint

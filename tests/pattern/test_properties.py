@@ -12,7 +12,9 @@ from engine.pattern.events import compact
 
 from . import gen
 
-ALPHABET = st.sampled_from(list('{}[]()$.*%"?-=!<>&| ,\'\\abcAB019_@\t\n') + ["IS", "NULL", "NOT", "EXISTS", "..."])
+ALPHABET = st.sampled_from(
+    [*"{}[]()$.*%\"?-=!<>&| ,'\\abcAB019_@\t\n", "IS", "NULL", "NOT", "EXISTS", "..."]
+)
 
 
 @given(st.text(max_size=60) | st.lists(ALPHABET, max_size=30).map("".join))
