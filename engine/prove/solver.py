@@ -55,6 +55,31 @@ _NUMBER_TEXT_CHARS = frozenset("0123456789-+.einfa")
 Mode = Literal["ints", "free", "exact"]
 
 
+MAX_CELLS = 128
+CELL_TIMEOUT_MS = 1000
+#: ("glob", text with * wildcards) or ("re", AWS regex source).
+StrKey = tuple[str, str]
+
+
+def _str_key(value: ast.Value) -> StrKey:
+    if isinstance(value, ast.Regex):
+        return ("re", value.source)
+    assert isinstance(value, ast.String)
+    return ("glob", value.text)
+
+
+class _GiveUp(Exception):
+    """Too many string cells, or a cell query timed out: use the native encoding."""
+
+
+@dataclass
+class _Cells:
+    keys: list[StrKey]
+    members: list[frozenset[int]]
+    witnesses: list[str]
+    var: Any
+
+
 class Unsupported(Exception):
     """The patterns use a construct this encoding does not cover."""
 
@@ -149,6 +174,15 @@ class Encoder:
             extra = [c for c in self.nodes[prefix].children if c[-1][0] == step_kind]
             if any(c not in elements for c in extra):
                 raise Unsupported("a wildcard parent whose named children grow with the encoding")
+        # The string predicates each node is tested against (see _cells).
+        self.str_keys: dict[NodeKey, dict[StrKey, None]] = {}
+        for pattern in patterns:
+            for atom in atoms(pattern.expr):
+                if isinstance(atom, ast.Comparison) and not isinstance(atom.value, ast.Number):
+                    key = _str_key(atom.value)
+                    for target in self._targets(atom):
+                        self.str_keys.setdefault(target.key, {})[key] = None
+        self.cells: dict[NodeKey, _Cells | None] = {}
 
     # ------------------------------------------------------------------ nodes
 
@@ -189,6 +223,9 @@ class Encoder:
                 out.append(z.Implies(z.Not(node.isint), self._float_text(node)))
             if node.key in self.text_nodes:
                 out.extend(self._float_pins(node))
+            cells = self._cells(node) if node.key in self.str_keys else None
+            if cells is not None:
+                out.append(z.And(cells.var >= 0, cells.var < len(cells.witnesses)))
             if node.parent is None:
                 continue
             container = OBJ if node.key[-1][0] in ("k", "fk") else ARR
@@ -217,15 +254,21 @@ class Encoder:
             return self._atom(expr)
         raise Unsupported(f"not a JSON condition: {type(expr).__name__}")
 
-    def _atom(self, atom: ast.Comparison | ast.IsCheck) -> Any:
-        z = self.z
+    def _targets(self, atom: ast.Comparison | ast.IsCheck) -> list[_Node]:
+        """The nodes an atom's selector can select (one unless it has a wildcard)."""
         cp = concrete_path(atom.selector)
         if cp is not None:
-            return self._atom_at(self.nodes[cp], atom)
+            return [self.nodes[cp]]
         sw = split_wildcard(atom.selector)
         assert sw is not None
         prefix, kind, suffix = sw
-        targets = [self.nodes[e + suffix] for e in self.groups[(prefix, kind)]]
+        return [self.nodes[e + suffix] for e in self.groups[(prefix, kind)]]
+
+    def _atom(self, atom: ast.Comparison | ast.IsCheck) -> Any:
+        z = self.z
+        if concrete_path(atom.selector) is not None:
+            return self._atom_at(self._targets(atom)[0], atom)
+        targets = self._targets(atom)
         if isinstance(atom, ast.IsCheck) and atom.check == "NOT EXISTS":
             return z.And(*[n.t == MISSING for n in targets]) if targets else z.BoolVal(True)
         return z.Or(*[self._atom_at(n, atom) for n in targets]) if targets else z.BoolVal(False)
@@ -257,7 +300,7 @@ class Encoder:
             raise Unsupported("a relational operator with a non-number literal")
         if isinstance(value, ast.String):
             eq = z.Or(
-                z.And(is_str, self._str_match(n.s, value.text)),
+                z.And(is_str, self._str_holds(n, _str_key(value))),
                 z.And(is_num, self._num_text_match(n, value.text)),
             )
         else:
@@ -267,8 +310,106 @@ class Encoder:
                 if self._regex_can_match_number(value.source)
                 else z.BoolVal(False)
             )
-            eq = z.Or(z.And(is_str, z.InRe(n.s, rx)), z.And(is_num, on_num))
+            eq = z.Or(z.And(is_str, self._str_holds(n, _str_key(value))), z.And(is_num, on_num))
         return eq if op == "=" else z.And(z.Or(is_str, is_num), z.Not(eq))
+
+    # ------------------------------------------------------------------ string cells
+    #
+    # z3's string solver handles one regular membership per variable well but
+    # often gives up on several (``A*B`` vs ``A* && *B``).  So the strings a node
+    # can hold are partitioned, ahead of time, into *cells*: the non-empty sets
+    # of strings with the same answer to every predicate the patterns test the
+    # node against (each found by single-regex emptiness queries).  The node's
+    # string is then just a cell number, each predicate a disjunction of cells,
+    # and the event uses the cell's witness string.  Exact, and fast; when there
+    # are too many cells, or a query times out, the node keeps the native
+    # encoding.
+
+    def _str_holds(self, n: _Node, key: StrKey) -> Any:
+        z = self.z
+        cells = self._cells(n)
+        if cells is None:
+            if key[0] == "re":
+                return z.InRe(n.s, self._regex(key[1]))
+            return self._str_match(n.s, key[1])
+        index = cells.keys.index(key)
+        hits = [j for j, members in enumerate(cells.members) if index in members]
+        return z.Or(*[cells.var == j for j in hits]) if hits else z.BoolVal(False)
+
+    def _key_regex(self, key: StrKey) -> Any:
+        z = self.z
+        if key[0] == "re":
+            return self._regex(key[1])
+        full = z.Full(z.ReSort(z.StringSort()))
+        parts = key[1].split("*")
+        pieces: list[Any] = []
+        for i, p in enumerate(parts):
+            if i:
+                pieces.append(full)
+            if p:
+                pieces.append(z.Re(z.StringVal(p)))
+        if not pieces:
+            return z.Re(z.StringVal(""))
+        return pieces[0] if len(pieces) == 1 else z.Concat(*pieces)
+
+    def _cells(self, n: _Node) -> _Cells | None:
+        if n.key in self.cells:
+            return self.cells[n.key]
+        keys = list(self.str_keys.get(n.key, {}))
+        try:
+            result: _Cells | None = self._split(keys, n)
+        except _GiveUp:
+            result = None
+        self.cells[n.key] = result
+        return result
+
+    def _split(self, keys: list[StrKey], n: _Node) -> _Cells:
+        z = self.z
+        full = z.Full(z.ReSort(z.StringSort()))
+        # (members, regex, witness, is_singleton)
+        cells: list[tuple[frozenset[int], Any, str, bool]] = [(frozenset(), full, "", False)]
+        for i, key in enumerate(keys):
+            rx = self._key_regex(key)
+            literal = key[0] == "glob" and "*" not in key[1]
+            new: list[tuple[frozenset[int], Any, str, bool]] = []
+            for members, cell, witness, single in cells:
+                if single:
+                    hit = z.is_true(z.simplify(z.InRe(z.StringVal(witness), rx)))
+                    new.append((members | {i} if hit else members, cell, witness, True))
+                    continue
+                if literal:
+                    if z.is_true(z.simplify(z.InRe(z.StringVal(key[1]), cell))):
+                        new.append((members | {i}, z.Re(z.StringVal(key[1])), key[1], True))
+                else:
+                    inside = self._witness(z.Intersect(cell, rx))
+                    if inside is not None:
+                        new.append((members | {i}, z.Intersect(cell, rx), inside, False))
+                rest = z.Intersect(cell, z.Complement(rx))
+                outside = self._witness(rest)
+                if outside is not None:
+                    new.append((members, rest, outside, False))
+            cells = new
+            if len(cells) > MAX_CELLS:
+                raise _GiveUp
+        return _Cells(
+            keys=keys,
+            members=[c[0] for c in cells],
+            witnesses=[c[2] for c in cells],
+            var=z.Int(f"cell_{n.t}"),
+        )
+
+    def _witness(self, regex: Any) -> str | None:
+        z = self.z
+        x = z.String("cell_probe")
+        probe = z.Solver()
+        probe.set("timeout", CELL_TIMEOUT_MS)
+        probe.add(z.InRe(x, regex))
+        answer = probe.check()
+        if answer == z.unknown:
+            raise _GiveUp
+        if answer == z.unsat:
+            return None
+        return str(probe.model().eval(x, model_completion=True).as_string())
 
     def _str_match(self, s: Any, text: str) -> Any:
         z = self.z
@@ -386,6 +527,10 @@ class Encoder:
             if t == FALSE:
                 return False
             if t == STR:
+                cells = self.cells.get(node.key)
+                if cells is not None:
+                    j = model.eval(cells.var, model_completion=True).as_long()
+                    return cells.witnesses[j]
                 return model.eval(node.s, model_completion=True).as_string()
             if t == NUM:
                 frac = model.eval(node.r, model_completion=True).as_fraction()
