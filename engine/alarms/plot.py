@@ -144,7 +144,16 @@ def _write_png(
     try:
         xs = [dt(s) for s in sorted(values)]
         ys = [values[s] for s in sorted(values)]
-        ax.bar(xs, ys, width=p / 86400 * 0.8, align="edge", color="#1f77b4", label="datapoint")
+        ax.bar(
+            xs,
+            ys,
+            width=p / 86400 * 0.8,
+            align="edge",
+            color="#1f77b4",
+            edgecolor="#1f77b4",
+            linewidth=0.8,
+            label="datapoint",
+        )
         ax.axhline(timeline.spec.threshold, color="#d62728", linestyle="--", label="threshold")
         for sp in timeline.spans:
             ax.axvspan(
