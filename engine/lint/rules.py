@@ -12,6 +12,7 @@ Rules (PutMetricFilter / PutSubscriptionFilter, SEMANTICS.md §2 and §7):
     default-dims    no default value together with dimensions      error
     metric-value    a number, or a reference ($.field / $name / $N) to a field of
                     the pattern; at most 100 characters            error
+                    (a dimension naming a field outside the pattern: warning)
     metric-zero     a value <= 0 makes matching events add nothing warning
     unresolved      built at deploy time (${...}, !Ref, ...): not checked   info
     A*, never, ...  the pattern analysis warnings (engine.compile(p).findings)
@@ -92,7 +93,7 @@ class Checker:
     def pattern(self, t: Text) -> engine.CompiledPattern | None:
         assert t.value is not None
         if t.note:
-            self.add("info", "resolved", f"{self.f.attribute} taken {t.note}", t.start)
+            self.add("info", "resolved", f"{self.f.attribute} taken {t.note}", t.offset(0))
         try:
             compiled = engine.compile(t.value)
         except engine.PatternError as exc:
@@ -127,7 +128,8 @@ class Checker:
             )
         if dims:
             first = next(iter(dims.values()))
-            if kind is not None and kind not in ("json", "space"):
+            unsupported = kind is not None and kind not in ("json", "space")
+            if unsupported:
                 self.add(
                     "error",
                     "dimensions",
@@ -149,13 +151,15 @@ class Checker:
                     "a default value cannot be set when dimensions are used",
                     tr.default_value.start,
                 )
-            for name, value in dims.items():
-                self.reference(value, compiled, f"dimension {name}", number_ok=False)
+            for name, value in dims.items() if not unsupported else ():
+                # AWS's docs show dimension values drawn from the pattern's fields but
+                # do not say a foreign one is rejected: a warning, not an error.
+                self.reference(value, compiled, f"dimension {name}", False, "warning")
         if tr.value is None:
             if self.f.kind == "metric":
                 self.add("error", "metric-value", "metric transformation has no value", tr.start)
         else:
-            self.reference(tr.value, compiled, "metric value", number_ok=True)
+            self.reference(tr.value, compiled, "metric value", True, "error")
 
     def reference(
         self,
@@ -163,6 +167,7 @@ class Checker:
         compiled: engine.CompiledPattern | None,
         what: str,
         number_ok: bool,
+        foreign: Level,
     ) -> None:
         if t.value is None:
             self.add(
@@ -200,9 +205,9 @@ class Checker:
             return  # pattern unknown or invalid: already reported
         node = compiled.ast
         if isinstance(node, ast.JsonPattern):
-            self._json_reference(text, node, what, at)
+            self._json_reference(text, node, what, at, foreign)
         elif isinstance(node, ast.SpacePattern):
-            self._space_reference(text, node, what, at)
+            self._space_reference(text, node, what, at, foreign)
         else:
             self.add(
                 "error",
@@ -212,7 +217,9 @@ class Checker:
                 at,
             )
 
-    def _json_reference(self, text: str, node: ast.JsonPattern, what: str, at: int) -> None:
+    def _json_reference(
+        self, text: str, node: ast.JsonPattern, what: str, at: int, foreign: Level
+    ) -> None:
         try:
             probe = engine.parse("{ " + text + " NOT EXISTS }")
         except engine.PatternError:
@@ -223,14 +230,16 @@ class Checker:
         used = {n.steps for n in ast.walk(node) if isinstance(n, ast.Selector)}
         if wanted not in used:
             self.add(
-                "error",
+                foreign,
                 "metric-value",
                 f"{what} {text} does not reference a field of the pattern (add "
                 f"{text} = * to the pattern so matching events have it)",
                 at,
             )
 
-    def _space_reference(self, text: str, node: ast.SpacePattern, what: str, at: int) -> None:
+    def _space_reference(
+        self, text: str, node: ast.SpacePattern, what: str, at: int, foreign: Level
+    ) -> None:
         m = _SPACE_REF.fullmatch(text)
         if m is None:
             self.add(
@@ -249,7 +258,7 @@ class Checker:
         if ref not in names:
             known = ", ".join(f"${n}" for n in sorted(names)) or "none"
             self.add(
-                "error",
+                foreign,
                 "metric-value",
                 f"{what} {text} names no field of the pattern (fields: {known})",
                 at,
