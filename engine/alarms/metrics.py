@@ -280,10 +280,10 @@ class MetricReplay:
     max_events_per_period: int = 50
 
     def datapoints(self) -> Iterator[tuple[Dims, int, Stats]]:
-        for dims in sorted(self.series):
-            by_period = self.series[dims]
-            for slot in sorted(by_period):
-                yield dims, slot, by_period[slot]
+        """Every datapoint, by time, then by dimension values."""
+        points = [(slot, dims) for dims, by in self.series.items() for slot in by]
+        for slot, dims in sorted(points):
+            yield dims, slot, self.series[dims][slot]
 
     def values(self, statistic: str, dims: Dims = ()) -> dict[int, float]:
         return {s: st.get(statistic) for s, st in self.series.get(dims, {}).items()}

@@ -233,3 +233,14 @@ def test_parse_dimension() -> None:
 def test_bad_metric_period(period: int) -> None:
     with pytest.raises(MetricTransformationError, match="period"):
         run(JSON_P, [], period=period)
+
+
+def test_datapoints_ordered_by_time_then_dimensions() -> None:
+    records = [
+        rec("2024-03-01T10:05:00Z", awsRegion="a-region"),
+        rec("2024-03-01T10:00:00Z", awsRegion="b-region"),
+        rec("2024-03-01T10:00:30Z", awsRegion="a-region"),
+    ]
+    mr = run(JSON_P, records, dimensions=(("Region", "$.awsRegion"),))
+    got = [(slot % 3600, dims[0][1]) for dims, slot, _ in mr.datapoints()]
+    assert got == [(0, "a-region"), (0, "b-region"), (300, "a-region")]
