@@ -250,10 +250,12 @@ def alarm(
     base = entry.alarm if entry is not None else None
     spec = AlarmSpec(
         statistic=statistic or (base.statistic if base else "Sum"),
-        period=period or (base.period if base else 300),
+        period=period if period is not None else (base.period if base else 300),
         threshold=threshold if threshold is not None else (base.threshold if base else 1.0),
         comparison=comparison or (base.comparison if base else "GreaterThanOrEqualToThreshold"),
-        evaluation_periods=evaluation_periods or (base.evaluation_periods if base else 1),
+        evaluation_periods=evaluation_periods
+        if evaluation_periods is not None
+        else (base.evaluation_periods if base else 1),
         datapoints_to_alarm=datapoints_to_alarm
         if datapoints_to_alarm is not None
         else (base.datapoints_to_alarm if base and evaluation_periods is None else None),

@@ -275,6 +275,8 @@ def test_alarm_table_output(archive: Path) -> None:
         (["--treat-missing-data", "zero"], "treat-missing-data"),
         (["--statistic", "p99"], "unknown statistic"),
         (["--period", "45"], "period 45"),
+        (["--period", "0"], "period 0"),
+        (["--evaluation-periods", "0"], "at least 1"),
         (["--evaluation-periods", "2", "--datapoints-to-alarm", "3"], "datapoints to alarm"),
         (["--plot", "out.gif"], "unknown picture format"),
     ],
