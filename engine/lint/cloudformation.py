@@ -116,6 +116,8 @@ def _documents(source: Source) -> list[Node]:
             errors.append(problem)
             if not source.path.endswith(".json"):
                 raise InputError(f"not valid YAML: {problem}", mark.index if mark else 0) from None
+    elif not source.path.endswith(".json"):
+        raise InputError("reading YAML templates needs PyYAML (pip install pyyaml)", 0)
     try:
         return [_from_json(json.loads(source.text), source.text, 0)]
     except json.JSONDecodeError as exc:
@@ -251,8 +253,15 @@ def is_template(root: Node) -> bool:
 
 
 def extract(source: Source) -> list[FilterDef]:
-    """Every metric and subscription filter in a template; ``[]`` for other documents."""
+    """Every metric and subscription filter in a template; ``[]`` for other documents.
+
+    A file that never mentions ``AWS::Logs::`` cannot define a filter and is not parsed:
+    pre-commit passes every YAML and JSON file of a repository, many of which are not
+    valid YAML/JSON at all (Helm templates, JSON with comments).
+    """
     out: list[FilterDef] = []
+    if "AWS::Logs::" not in source.text:
+        return out
     for root in _documents(source):
         if not is_template(root):
             continue
