@@ -159,8 +159,16 @@ def satisfiable(p: PatternLike) -> ProofResult:
     r = _decide("satisfiable", [pp], lambda r: r[0], lambda enc, f: f[0])
     # _decide looks for a witness *against* the question; flip for satisfiability.
     if r.counterexample is not None:
-        return ProofResult("satisfiable", True, r.proved, r.counterexample, "A",
-                           r.deciding_clause, r.method, r.reason)
+        return ProofResult(
+            "satisfiable",
+            True,
+            r.proved,
+            r.counterexample,
+            "A",
+            r.deciding_clause,
+            r.method,
+            r.reason,
+        )
     return ProofResult("satisfiable", False, r.proved, None, None, None, r.method, r.reason)
 
 

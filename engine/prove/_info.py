@@ -20,7 +20,11 @@ Path: TypeAlias = tuple[PathStep, ...]
 
 def atoms(expr: object) -> list[Atom]:
     """The comparisons and checks of a boolean expression, in source order."""
-    return [n for n in ast.walk(expr) if isinstance(n, ast.Comparison | ast.IsCheck | ast.FieldComparison)]
+    return [
+        n
+        for n in ast.walk(expr)
+        if isinstance(n, ast.Comparison | ast.IsCheck | ast.FieldComparison)
+    ]
 
 
 def concrete_path(selector: ast.Selector) -> Path | None:

@@ -22,6 +22,12 @@ def _unsupported(msg: str) -> Exception:
     return Unsupported(f"regex: {msg}")
 
 
+def zstr(z: Any, text: str) -> Any:
+    from engine.prove.solver import zstr as _zstr
+
+    return _zstr(z, text)
+
+
 def to_z3(source: str) -> Any:
     z = importlib.import_module("z3")
     return _Compiler(z, source).compile()
@@ -68,7 +74,7 @@ class _Compiler:
             items.append(self._quantified(atom))
         pieces = ([] if start_anchor else [self.full]) + items + ([] if end_anchor else [self.full])
         if not pieces:
-            return z.Re(z.StringVal(""))
+            return z.Re(zstr(z, ""))
         return pieces[0] if len(pieces) == 1 else z.Concat(*pieces)
 
     def _quantified(self, atom: Any) -> Any:
@@ -94,14 +100,14 @@ class _Compiler:
                     raise _unsupported(f"repetition {{{body}}}")
                 lo = int(lo_text)
                 if not sep:
-                    atom = z.Loop(atom, lo, lo) if lo else z.Re(z.StringVal(""))
+                    atom = z.Loop(atom, lo, lo) if lo else z.Re(zstr(z, ""))
                 elif not hi_text:
                     atom = z.Concat(z.Loop(atom, lo, lo), z.Star(atom)) if lo else z.Star(atom)
                 else:
                     hi = int(hi_text)
                     if hi < lo:
                         raise _unsupported("bad repetition bounds")
-                    atom = z.Loop(atom, lo, hi) if hi else z.Re(z.StringVal(""))
+                    atom = z.Loop(atom, lo, hi) if hi else z.Re(zstr(z, ""))
             # A lazy modifier does not change what matches.
             if self.pos < len(src) and src[self.pos] == "?" and c != "?":
                 self.pos += 1
@@ -113,7 +119,7 @@ class _Compiler:
         c = src[self.pos]
         if c == ".":
             self.pos += 1
-            return z.Intersect(self.any, z.Complement(z.Re(z.StringVal("\n"))))
+            return z.Intersect(self.any, z.Complement(z.Re(zstr(z, "\n"))))
         if c == "[":
             return self._class()
         if c == "\\":
@@ -122,7 +128,7 @@ class _Compiler:
         if c in "?*+{}]()":
             raise _unsupported(f"unexpected {c!r}")
         self.pos += 1
-        return z.Re(z.StringVal(c))
+        return z.Re(zstr(z, c))
 
     def _escape(self) -> tuple[list[tuple[str, str]], bool]:
         """The escape at ``pos`` as character ranges and a negation flag."""
@@ -181,11 +187,7 @@ class _Compiler:
             else:
                 lo = c
                 self.pos += 1
-            if (
-                self.pos + 1 < len(src)
-                and src[self.pos] == "-"
-                and src[self.pos + 1] != "]"
-            ):
+            if self.pos + 1 < len(src) and src[self.pos] == "-" and src[self.pos + 1] != "]":
                 self.pos += 1
                 hc = src[self.pos]
                 if hc == "\\":
@@ -216,7 +218,8 @@ class _Compiler:
     def _set(self, ranges: list[tuple[str, str]], negated: bool) -> Any:
         z = self.z
         res = [
-            z.Re(z.StringVal(lo)) if lo == hi else z.Range(lo, hi) for lo, hi in ranges
+            z.Re(zstr(z, lo)) if lo == hi else z.Range(zstr(z, lo), zstr(z, hi))
+            for lo, hi in ranges
         ]
         union = res[0] if len(res) == 1 else z.Union(*res)
         if negated:

@@ -33,6 +33,7 @@ real matchers.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -66,6 +67,20 @@ def _str_key(value: ast.Value) -> StrKey:
         return ("re", value.source)
     assert isinstance(value, ast.String)
     return ("glob", value.text)
+
+
+def zstr(z: Any, text: str) -> Any:
+    """A z3 string constant for ``text``, taken literally (z3 would read
+    ``\\u{41}`` in a StringVal as an escape)."""
+    return z.StringVal(text.replace("\\", "\\u{5c}"))
+
+
+_ESCAPE = re.compile(r"\\u\{([0-9a-fA-F]{1,5})\}")
+
+
+def pystr(value: Any) -> str:
+    """A z3 string value as a Python string (undoing z3's ``\\u{..}`` escapes)."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), str(value.as_string()))
 
 
 class _GiveUp(Exception):
@@ -347,9 +362,9 @@ class Encoder:
             if i:
                 pieces.append(full)
             if p:
-                pieces.append(z.Re(z.StringVal(p)))
+                pieces.append(z.Re(zstr(z, p)))
         if not pieces:
-            return z.Re(z.StringVal(""))
+            return z.Re(zstr(z, ""))
         return pieces[0] if len(pieces) == 1 else z.Concat(*pieces)
 
     def _cells(self, n: _Node) -> _Cells | None:
@@ -374,12 +389,12 @@ class Encoder:
             new: list[tuple[frozenset[int], Any, str, bool]] = []
             for members, cell, witness, single in cells:
                 if single:
-                    hit = z.is_true(z.simplify(z.InRe(z.StringVal(witness), rx)))
+                    hit = z.is_true(z.simplify(z.InRe(zstr(z, witness), rx)))
                     new.append((members | {i} if hit else members, cell, witness, True))
                     continue
                 if literal:
-                    if z.is_true(z.simplify(z.InRe(z.StringVal(key[1]), cell))):
-                        new.append((members | {i}, z.Re(z.StringVal(key[1])), key[1], True))
+                    if z.is_true(z.simplify(z.InRe(zstr(z, key[1]), cell))):
+                        new.append((members | {i}, z.Re(zstr(z, key[1])), key[1], True))
                 else:
                     inside = self._witness(z.Intersect(cell, rx))
                     if inside is not None:
@@ -409,28 +424,36 @@ class Encoder:
             raise _GiveUp
         if answer == z.unsat:
             return None
-        return str(probe.model().eval(x, model_completion=True).as_string())
+        # Any member will do: prefer a readable one (printable ASCII, no backslash).
+        probe.push()
+        printable = z.Union(z.Range(" ", "["), z.Range("]", "~"))
+        probe.add(z.InRe(x, z.Star(printable)))
+        if probe.check() == z.sat:
+            return pystr(probe.model().eval(x, model_completion=True))
+        probe.pop()
+        probe.check()
+        return pystr(probe.model().eval(x, model_completion=True))
 
     def _str_match(self, s: Any, text: str) -> Any:
         z = self.z
         if "*" not in text:
-            return s == z.StringVal(text)
+            return s == zstr(z, text)
         parts = text.split("*")
         if all(p == "" for p in parts):
             return z.BoolVal(True)
         if len(parts) == 2 and parts[1] == "":
-            return z.PrefixOf(z.StringVal(parts[0]), s)
+            return z.PrefixOf(zstr(z, parts[0]), s)
         if len(parts) == 2 and parts[0] == "":
-            return z.SuffixOf(z.StringVal(parts[1]), s)
+            return z.SuffixOf(zstr(z, parts[1]), s)
         if len(parts) == 3 and parts[0] == "" and parts[2] == "":
-            return z.Contains(s, z.StringVal(parts[1]))
+            return z.Contains(s, zstr(z, parts[1]))
         full = z.Full(z.ReSort(z.StringSort()))
         pieces: list[Any] = []
         for i, p in enumerate(parts):
             if i:
                 pieces.append(full)
             if p:
-                pieces.append(z.Re(z.StringVal(p)))
+                pieces.append(z.Re(zstr(z, p)))
         return z.InRe(s, pieces[0] if len(pieces) == 1 else z.Concat(*pieces))
 
     def _float_pins(self, n: _Node) -> list[Any]:
@@ -455,7 +478,7 @@ class Encoder:
             if repr(f) == text and f == f and f not in (float("inf"), float("-inf")):
                 out.append(
                     z.Implies(
-                        z.And(is_float, n.ftext == z.StringVal(text)),
+                        z.And(is_float, n.ftext == zstr(z, text)),
                         n.r == z.RealVal(str(Fraction(f))),
                     )
                 )
@@ -471,21 +494,21 @@ class Encoder:
             z.And(z.Length(fd) == d, mag == z.ToReal(ip) + z.ToReal(z.StrToInt(fd)) / (10**d))
             for d in range(1, 5)
         ]
-        body = z.Concat(z.IntToStr(ip), z.StringVal("."), fd)
+        body = z.Concat(z.IntToStr(ip), zstr(z, "."), fd)
         return z.And(
             ip >= 0,
             ip < 10**10,
             z.InRe(fd, z.Loop(digits, 1, 4)),
-            z.Or(fd == z.StringVal("0"), z.Not(z.SuffixOf(z.StringVal("0"), fd))),
+            z.Or(fd == zstr(z, "0"), z.Not(z.SuffixOf(zstr(z, "0"), fd))),
             z.Or(*cases),
-            n.ftext == z.If(n.r >= 0, body, z.Concat(z.StringVal("-"), body)),
+            n.ftext == z.If(n.r >= 0, body, z.Concat(zstr(z, "-"), body)),
         )
 
     def _num_text(self, n: _Node) -> Any:
         z = self.z
         self.text_nodes.add(n.key)
         i = z.ToInt(n.r)
-        int_text = z.If(i >= 0, z.IntToStr(i), z.Concat(z.StringVal("-"), z.IntToStr(-i)))
+        int_text = z.If(i >= 0, z.IntToStr(i), z.Concat(zstr(z, "-"), z.IntToStr(-i)))
         return z.If(n.isint, int_text, n.ftext)
 
     def _num_text_match(self, n: _Node, text: str) -> Any:
@@ -497,7 +520,7 @@ class Encoder:
         """False when no string made of number-text characters matches (cheap
         pure-regex query; any doubt answers True)."""
         z = self.z
-        chars = z.Union(*[z.Re(z.StringVal(c)) for c in sorted(_NUMBER_TEXT_CHARS)])
+        chars = z.Union(*[z.Re(zstr(z, c)) for c in sorted(_NUMBER_TEXT_CHARS)])
         x = z.String("numtext_probe")
         probe = z.Solver()
         probe.set("timeout", 1000)
@@ -531,7 +554,7 @@ class Encoder:
                 if cells is not None:
                     j = model.eval(cells.var, model_completion=True).as_long()
                     return cells.witnesses[j]
-                return model.eval(node.s, model_completion=True).as_string()
+                return pystr(model.eval(node.s, model_completion=True))
             if t == NUM:
                 frac = model.eval(node.r, model_completion=True).as_fraction()
                 if z_is_true(model.eval(node.isint, model_completion=True)):
