@@ -23,7 +23,7 @@ import engine
 from engine.pattern import ast
 from engine.prove import solver
 from engine.prove.counterexample import Event, deciding_clause, shrink
-from engine.prove.search import evaluate, find_event, literals_of, record_domain
+from engine.prove.search import evaluate, find_event, literals_of
 
 __all__ = [
     "ProofResult",

@@ -15,7 +15,6 @@ import orjson
 from engine.pattern import ast
 from engine.prove._info import (
     Path,
-    PathStep,
     atoms,
     concrete_path,
     number_text,

@@ -33,6 +33,7 @@ real matchers.
 from __future__ import annotations
 
 import importlib
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -249,7 +250,7 @@ class Encoder:
             indexed = sorted(
                 (c for c in parent.children if c[-1][0] == "i"), key=lambda c: int(c[-1][1])
             )
-            for lower, upper in zip(indexed, indexed[1:], strict=False):
+            for lower, upper in itertools.pairwise(indexed):
                 out.append(
                     z.Implies(self.nodes[upper].t != MISSING, self.nodes[lower].t != MISSING)
                 )

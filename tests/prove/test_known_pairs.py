@@ -87,10 +87,22 @@ JSON_PAIRS = [
     ),
     # precedence: && binds tighter than ||
     ("{ $.a = 1 || $.b = 2 && $.c = 3 }", "{ $.a = 1 || ($.b = 2 && $.c = 3) }", True, True, True),
-    ("{ $.a = 1 || $.b = 2 && $.c = 3 }", "{ ($.a = 1 || $.b = 2) && $.c = 3 }", False, True, False),
+    (
+        "{ $.a = 1 || $.b = 2 && $.c = 3 }",
+        "{ ($.a = 1 || $.b = 2) && $.c = 3 }",
+        False,
+        True,
+        False,
+    ),
     # quoted vs unquoted values
     ("{ $.eventName = UpdateTrail }", '{ $.eventName = "UpdateTrail" }', True, True, True),
-    ("{ $.eventSource = s3.amazonaws.com }", '{ $.eventSource = "s3.amazonaws.com" }', True, True, True),
+    (
+        "{ $.eventSource = s3.amazonaws.com }",
+        '{ $.eventSource = "s3.amazonaws.com" }',
+        True,
+        True,
+        True,
+    ),
     # a quoted number is a string literal: it matches the string "404" and the
     # number 404 (its text), but not 404.0 (text "404.0"), which = 404 matches
     ('{ $.status = "404" }', "{ $.status = 404 }", False, False, False),
@@ -183,7 +195,7 @@ def test_cis_org_one_extra_name() -> None:
 
 
 def test_cis_org_extra_restriction() -> None:
-    narrower = org(ORG_NAMES, ' && $.errorCode NOT EXISTS')
+    narrower = org(ORG_NAMES, " && $.errorCode NOT EXISTS")
     r = covers(narrower, CIS_ORG)
     assert not r.holds and r.proved
     verify(r, narrower, CIS_ORG)

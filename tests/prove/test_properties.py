@@ -31,9 +31,10 @@ def _shuffle(node: Any, rng: random.Random) -> Any:
 
 def _distribute(node: Any) -> Any:
     """a && (b || c)  ->  (a && b) || (a && c), at the top only."""
-    if isinstance(node, ast.And) and len(node.items) == 2 and isinstance(node.items[1], ast.Or):
+    if isinstance(node, ast.And) and len(node.items) == 2:
         a, alts = node.items
-        return ast.Or(tuple(ast.And((a, alt)) for alt in alts.items))
+        if isinstance(alts, ast.Or):
+            return ast.Or(tuple(ast.And((a, alt)) for alt in alts.items))
     return node
 
 
@@ -79,7 +80,9 @@ def test_no_event_separates_proved_equivalents(
 
 
 @given(SMALL, SMALL, st.data())
-def test_covers_agrees_with_events(ta: ast.JsonPattern, tb: ast.JsonPattern, data: st.DataObject) -> None:
+def test_covers_agrees_with_events(
+    ta: ast.JsonPattern, tb: ast.JsonPattern, data: st.DataObject
+) -> None:
     a, b = engine.format(ta), engine.format(tb)
     pa, pb = engine.compile(a), engine.compile(b)
     r = covers(pa, pb)
@@ -120,4 +123,10 @@ def test_cloudtrail_records_are_realistic() -> None:
 @given(cloudtrail_records())
 def test_cloudtrail_records_shape(rec: dict[str, Any]) -> None:
     assert isinstance(rec["eventSource"], str) and rec["eventSource"].endswith(".amazonaws.com")
-    assert rec["userIdentity"]["type"] in {"Root", "IAMUser", "AssumedRole", "AWSService", "FederatedUser"}
+    assert rec["userIdentity"]["type"] in {
+        "Root",
+        "IAMUser",
+        "AssumedRole",
+        "AWSService",
+        "FederatedUser",
+    }
