@@ -83,8 +83,11 @@ def _build_account(endpoint: str) -> dict[str, str]:
         filterName="OrganizationsChanges",
         filterPattern=entry.pattern,
         metricTransformations=[
-            {"metricName": "OrganizationsChanges", "metricNamespace": "CISBenchmark",
-             "metricValue": "1"}
+            {
+                "metricName": "OrganizationsChanges",
+                "metricNamespace": "CISBenchmark",
+                "metricValue": "1",
+            }
         ],
     )
     topic = sns.create_topic(Name="cis-alarms")["TopicArn"]
@@ -104,9 +107,7 @@ def _build_account(endpoint: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_collect_builds_the_snapshot_format(
-    endpoint: str, aws_env: None, tmp_path: Path
-) -> None:
+def test_collect_builds_the_snapshot_format(endpoint: str, aws_env: None, tmp_path: Path) -> None:
     made = _build_account(endpoint)
     out = tmp_path / "snapshot.json"
     res = CliRunner().invoke(

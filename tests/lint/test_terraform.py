@@ -51,7 +51,10 @@ def test_interpolations_are_unresolved(literal: str, unresolved: list[str]) -> N
 
 
 def test_heredocs() -> None:
-    src = "a = <<EOT\n{ $.x = 1 }\n  $${y}\nEOT\nb = <<-EOT\n    { $.x = 1 &&\n      $.y = 2 }\n  EOT\n"
+    src = (
+        "a = <<EOT\n{ $.x = 1 }\n  $${y}\nEOT\n"
+        "b = <<-EOT\n    { $.x = 1 &&\n      $.y = 2 }\n  EOT\n"
+    )
     toks = [t for t in Lexer(src).run() if t.kind == "HEREDOC"]
     assert toks[0].value is not None and toks[1].value is not None
     assert toks[0].value.value == "{ $.x = 1 }\n  ${y}\n"
