@@ -7,7 +7,9 @@ implement the same method with ``client.submit`` -- nothing else in the replay k
 executor it runs on.
 
 Items for which ``local(item)`` is true (standard input, which cannot be shipped to another
-process) run in the calling process at their turn, so the order still holds.
+process) run in the calling process at their turn, so the order still holds; they, and every
+item an executor runs in-process, are given to ``local_fn`` (default ``fn``), which need not be
+picklable -- the replay uses it to stream a huge file's matches out as they are found.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Executor(Protocol):
         fn: Callable[[T], R],
         items: Iterable[T],
         local: Callable[[T], bool] = _never,
+        local_fn: Callable[[T], R] | None = None,
     ) -> Iterator[R]: ...
 
     def close(self) -> None:
@@ -51,9 +54,11 @@ class SerialExecutor:
         fn: Callable[[T], R],
         items: Iterable[T],
         local: Callable[[T], bool] = _never,
+        local_fn: Callable[[T], R] | None = None,
     ) -> Iterator[R]:
+        run = local_fn or fn  # everything is in-process here
         for item in items:
-            yield fn(item)
+            yield run(item)
 
     def close(self) -> None:
         pass
@@ -103,7 +108,9 @@ class LocalPoolExecutor:
         fn: Callable[[T], R],
         items: Iterable[T],
         local: Callable[[T], bool] = _never,
+        local_fn: Callable[[T], R] | None = None,
     ) -> Iterator[R]:
+        run_here = local_fn or fn
         # A single file is not worth starting processes for: look ahead a little first.
         iterator = iter(items)
         head: list[T] = []
@@ -112,16 +119,16 @@ class LocalPoolExecutor:
             if sum(1 for i in head if not local(i)) > 1:
                 break
         else:
-            yield from (fn(item) for item in head)
+            yield from (run_here(item) for item in head)
             return
         pool = self._started()
         pending: deque[Future[R] | tuple[T]] = deque()
 
         def drain_one() -> R:
-            head = pending.popleft()
-            if isinstance(head, tuple):
-                return fn(head[0])
-            return head.result()
+            first = pending.popleft()
+            if isinstance(first, tuple):
+                return run_here(first[0])
+            return first.result()
 
         try:
             for item in itertools.chain(head, iterator):

@@ -27,10 +27,15 @@ class PatternSpec:
     text: str
 
 
-def process_item(item: Item, patterns: Sequence[str], options: ScanOptions) -> FileResult:
+def process_item(
+    item: Item,
+    patterns: Sequence[str],
+    options: ScanOptions,
+    flush: Callable[[FileResult], None] | None = None,
+) -> FileResult:
     """The executor's unit of work: read a source, or turn a skip/problem into a result."""
     if isinstance(item, Source):
-        return scan_file(item, patterns, options)
+        return scan_file(item, patterns, options, flush)
     result = FileResult(item.path, matches_per_pattern=[0] * len(patterns))
     if isinstance(item, Skipped):
         result.status = "skipped"
@@ -76,8 +81,16 @@ def run_scan(
     summary = summary or Summary([p.id for p in patterns])
     if items is None:
         items = expand(sources, window=options.window, prune=prune)
-    work = partial(process_item, patterns=tuple(p.text for p in patterns), options=options)
-    results: Iterator[FileResult] = executor.map_ordered(work, items, _local)
+    texts = tuple(p.text for p in patterns)
+    work = partial(process_item, patterns=texts, options=options)
+
+    def flush(partial_result: FileResult) -> None:
+        # In-process work is at the head of the order: its matches can go out as they come.
+        sink.write(partial_result)
+        partial_result.matches.clear()
+
+    local_work = partial(process_item, patterns=texts, options=options, flush=flush)
+    results: Iterator[FileResult] = executor.map_ordered(work, items, _local, local_work)
     pipe_closed = False
     try:
         for result in results:

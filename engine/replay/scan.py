@@ -13,7 +13,7 @@ CloudWatch Logs export, the very message CloudWatch Logs stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 # CloudTrail does not send events over 256 KB to CloudWatch Logs; a replay still matches them
 # but flags them: a live metric filter would never have counted them.
 OVERSIZE_BYTES = 256 * 1024
+
+# In-process scans hand over their matches in batches of this many (flat memory on huge stdin).
+FLUSH_EVERY = 4096
 
 # A file with many bad records reports the first few; the rest are counted.
 MAX_PROBLEMS_KEPT = 5
@@ -69,6 +72,7 @@ class FileResult:
     records: int = 0
     outside_window: int = 0
     oversized: int = 0
+    matched_records: int = 0
     matches_per_pattern: list[int] = field(default_factory=list)
     matches: list[Match] = field(default_factory=list)
     raw_bytes: int = 0
@@ -95,8 +99,17 @@ def compile_patterns(texts: Sequence[str]) -> list[CompiledPattern]:
     return [engine.compile(text) for text in texts]
 
 
-def scan_file(source: Source, patterns: Sequence[str], options: ScanOptions) -> FileResult:
-    """Read ``source`` and match every pattern text against each of its records."""
+def scan_file(
+    source: Source,
+    patterns: Sequence[str],
+    options: ScanOptions,
+    flush: Callable[[FileResult], None] | None = None,
+) -> FileResult:
+    """Read ``source`` and match every pattern text against each of its records.
+
+    In the calling process, ``flush`` may take the matches found so far (it empties
+    ``result.matches``), so a huge stream never holds all its matches at once.
+    """
     compiled = compile_patterns(patterns)
     result = FileResult(source.path, matches_per_pattern=[0] * len(compiled))
     opened: Opened | None = None
@@ -104,7 +117,7 @@ def scan_file(source: Source, patterns: Sequence[str], options: ScanOptions) -> 
         opened = Opened(source.path)
         fmt, units = read_units(opened, options.input_format)
         result.format = fmt
-        match_units(units, compiled, options, result)
+        match_units(units, compiled, options, result, flush)
     except SkipFile as skip:
         result.status = "skipped"
         result.skip_reason = str(skip.args[0])
@@ -125,8 +138,13 @@ def match_units(
     compiled: Sequence[CompiledPattern],
     options: ScanOptions,
     result: FileResult,
+    flush: Callable[[FileResult], None] | None = None,
 ) -> None:
-    """The matching loop: every pattern against every record, in one pass, into ``result``."""
+    """The matching loop: every pattern against every record, in one pass, into ``result``.
+
+    ``flush``, when given, is handed ``result`` every :data:`FLUSH_EVERY` matches and must empty
+    ``result.matches``.
+    """
     json_idx = [i for i, p in enumerate(compiled) if p.kind == "json"]
     text_idx = [i for i, p in enumerate(compiled) if p.kind != "json"]
     window = options.window
@@ -155,7 +173,10 @@ def match_units(
             hits.sort()
             for i in hits:
                 per_pattern[i] += 1
+            result.matched_records += 1
             result.matches.append(Match(unit.index, raw, tuple(hits), oversized))
+            if flush is not None and len(result.matches) >= FLUSH_EVERY:
+                flush(result)
 
 
 def record_matches(record: dict[str, Any], compiled: Sequence[CompiledPattern]) -> list[int]:

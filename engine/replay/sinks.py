@@ -67,7 +67,7 @@ class Summary:
         self.outside_window += result.outside_window
         self.oversized += result.oversized
         self.bytes += result.raw_bytes
-        self.matched_records += len(result.matches)
+        self.matched_records += result.matched_records
         for i, n in enumerate(result.matches_per_pattern):
             self.matches[i] += n
 

@@ -211,3 +211,26 @@ def test_executors_keep_input_order(workers: int) -> None:
 
 def _square(n: int) -> int:
     return n * n
+
+
+def test_in_process_scans_stream_their_matches(tmp_path: Path) -> None:
+    from engine.replay import scan as scan_mod
+
+    n = scan_mod.FLUSH_EVERY * 2 + 5
+    path = write(tmp_path / "big.jsonl", b"\n".join(json.dumps(org()).encode() for _ in range(n)))
+    batches: list[int] = []
+
+    def flush(result: FileResult) -> None:
+        batches.append(len(result.matches))
+        result.matches.clear()
+
+    result = scan_file(Source(str(path)), [DEFAULT_PATTERN], ScanOptions(), flush)
+    assert batches == [scan_mod.FLUSH_EVERY] * 2
+    assert len(result.matches) == 5 and result.matched_records == n
+    out = tmp_path / "out"
+    with out.open("wb") as fh:
+        summary = run_scan(
+            [str(path)], [PatternSpec("o", DEFAULT_PATTERN)], ScanOptions(), sink=RecordsSink(fh)
+        )
+    assert summary.matched_records == n
+    assert len(out.read_bytes().splitlines()) == n
