@@ -35,6 +35,10 @@ def process_item(
 ) -> FileResult:
     """The executor's unit of work: read a source, or turn a skip/problem into a result."""
     if isinstance(item, Source):
+        if item.path.startswith("s3://"):
+            from engine.replay.s3 import scan_object
+
+            return scan_object(item, patterns, options, flush)
         return scan_file(item, patterns, options, flush)
     result = FileResult(item.path, matches_per_pattern=[0] * len(patterns))
     if isinstance(item, Skipped):

@@ -15,8 +15,12 @@ import os
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from engine.replay.window import TimeWindow, path_period
+
+if TYPE_CHECKING:
+    from engine.replay.s3 import S3Scope
 
 STDIN = "-"
 
@@ -85,12 +89,24 @@ def describe_os_error(exc: OSError) -> str:
 
 
 def expand(
-    sources: Sequence[str], *, window: TimeWindow | None = None, prune: bool = True
+    sources: Sequence[str],
+    *,
+    window: TimeWindow | None = None,
+    prune: bool = True,
+    s3: S3Scope | None = None,
 ) -> Iterator[Item]:
-    """Yield one item per file named by ``sources``, in input order."""
+    """Yield one item per file named by ``sources``, in input order.
+
+    ``s3://bucket/prefix`` arguments are listed by :mod:`engine.replay.s3` (``s3``: credentials
+    and the ``--accounts``/``--regions`` scope)."""
     for arg in sources:
         if arg == STDIN:
             yield Source(STDIN)
+            continue
+        if arg.startswith("s3://"):
+            from engine.replay.s3 import expand_s3
+
+            yield from expand_s3(arg, window=window, prune=prune, scope=s3)
             continue
         if not os.path.lexists(arg) and glob.has_magic(arg):
             matches = sorted(glob.glob(arg, recursive=True))
