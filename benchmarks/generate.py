@@ -1300,11 +1300,12 @@ SERVICES: dict[str, tuple[float, list[tuple[str, float]]]] = {
 class Stream:
     """An endless stream of records for one account: a template pool plus fresh rare events."""
 
-    POOL = 2500
+    POOL = 2500  # templates per account (fewer for tiny trees, where building them dominates)
 
-    def __init__(self, rng: random.Random, account: str) -> None:
+    def __init__(self, rng: random.Random, account: str, pool: int = POOL) -> None:
         self.rng = rng
         self.b = Builder(rng, account)
+        self.pool_size = pool
         pairs: list[tuple[str, str]] = []
         weights: list[float] = []
         for src, (w, names) in SERVICES.items():
@@ -1312,7 +1313,7 @@ class Stream:
             for n, x in names:
                 pairs.append((src, n))
                 weights.append(w * x / total)
-        picks = rng.choices(pairs, weights=weights, k=self.POOL)
+        picks = rng.choices(pairs, weights=weights, k=pool)
         self.pool = [self.b.record(s, n) for s, n in picks]
         # Human principals call from varied addresses; services keep their own name.
         self.human = [not _is_service_ip(t["sourceIPAddress"]) for t in self.pool]
@@ -1373,7 +1374,7 @@ class Stream:
             rec["awsRegion"] = region
             return rec, interesting
         r = self.rng
-        i = r.randrange(self.POOL)
+        i = r.randrange(self.pool_size)
         rec = dict(self.pool[i])
         rec["eventTime"] = when
         rec["awsRegion"] = region
@@ -1501,7 +1502,8 @@ def _digest(
 
 def write_cloudtrail(root: Path, target: int, seed: int, truth: Truth) -> None:
     rng = random.Random(seed)
-    streams = {a: Stream(random.Random(rng.getrandbits(64)), a) for a in ACCOUNTS}
+    pool = max(100, min(Stream.POOL, target // 6000))
+    streams = {a: Stream(random.Random(rng.getrandbits(64)), a, pool) for a in ACCOUNTS}
     acct_weight = (6, 3, 1)
     regions = [r for r, _ in REGIONS]
     region_w = [w for _, w in REGIONS]
