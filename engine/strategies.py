@@ -25,6 +25,7 @@ Public, for your own property tests::
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from hypothesis import strategies as st
@@ -64,6 +65,7 @@ _REGEXES = ["^Upd", "Trail$", "[0-9]+", "Create|Delete", "\\d{3}", "^a.c$"]
 _TERMS = ["ERROR", "WARN", "DEBUG", "Access Denied", "404", "a", "Trail"]
 
 
+@functools.cache
 def _selectors(allow_wildcard: bool) -> st.SearchStrategy[ast.Selector]:
     first = st.sampled_from(_KEYS).map(ast.Key)
     more: st.SearchStrategy[ast.Step] = st.one_of(
@@ -87,6 +89,7 @@ def _selectors(allow_wildcard: bool) -> st.SearchStrategy[ast.Selector]:
     return st.one_of(concrete, concrete, concrete, wild)
 
 
+@functools.cache
 def _values() -> st.SearchStrategy[tuple[ast.Value, bool]]:
     """A value and whether relational operators may use it."""
     strings = st.sampled_from(_STRINGS).map(lambda s: (ast.String(s, quoted=True), False))
@@ -95,14 +98,19 @@ def _values() -> st.SearchStrategy[tuple[ast.Value, bool]]:
     return st.one_of(strings, strings, numbers, numbers, regexes)
 
 
+_SIXTH = st.integers(0, 5).map(lambda i: i == 0)
+_CHECKS: st.SearchStrategy[ast.Check] = st.sampled_from(["NULL", "TRUE", "FALSE", "NOT EXISTS"])
+_ALL_OPS: st.SearchStrategy[ast.CompareOp] = st.sampled_from(ast.COMPARE_OPS)
+_EQ_OPS: st.SearchStrategy[ast.CompareOp] = st.sampled_from(["=", "!="])
+
+
 @st.composite
 def _json_atom(draw: st.DrawFn, wildcards: bool) -> ast.Comparison | ast.IsCheck:
     sel = draw(_selectors(wildcards))
-    if draw(st.integers(0, 5)) == 0:
-        return ast.IsCheck(sel, draw(st.sampled_from(["NULL", "TRUE", "FALSE", "NOT EXISTS"])))
+    if draw(_SIXTH):
+        return ast.IsCheck(sel, draw(_CHECKS))
     value, relational = draw(_values())
-    ops = list(ast.COMPARE_OPS) if relational else ["=", "!="]
-    return ast.Comparison(sel, draw(st.sampled_from(ops)), value)
+    return ast.Comparison(sel, draw(_ALL_OPS if relational else _EQ_OPS), value)
 
 
 def _valid_quotas(p: ast.JsonPattern) -> bool:
