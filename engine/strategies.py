@@ -254,7 +254,13 @@ def _space_events(pattern: ast.SpacePattern, tokens: list[str]) -> st.SearchStra
 # --------------------------------------------------------------------------- CloudTrail
 
 _SOURCES_NAMES = {
-    "organizations.amazonaws.com": ["CreateAccount", "AttachPolicy", "CreatePolicy", "LeaveOrganization"],
+    "organizations.amazonaws.com": [
+        "CreateAccount",
+        "AttachPolicy",
+        "CreatePolicy",
+        "LeaveOrganization",
+        "CloseAccount",
+    ],
     "iam.amazonaws.com": ["CreatePolicy", "DeletePolicy", "PutUserPolicy", "CreateAccessKey"],
     "cloudtrail.amazonaws.com": ["CreateTrail", "UpdateTrail", "StopLogging", "DescribeTrails"],
     "signin.amazonaws.com": ["ConsoleLogin"],
