@@ -6,4 +6,5 @@ metrics  datapoints per period and dimension combination (Sum, SampleCount,
 alarm    CloudWatch's alarm evaluation replayed over those datapoints: the state
          timeline, M out of N, the four treat-missing-data modes
 plot     the metric, the threshold and the alarm periods as SVG (or PNG)
+report   both replays as JSON-ready dicts and text tables
 """
