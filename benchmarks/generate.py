@@ -57,6 +57,8 @@ SIZES: dict[str, int] = {
 }
 DATA_ROOT = Path(__file__).resolve().parent / "data"
 DEFAULT_SEED = 20240301
+#: bumped whenever the generated data changes for a given seed (a stored tree is then regenerated)
+GENERATOR_VERSION = 3
 
 # --------------------------------------------------------------------------------------------
 # The benchmark patterns (their text is what trailreplay gets; the predicates below are the truth)
@@ -1365,6 +1367,22 @@ class Stream:
                 },
                 "eventCategory": "Insight",
             }, False
+        if x < 0.0019:  # a large record: a fleet launch (tens to hundreds of KB)
+            rec = self.b.record("ec2.amazonaws.com", "RunInstances", error_rate=0.0)
+            items = rec["responseElements"]["instancesSet"]["items"]
+            one = items[0]
+            n = 150 if x < 0.00141 else r.randint(10, 60)  # 1 in 100,000: over 256 KB
+            fleet = []
+            for i in range(n):
+                item = dict(one)
+                item["instanceId"] = self.b.instance_id()
+                item["amiLaunchIndex"] = i
+                item["privateIpAddress"] = (
+                    f"10.{r.randrange(256)}.{r.randrange(256)}.{r.randrange(1, 255)}"
+                )
+                fleet.append(item)
+            rec["responseElements"]["instancesSet"]["items"] = fleet
+            return rec, False
         return {}, False
 
     def next(self, when: str, region: str) -> tuple[Record, bool]:
@@ -1441,9 +1459,12 @@ class Truth:
         self.controls = dict.fromkeys(CONTROL_PREDICATES, 0)
         self.controls_any = 0
         self.escaped_records = 0
+        self.oversized = 0  # compact JSON over CloudWatch Logs' 256 KB event limit
 
     def add(self, rec: Record, compact: bytes) -> None:
         self.records += 1
+        if len(compact) > 256 * 1024:
+            self.oversized += 1
         c = self.counts
         c["all"] += 1
         if pred_cis_org(rec):
@@ -1677,6 +1698,7 @@ def generate(
     cw = write_cwexport(out / "cwexport", max(50_000, int(size * cw_fraction)), seed)
     doc: dict[str, Any] = {
         "seed": seed,
+        "generator_version": GENERATOR_VERSION,
         "size_bytes_target": size,
         "generator_seconds": round(time.perf_counter() - started, 2),
         "cloudtrail": {
@@ -1685,6 +1707,7 @@ def generate(
             "digest_files": truth.digest_files,
             "records": truth.records,
             "escaped_records": truth.escaped_records,
+            "oversized_records": truth.oversized,
             "uncompressed_bytes": truth.raw_bytes,
             "gz_bytes": truth.gz_bytes,
         },
@@ -1729,7 +1752,8 @@ def ensure(
     tf = out / "truth.json"
     if tf.exists():
         doc: dict[str, Any] = json.loads(tf.read_text())
-        if doc.get("seed") == seed and doc.get("size_bytes_target") == SIZES[size]:
+        same = (doc.get("seed"), doc.get("generator_version"), doc.get("size_bytes_target"))
+        if same == (seed, GENERATOR_VERSION, SIZES[size]):
             return out, doc
     return out, generate(out, SIZES[size], seed)
 

@@ -66,6 +66,7 @@ class Measure:
     per_pattern: dict[str, int] | None = None
     error: str | None = None
     cpu_seconds: float | None = None
+    oversized: int | None = None
 
 
 @dataclass
@@ -177,14 +178,9 @@ def _lists(env: Env, pattern: str) -> Path:
 
 def _summary_counts(path: Path) -> tuple[int | None, dict[str, int] | None, str | None]:
     """(matched records, per-pattern counts, problem) from ``--summary-json``, read defensively."""
-    try:
-        doc = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        return None, None, f"summary unreadable: {exc}"
-    if isinstance(doc, dict) and isinstance(doc.get("summary"), dict):
-        doc = doc["summary"]
-    if not isinstance(doc, dict):
-        return None, None, "summary is not an object"
+    doc = _summary(path)
+    if doc is None:
+        return None, None, "summary missing or unreadable"
     per: dict[str, int] | None = None
     m = doc.get("matches")
     if isinstance(m, dict):
@@ -208,6 +204,16 @@ def _summary_counts(path: Path) -> tuple[int | None, dict[str, int] | None, str 
     return total, per, None
 
 
+def _summary(path: Path) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if isinstance(doc, dict) and isinstance(doc.get("summary"), dict):
+        doc = doc["summary"]
+    return doc if isinstance(doc, dict) else None
+
+
 def run_tool(env: Env, tool: str, pattern: str) -> Measure | None:
     """One measured run of ``tool`` on ``pattern`` (None when the tool cannot do it)."""
     py = str(BIN / "python")
@@ -227,6 +233,8 @@ def run_tool(env: Env, tool: str, pattern: str) -> Measure | None:
         m = measure(argv)
         total, per, problem = _summary_counts(summary)
         m.count, m.per_pattern = total, per
+        oversized = (_summary(summary) or {}).get("oversized")
+        m.oversized = oversized if isinstance(oversized, int) else None
         if m.error is None and problem:
             m.error = problem
         return m
@@ -323,6 +331,10 @@ def check(env: Env, tool: str, pattern: str, m: Measure) -> str:
                 problems.append(f"{cid} missing")
             elif got_ids[cid] != n:
                 problems.append(f"{cid} got {got_ids[cid]} want {n}")
+    want_big = env.truth[_tree(env, pattern)].get("oversized_records")
+    # on the match-everything pattern, oversized matched == oversized read, whatever is counted
+    if pattern == "all" and None not in (m.oversized, want_big) and m.oversized != want_big:
+        problems.append(f"oversized records: got {m.oversized} want {want_big}")
     if m.count is None:
         problems.append("count unavailable")
     elif m.count != want:
