@@ -16,6 +16,10 @@ from .helpers import REAL_RECORDS, Run, RunCli, cli_command
 @pytest.fixture
 def run_cli() -> RunCli:
     def run(*args: str | Path, stdin: bytes | None = None, cwd: Path | None = None) -> Run:
+        # One process unless a test asks for more: starting workers costs more than these tiny
+        # trees (test_workers_* and test_stdin cover the pool).
+        if "--workers" not in args and "-j" not in args:
+            args = (*args, "--workers", "1")
         env = dict(os.environ)
         env.pop("COLUMNS", None)
         proc = subprocess.run(

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import engine
@@ -79,6 +79,7 @@ records_strategy = st.fixed_dictionaries(
 ))  # fmt: skip
 
 
+@settings(max_examples=60)
 @given(st.lists(records_strategy, max_size=12))
 def test_property_scan_equals_matches_record(recs: list[dict[str, Any]]) -> None:
     compiled = [engine.compile(p) for p in PATTERNS]
