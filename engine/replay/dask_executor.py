@@ -1,0 +1,203 @@
+"""A Dask executor: the replay's per-file work on a dask.distributed cluster (the ``dask`` extra).
+
+:class:`DaskExecutor` implements :class:`engine.replay.executors.Executor` with
+``Client.submit``: one task per file, a bounded number in flight, results yielded in input order
+as files finish.  Nothing else in the replay knows it runs on Dask.
+
+* No scheduler address: a ``LocalCluster`` sized to this machine (one process per core, one
+  thread each -- the matching is CPU-bound Python, so threads would share one GIL).
+* The patterns travel as text.  A worker plugin compiles them once when each worker starts (and
+  when a replacement worker joins); ``engine.compile``'s cache makes every task's
+  ``compile_patterns`` a lookup.
+* A task that raises is retried by distributed (``retries=``); a worker that dies is replaced
+  and its tasks rescheduled (distributed's ``allowed-failures``).  A file that still fails is
+  handed to ``on_failure`` -- the replay turns it into a failed file (one line on stderr, exit
+  status 2) -- and the scan goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
+from typing import Any, TypeVar
+
+from engine.replay.executors import default_workers
+from engine.replay.s3 import MissingExtra
+from engine.replay.scan import FileResult, compile_patterns
+
+INSTALL_HINT = "pip install 'trailreplay[dask]'"
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+RETRIES = 2
+"""Retries of a task that raised (three tries in all)."""
+
+
+def _never(item: object) -> bool:
+    return False
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as exc:
+        raise MissingExtra(f"--executor dask needs dask.distributed: {INSTALL_HINT}") from exc
+    return distributed
+
+
+def _plugin_class() -> type:
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class CompilePatterns(WorkerPlugin):
+        """Compiles the scan's patterns once in each worker process."""
+
+        def __init__(self, patterns: Sequence[str]) -> None:
+            self.patterns = tuple(patterns)
+
+        def setup(self, worker: Any) -> None:
+            compile_patterns(self.patterns)
+
+    return CompilePatterns
+
+
+def _compile_on_worker(patterns: Sequence[str]) -> int:
+    return len(compile_patterns(patterns))
+
+
+class DaskExecutor:
+    """Runs the replay's work on a Dask cluster; results in input order."""
+
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        patterns: Sequence[str] = (),
+        *,
+        workers: int | None = None,
+        in_flight: int = 0,
+        retries: int = RETRIES,
+        processes: bool = True,
+        on_failure: Callable[[Any, BaseException], Any] | None = None,
+    ) -> None:
+        self.scheduler = scheduler
+        self.patterns = tuple(patterns)
+        self.workers = workers
+        self.in_flight = in_flight
+        self.retries = retries
+        self.processes = processes
+        self.on_failure = on_failure
+        self._client: Any = None
+        self._cluster: Any = None
+        _distributed()  # fail early, with the install hint, when the extra is missing
+
+    # ---- lifecycle
+
+    def _started(self) -> Any:
+        if self._client is not None:
+            return self._client
+        distributed = _distributed()
+        if self.scheduler:
+            client = distributed.Client(self.scheduler, set_as_default=False)
+        else:
+            self._cluster = distributed.LocalCluster(
+                n_workers=self.workers or default_workers(),
+                threads_per_worker=1,
+                processes=self.processes,
+                dashboard_address=None,
+                silence_logs=logging.CRITICAL,  # failures are reported per file
+            )
+            client = distributed.Client(self._cluster, set_as_default=False)
+        self._client = client
+        if self.patterns:
+            digest = hashlib.sha256("\n".join(self.patterns).encode()).hexdigest()[:16]
+            plugin = _plugin_class()(self.patterns)
+            try:
+                client.register_plugin(plugin, name=f"trailreplay-patterns-{digest}")
+            except Exception:  # an old scheduler without plugins: compile on today's workers
+                client.run(_compile_on_worker, self.patterns)
+        if not self.in_flight:
+            threads = sum(client.nthreads().values()) or 1
+            self.in_flight = max(8, threads * 4)
+        return client
+
+    def close(self) -> None:
+        """Release the client (and the LocalCluster this executor started); idempotent."""
+        client, cluster = self._client, self._cluster
+        self._client = self._cluster = None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close()
+
+    # ---- the Executor interface
+
+    def map_ordered(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        local: Callable[[T], bool] = _never,
+        local_fn: Callable[[T], R] | None = None,
+    ) -> Iterator[R]:
+        run_here = local_fn or fn
+        client: Any = None
+        pending: deque[tuple[T, Any]] = deque()  # (item, future) or (item, None): run here
+
+        def drain_one() -> R:
+            item, future = pending.popleft()
+            if future is None:
+                return run_here(item)
+            try:
+                result: R = future.result()
+            except (KeyboardInterrupt, GeneratorExit):
+                raise
+            except Exception as exc:
+                if self.on_failure is None:
+                    raise
+                failed: R = self.on_failure(item, exc)
+                return failed
+            return result
+
+        try:
+            for item in items:
+                if local(item):
+                    pending.append((item, None))
+                else:
+                    if client is None:
+                        client = self._started()
+                    future = client.submit(fn, item, pure=False, retries=self.retries)
+                    pending.append((item, future))
+                while pending and (len(pending) >= self.in_flight or pending[0][1] is None):
+                    yield drain_one()
+            while pending:
+                yield drain_one()
+        finally:
+            for _item, future in pending:
+                if future is not None:
+                    with contextlib.suppress(Exception):
+                        future.cancel()
+
+
+def failed_file(n_patterns: int, item: Any, exc: BaseException) -> FileResult:
+    """A file whose task failed on the cluster, even after retries: reported, not fatal."""
+    result = FileResult(str(getattr(item, "path", item)), matches_per_pattern=[0] * n_patterns)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    result.problem(f"Dask task failed: {type(exc).__name__}" + (f": {text}" if text else ""))
+    return result
+
+
+def make_dask_executor(
+    scheduler: str | None, workers: int | None, patterns: Sequence[str]
+) -> DaskExecutor:
+    """The replay's Dask executor: failures become failed files (raises :class:`MissingExtra`)."""
+    return DaskExecutor(
+        scheduler,
+        patterns,
+        workers=workers,
+        on_failure=partial(failed_file, len(patterns)),
+    )

@@ -1,0 +1,604 @@
+"""S3 sources: ``trailreplay scan s3://bucket/prefix/`` through fsspec/s3fs (the ``s3`` extra).
+
+Listing is cheap and targeted.  A CloudTrail archive is laid out as
+``[prefix/]AWSLogs/[o-orgid/]<account>/CloudTrail[-Digest|-Insight]/<region>/YYYY/MM/DD/<file>``:
+
+* above ``AWSLogs/``, **one** listing of the given prefix with ``Delimiter="AWSLogs/"`` returns
+  every object that is not part of a trail (CloudWatch Logs exports, loose files) flat, and one
+  common prefix per ``.../AWSLogs/`` root however deep the trail prefix is;
+* inside a root, delimiter (``/``) listings walk the few top levels -- organization, account,
+  log type, region -- where ``--accounts`` and ``--regions`` choose folders without listing
+  anything below the folders left out;
+* at a region, **one flat listing** (no delimiter, paginated ListObjectsV2) of the whole region
+  -- or, with ``--since/--until``, delimiter listings of the year and month folders and one flat
+  listing per day folder that may hold events in the window (the same delivery-lag margin as a
+  local run, :mod:`engine.replay.window`).  A folder wholly inside the window is listed flat in
+  one go.  Days outside the window are never listed, and their objects never read.
+
+Items come out in the order a local run of the same tree would produce (arguments as given, each
+folder's entries sorted by name), so output and summary match a local scan of the same files.
+Folders pruned by the window are reported as one ``outside-window`` skip each, as locally.
+
+Reading streams each object (``S3FileSystem.open`` with a read-ahead buffer) into the same
+readers as local files.  A failed read that may be transient (network, throttling, 5xx) is
+retried with exponential backoff, :data:`READ_TRIES` tries in all; then it is reported like any
+unreadable input (one line on stderr, exit status 2) and the scan goes on.  Corrupt content is
+not retried.
+
+Credentials come from the usual AWS chain (environment, shared config, SSO, instance role);
+``--profile``, ``--endpoint-url`` (S3-compatible stores, moto) and ``--anon`` (public buckets)
+are passed to s3fs.  Only the configuration travels to worker processes, never a secret: each
+process builds its own (cached) ``S3FileSystem``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from engine.replay.formats import (
+    _BUFFER,
+    _GZIP_MAGIC,
+    FormatError,
+    Opened,
+    SkipFile,
+    _Counting,
+    _gzip_reader,
+    _is_gzip_error,
+    describe_error,
+    read_units,
+)
+from engine.replay.scan import FileResult, ScanOptions, compile_patterns, match_units
+from engine.replay.sources import (
+    LOG_SUFFIXES,
+    Item,
+    Problem,
+    Skipped,
+    Source,
+    skip_reason_for_name,
+)
+from engine.replay.window import TimeWindow, path_period
+
+if TYPE_CHECKING:
+    from engine.pattern.compiler import CompiledPattern
+
+SCHEME = "s3://"
+INSTALL_HINT = "pip install 'trailreplay[s3]'"
+
+READ_TRIES = 3
+"""Tries per object before a read error is reported."""
+BACKOFF_SECONDS = 0.5
+"""Wait before the second try; doubled before each further one."""
+BLOCK_SIZE = 8 << 20
+"""Read-ahead per ranged GET: CloudTrail objects (a few KB to a few MB) take one request."""
+
+_ORG = re.compile(r"^o-[a-z0-9]{10,32}$")
+_DIGITS = re.compile(r"^\d+$")
+_DAY = timedelta(days=1)
+
+
+class MissingExtra(RuntimeError):
+    """An optional extra (s3fs, dask) is not installed."""
+
+
+def is_s3(path: str) -> bool:
+    return path.startswith(SCHEME)
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True, slots=True)
+class S3Config:
+    """How to reach S3: travels to workers (no secret in it)."""
+
+    profile: str | None = None
+    endpoint_url: str | None = None
+    anon: bool = False
+
+    def storage_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"use_listings_cache": False}
+        if self.anon:
+            options["anon"] = True
+        if self.profile:
+            options["profile"] = self.profile
+        if self.endpoint_url:
+            options["endpoint_url"] = self.endpoint_url
+        return options
+
+
+@dataclass(frozen=True, slots=True)
+class S3Scope:
+    """What an ``s3://`` argument is listed with: the connection and the layout filters
+    (``--accounts``/``--regions``; None means all)."""
+
+    config: S3Config = field(default_factory=S3Config)
+    accounts: frozenset[str] | None = None
+    regions: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class S3Object(Source):
+    """An object to read (``path`` is its ``s3://`` URL, ``size`` from the listing)."""
+
+    config: S3Config = field(default_factory=S3Config)
+
+
+def filesystem(config: S3Config) -> Any:
+    """The ``S3FileSystem`` for ``config`` (one per process: fsspec caches instances)."""
+    try:
+        import s3fs
+    except ImportError as exc:
+        raise MissingExtra(f"s3:// sources need s3fs: {INSTALL_HINT}") from exc
+    return s3fs.S3FileSystem(**config.storage_options())
+
+
+def _sync(fs: Any, coroutine_fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    from fsspec.asyn import sync
+
+    return sync(fs.loop, coroutine_fn, *args, **kwargs)
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/key`` -> ``(bucket, key)``."""
+    rest = url[len(SCHEME) :] if is_s3(url) else url
+    bucket, _, key = rest.partition("/")
+    return bucket, key
+
+
+# --------------------------------------------------------------------------- the layout
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutPlace:
+    """Where a path sits in ``AWSLogs/[o-org/]<account>/<type>/<region>/...``."""
+
+    account: str | None
+    region: str | None
+
+
+def layout_place(path: str) -> LayoutPlace | None:
+    """The account and region a path names (None outside an ``AWSLogs/`` tree)."""
+    parts = path.replace("\\", "/").split("/")
+    try:
+        root = len(parts) - 1 - parts[::-1].index("AWSLogs")
+    except ValueError:
+        return None
+    after = parts[root + 1 :]
+    if after and _ORG.match(after[0]):
+        after = after[1:]
+    # A file directly in AWSLogs/ (or in an organization folder) names no account.
+    account = after[0] if len(after) >= 2 else None
+    region = after[2] if len(after) >= 4 else None
+    return LayoutPlace(account, region)
+
+
+def layout_keeps(
+    path: str, accounts: frozenset[str] | None, regions: frozenset[str] | None
+) -> bool:
+    """Whether ``--accounts``/``--regions`` keep ``path``.  Paths outside the layout (exports,
+    loose files) and above the level a filter is about cannot be placed, so they are kept."""
+    if accounts is None and regions is None:
+        return True
+    place = layout_place(path)
+    if place is None:
+        return True
+    if accounts is not None and place.account is not None and place.account not in accounts:
+        return False
+    return not (regions is not None and place.region is not None and place.region not in regions)
+
+
+def filter_items(
+    items: Iterable[Item], accounts: frozenset[str] | None, regions: frozenset[str] | None
+) -> Iterator[Item]:
+    """``--accounts``/``--regions`` over already expanded items (local paths: the S3 lister
+    never lists what they leave out)."""
+    for item in items:
+        if layout_keeps(item.path, accounts, regions):
+            yield item
+
+
+def _listing_period(path: str) -> tuple[datetime, datetime] | None:
+    # Digest (and any CloudTrail-<kind>) folders have the same day layout as log folders: prune
+    # them alike, so no object outside the window is even listed.
+    return path_period(re.sub(r"/CloudTrail-[A-Za-z]+/", "/CloudTrail/", path))
+
+
+def _fully_kept(window: TimeWindow, start: datetime, end: datetime) -> bool:
+    # may_overlap is monotone in the day on each side: the first and the last day decide.
+    return window.may_overlap(start, start + _DAY) and window.may_overlap(end - _DAY, end)
+
+
+# --------------------------------------------------------------------------- listing
+
+
+def expand_s3(
+    url: str,
+    *,
+    window: TimeWindow | None = None,
+    prune: bool = True,
+    scope: S3Scope | None = None,
+) -> Iterator[Item]:
+    """One item per object named by ``url`` (a prefix or an object), in local-walk order."""
+    scope = scope or S3Scope()
+    bucket, key = split_url(url)
+    if not bucket:
+        yield Problem(url, "no bucket in this S3 URL")
+        return
+    try:
+        fs = filesystem(scope.config)
+    except MissingExtra as exc:
+        yield Problem(url, str(exc))
+        return
+    except Exception as exc:  # bad profile, bad endpoint: one line, not a traceback
+        yield Problem(url, f"cannot connect to S3: {_describe(exc)}")
+        return
+    lister = _Lister(fs, bucket, scope, window if prune else None, window, prune)
+    yield from lister.argument(key)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, FileNotFoundError):
+        return f"not found ({text})"
+    if isinstance(exc, PermissionError):
+        return f"access denied ({text})"
+    return text.splitlines()[0]
+
+
+def _sort_key(name: str) -> tuple[str, ...]:
+    return tuple(name.split("/"))
+
+
+class _Lister:
+    def __init__(
+        self,
+        fs: Any,
+        bucket: str,
+        scope: S3Scope,
+        prune_window: TimeWindow | None,
+        window: TimeWindow | None,
+        prune: bool,
+    ) -> None:
+        self.fs = fs
+        self.bucket = bucket
+        self.scope = scope
+        self.prune_window = prune_window  # None: list everything
+        self.window = window
+        self.prune = prune
+
+    def url(self, key: str) -> str:
+        return f"{SCHEME}{self.bucket}/{key}"
+
+    # ---- requests
+
+    def _list(self, prefix: str, delimiter: str) -> list[dict[str, Any]]:
+        """One ListObjectsV2 (paginated) of ``prefix`` (a key prefix ending in ``/`` or empty)."""
+        path = f"{self.bucket}/{prefix.rstrip('/')}" if prefix else self.bucket
+        out: list[dict[str, Any]] = _sync(self.fs, self.fs._lsdir, path, delimiter=delimiter)
+        return out
+
+    def _key(self, entry: dict[str, Any]) -> str:
+        return str(entry["name"]).split("/", 1)[1] if "/" in entry["name"] else ""
+
+    def listing(
+        self, prefix: str, delimiter: str
+    ) -> tuple[list[tuple[str, int]], list[str]] | Problem:
+        """``(files, folders)`` directly under ``prefix`` (all below it when flat); keys are
+        full object keys, folders end with ``/``."""
+        try:
+            entries = self._list(prefix, delimiter)
+        except Exception as exc:
+            return Problem(self.url(prefix), f"cannot list: {_describe(exc)}")
+        files: list[tuple[str, int]] = []
+        folders: list[str] = []
+        for entry in entries:
+            key = self._key(entry)
+            if entry.get("type") == "directory":
+                folders.append(key + "/")
+            elif not key.endswith("/"):  # "folder" marker objects made by the console
+                files.append((key, int(entry.get("size") or 0)))
+        return files, folders
+
+    # ---- the walk
+
+    def argument(self, key: str) -> Iterator[Item]:
+        if key and not key.endswith("/"):
+            # An object, or a prefix given without its trailing slash: one listing tells.
+            parent, _, name = key.rpartition("/")
+            try:
+                path = f"{self.bucket}/{parent}" if parent else self.bucket
+                entries = _sync(self.fs, self.fs._lsdir, path, delimiter="/", prefix=name)
+            except Exception as exc:
+                yield Problem(self.url(key), _describe(exc))
+                return
+            exact = [e for e in entries if self._key(e) == key]
+            if any(e.get("type") != "directory" for e in exact):
+                entry = next(e for e in exact if e.get("type") != "directory")
+                yield from self.file(key, int(entry.get("size") or 0), explicit=True)
+                return
+            if not exact:
+                yield Problem(self.url(key), "no such object or prefix")
+                return
+            key += "/"
+        found = False
+        for item in self.prefix(key):
+            found = True
+            yield item
+        if not found and not self._filtered_out(key):
+            yield Problem(self.url(key), "no objects under this prefix")
+
+    def _filtered_out(self, key: str) -> bool:
+        return not layout_keeps(key, self.scope.accounts, self.scope.regions)
+
+    def prefix(self, key: str) -> Iterator[Item]:
+        """Everything under ``key`` (``""`` or ending in ``/``), by its place in the layout."""
+        parts = key.rstrip("/").split("/") if key else []
+        if "AWSLogs" not in parts:
+            yield from self.above(key)
+            return
+        root = len(parts) - 1 - parts[::-1].index("AWSLogs")
+        yield from self.layout(key, parts[root + 1 :])
+
+    def above(self, key: str) -> Iterator[Item]:
+        # One flat listing: objects outside any trail, and each .../AWSLogs/ root as a folder.
+        listed = self.listing(key, "AWSLogs/")
+        if isinstance(listed, Problem):
+            yield listed
+            return
+        files, roots = listed
+        entries: list[tuple[tuple[str, ...], str, int | None]] = [
+            (_sort_key(k), k, size) for k, size in files
+        ]
+        entries += [(_sort_key(r.rstrip("/")), r, None) for r in roots]
+        entries.sort()
+        base = len(_sort_key(key.rstrip("/"))) if key else 0
+        for _, k, size in entries:
+            if _hidden(k, base):
+                continue
+            if size is not None:
+                yield from self.file(k, size)
+            elif k.rstrip("/").rsplit("/", 1)[-1] == "AWSLogs":
+                yield from self.layout(k, [])
+            else:  # "MyAWSLogs/": the delimiter matched inside a name
+                yield from self.flat(k)
+
+    def layout(self, key: str, after: list[str]) -> Iterator[Item]:
+        """``key`` is ``.../AWSLogs/`` followed by the components ``after``."""
+        rest = after[1:] if after and _ORG.match(after[0]) else after
+        depth = len(rest)  # 0 AWSLogs or org, 1 account, 2 type, 3 region, 4+ dates
+        if self._filtered_out(key):
+            return
+        if depth >= 3:
+            yield from self.dated(key)
+            return
+        listed = self.listing(key, "/")
+        if isinstance(listed, Problem):
+            yield listed
+            return
+        files, folders = listed
+        base = len(_sort_key(key.rstrip("/")))
+        for k, size, is_folder in _merged(files, folders):
+            if _hidden(k, base):
+                continue
+            if not is_folder:
+                yield from self.file(k, size)
+                continue
+            yield from self.layout(k, [*after, k.rstrip("/").rsplit("/", 1)[-1]])
+
+    def dated(self, key: str) -> Iterator[Item]:
+        """A region folder or below: flat, unless the window can prune a part of it."""
+        window = self.prune_window
+        period = _listing_period(key.rstrip("/"))
+        if window is not None:
+            if period is not None and not window.may_overlap(*period):
+                yield Skipped(self.url(key), "outside-window")
+                return
+            depth = _date_depth(key)
+            if depth < 3 and not (period is not None and _fully_kept(window, *period)):
+                listed = self.listing(key, "/")
+                if isinstance(listed, Problem):
+                    yield listed
+                    return
+                files, folders = listed
+                base = len(_sort_key(key.rstrip("/")))
+                for k, size, is_folder in _merged(files, folders):
+                    if _hidden(k, base):
+                        continue
+                    if is_folder:
+                        yield from self.dated(k)
+                    else:
+                        yield from self.file(k, size)
+                return
+        yield from self.flat(key)
+
+    def flat(self, key: str) -> Iterator[Item]:
+        listed = self.listing(key, "")
+        if isinstance(listed, Problem):
+            yield listed
+            return
+        files, _ = listed
+        base = len(_sort_key(key.rstrip("/"))) if key else 0
+        for k, size in sorted(files, key=lambda f: _sort_key(f[0])):
+            if not _hidden(k, base):
+                yield from self.file(k, size)
+
+    def file(self, key: str, size: int, explicit: bool = False) -> Iterator[Item]:
+        """The same decisions as a local file (``sources._file_item``)."""
+        url = self.url(key)
+        if not layout_keeps(key, self.scope.accounts, self.scope.regions):
+            return
+        reason = skip_reason_for_name(key)
+        if reason is not None:
+            yield Skipped(url, reason)
+        elif not explicit and not key.lower().endswith(LOG_SUFFIXES):
+            yield Skipped(url, "not-a-log-name")
+        elif self.window is not None and self.prune and _outside(self.window, key):
+            yield Skipped(url, "outside-window")
+        else:
+            yield S3Object(url, size, self.scope.config)
+
+
+def _outside(window: TimeWindow, key: str) -> bool:
+    period = path_period(key)
+    return period is not None and not window.may_overlap(*period)
+
+
+def _date_depth(key: str) -> int:
+    """How many of YYYY/MM/DD a region-or-below folder already names (0 at the region)."""
+    parts = key.rstrip("/").split("/")
+    n = 0
+    for part in reversed(parts):
+        if _DIGITS.match(part) and n < 3:
+            n += 1
+        else:
+            break
+    return n
+
+
+def _hidden(key: str, base: int) -> bool:
+    # Like the local walk: hidden names below the listed folder are not archive data.
+    return any(part.startswith(".") for part in key.rstrip("/").split("/")[base:])
+
+
+def _merged(
+    files: Sequence[tuple[str, int]], folders: Sequence[str]
+) -> list[tuple[str, int, bool]]:
+    entries = [(k, size, False) for k, size in files] + [(f, 0, True) for f in folders]
+    entries.sort(key=lambda e: _sort_key(e[0].rstrip("/")))
+    return entries
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class S3Opened(Opened):
+    """An S3 object as a stream of decompressed bytes (``raw_bytes`` counts bytes fetched)."""
+
+    def __init__(self, source: Source) -> None:  # not Opened's: no local path to open
+        self.path = source.path
+        config = source.config if isinstance(source, S3Object) else S3Config()
+        fs = filesystem(config)
+        raw = fs.open(
+            source.path, "rb", size=source.size, block_size=BLOCK_SIZE, cache_type="readahead"
+        )
+        if source.size is not None:
+            # Known from the listing: without this, each ranged GET would first HEAD the object.
+            raw.details = {"name": source.path[len(SCHEME) :], "size": source.size, "type": "file"}
+        self._file = raw
+        self._counter = _Counting(raw)
+        try:
+            buffered = io.BufferedReader(self._counter, _BUFFER)
+            self.compressed = buffered.peek(2)[:2] == _GZIP_MAGIC
+        except BaseException:
+            self.close()
+            raise
+        self.stream = _gzip_reader(buffered) if self.compressed else buffered
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether a read error may go away on a retry (network, throttling, server errors)."""
+    if isinstance(exc, FormatError | SkipFile | EOFError | UnicodeDecodeError | ValueError):
+        return False
+    if _is_gzip_error(exc):
+        return False
+    if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+        return False
+    if isinstance(exc, OSError | TimeoutError | ConnectionError):
+        return True
+    module = type(exc).__module__
+    return module.startswith(("aiohttp", "botocore", "aiobotocore", "urllib3", "asyncio"))
+
+
+def scan_object(
+    source: Source,
+    patterns: Sequence[str],
+    options: ScanOptions,
+    flush: Callable[[FileResult], None] | None = None,
+) -> FileResult:
+    """:func:`engine.replay.scan.scan_file` for an S3 object, with retries of transient errors.
+
+    ``flush`` (in-process runs) may have written some matches before a failed try: the next
+    try does not hand them out again.
+    """
+    compiled = compile_patterns(patterns)
+    written = 0  # matches already handed to flush by earlier tries
+    for attempt in range(1, READ_TRIES + 1):
+        result, error, written = _try_object(source, compiled, options, flush, written)
+        if error is None:
+            return result
+        if transient(error) and attempt < READ_TRIES:
+            time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+            continue
+        message = describe_error(error) if not transient(error) else _describe(error)
+        if transient(error):
+            message = f"S3 read failed after {READ_TRIES} tries: {message}"
+        result.problem(message)
+        return result
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _try_object(
+    source: Source,
+    compiled: Sequence[CompiledPattern],
+    options: ScanOptions,
+    flush: Callable[[FileResult], None] | None,
+    written: int,
+) -> tuple[FileResult, BaseException | None, int]:
+    result = FileResult(source.path, matches_per_pattern=[0] * len(compiled))
+    skip = written  # this try's first matches were written by an earlier one
+    handed = 0
+
+    def drop_written() -> None:
+        nonlocal skip
+        if skip:
+            n = min(skip, len(result.matches))
+            del result.matches[:n]
+            skip -= n
+
+    def flush_new(partial: FileResult) -> None:
+        nonlocal handed
+        drop_written()
+        handed += len(partial.matches)
+        if flush is not None:
+            flush(partial)
+        else:  # pragma: no cover - only installed when flush is given
+            partial.matches.clear()
+
+    opened: S3Opened | None = None
+    error: BaseException | None = None
+    try:
+        opened = S3Opened(source)
+        fmt, units = read_units(opened, options.input_format)
+        result.format = fmt
+        match_units(units, compiled, options, result, flush_new if flush is not None else None)
+    except SkipFile as skipped:
+        result.status = "skipped"
+        result.skip_reason = str(skipped.args[0])
+    except Exception as exc:  # every read error is classified by the caller, never raised
+        error = exc
+    finally:
+        if opened is not None:
+            result.raw_bytes = opened.raw_bytes
+            opened.close()
+    drop_written()
+    return result, error, written + handed
+
+
+__all__ = [
+    "INSTALL_HINT",
+    "MissingExtra",
+    "S3Config",
+    "S3Object",
+    "S3Scope",
+    "expand_s3",
+    "filter_items",
+    "is_s3",
+    "layout_keeps",
+    "scan_object",
+]
