@@ -13,11 +13,12 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from engine.replay.executors import make_executor
+from engine.replay.executors import Executor, make_executor
 from engine.replay.run import EXIT_ERROR, PatternSpec, exit_status, run_scan
+from engine.replay.s3 import MissingExtra, S3Config, S3Scope, scoped_items
 from engine.replay.scan import FileResult, ScanOptions
 from engine.replay.sinks import EnvelopeSink, RecordsSink, Sink, Summary, TableSink
-from engine.replay.sources import Item, Source, expand
+from engine.replay.sources import Item, Source
 from engine.replay.window import TimeWindow
 
 # CIS AWS Foundations Benchmark, "Ensure AWS Organizations changes are monitored" (exact text).
@@ -50,6 +51,11 @@ class InputFormat(StrEnum):
     lookup_events = "lookup-events"
     filter_log_events = "filter-log-events"
     console = "console"
+
+
+class ExecutorKind(StrEnum):
+    local = "local"
+    dask = "dask"
 
 
 class UsageError(Exception):
@@ -305,6 +311,35 @@ def register(app: typer.Typer) -> None:
             typer.Option("--no-prune", help="Open every file even if its path date is outside."),
         ] = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+        executor: Annotated[
+            ExecutorKind,
+            typer.Option("--executor", help="local processes, or a Dask cluster (dask extra)."),
+        ] = ExecutorKind.local,
+        scheduler: Annotated[
+            str | None,
+            typer.Option(
+                "--scheduler",
+                help="Dask scheduler address (default: a LocalCluster); implies --executor dask.",
+            ),
+        ] = None,
+        profile: Annotated[
+            str | None, typer.Option("--profile", help="AWS profile for s3:// sources.")
+        ] = None,
+        endpoint_url: Annotated[
+            str | None,
+            typer.Option("--endpoint-url", help="S3-compatible endpoint for s3:// sources."),
+        ] = None,
+        anon: Annotated[
+            bool, typer.Option("--anon", help="Read s3:// sources without credentials.")
+        ] = False,
+        accounts: Annotated[
+            list[str] | None,
+            typer.Option("--accounts", help="Only these account ids (comma-separated)."),
+        ] = None,
+        regions: Annotated[
+            list[str] | None,
+            typer.Option("--regions", help="Only these regions (comma-separated)."),
+        ] = None,
     ) -> None:
         """Replay CloudTrail archives through filter patterns; print the events that match.
 
@@ -340,8 +375,18 @@ def register(app: typer.Typer) -> None:
             workers,
             not no_prune,
             quiet,
+            scope=S3Scope(
+                S3Config(profile, endpoint_url, anon), _id_set(accounts), _id_set(regions)
+            ),
+            dask=executor is ExecutorKind.dask or scheduler is not None,
+            scheduler=scheduler,
         )
         raise typer.Exit(code)
+
+
+def _id_set(values: list[str] | None) -> frozenset[str] | None:
+    ids = {v.strip() for value in values or [] for v in value.split(",") if v.strip()}
+    return frozenset(ids) if ids else None
 
 
 def _run(
@@ -353,6 +398,10 @@ def _run(
     workers: int | None,
     prune: bool,
     quiet: bool,
+    *,
+    scope: S3Scope | None = None,
+    dask: bool = False,
+    scheduler: str | None = None,
 ) -> int:
     from rich.console import Console
 
@@ -373,9 +422,21 @@ def _run(
 
     items: list[Item] | None = None
     progress: _ProgressDisplay | None = None
+    scoped = scoped_items(sources, options.window, prune, scope)
     if show_progress:
-        items = list(expand(sources, window=options.window, prune=prune))
-    executor = make_executor(workers, [s.text for s in specs])
+        items = list(scoped)
+    texts = [s.text for s in specs]
+    executor: Executor
+    if dask:
+        from engine.replay.dask_executor import make_dask_executor
+
+        try:
+            executor = make_dask_executor(scheduler, workers, texts)
+        except MissingExtra as exc:
+            _err(str(exc))
+            return EXIT_ERROR
+    else:
+        executor = make_executor(workers, texts)
     summary = Summary(ids)
 
     def on_problem(line: str) -> None:
@@ -396,7 +457,7 @@ def _run(
         else:
             run_scan(
                 sources, specs, options, sink=sink, executor=executor,
-                on_problem=on_problem, prune=prune, summary=summary,
+                on_problem=on_problem, prune=prune, items=scoped, summary=summary,
             )  # fmt: skip
     except KeyboardInterrupt:  # between results, e.g. during shutdown
         summary.interrupted = True

@@ -60,6 +60,7 @@ from engine.replay.sources import (
     Problem,
     Skipped,
     Source,
+    expand,
     skip_reason_for_name,
 )
 from engine.replay.window import TimeWindow, path_period
@@ -201,6 +202,20 @@ def filter_items(
     for item in items:
         if layout_keeps(item.path, accounts, regions):
             yield item
+
+
+def scoped_items(
+    sources: Sequence[str],
+    window: TimeWindow | None,
+    prune: bool,
+    scope: S3Scope | None,
+) -> Iterator[Item]:
+    """The scan's items: :func:`engine.replay.sources.expand` with ``s3://`` support, and
+    ``--accounts``/``--regions`` applied to local paths as the S3 lister applies them."""
+    items = expand(sources, window=window, prune=prune, s3=scope)
+    if scope is not None and (scope.accounts is not None or scope.regions is not None):
+        return filter_items(items, scope.accounts, scope.regions)
+    return items
 
 
 def _listing_period(path: str) -> tuple[datetime, datetime] | None:
@@ -601,4 +616,5 @@ __all__ = [
     "is_s3",
     "layout_keeps",
     "scan_object",
+    "scoped_items",
 ]
