@@ -24,6 +24,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) lint
+	$(BIN)/trailreplay patterns check
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
