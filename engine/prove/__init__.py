@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import engine
 from engine.pattern import ast
-from engine.prove import solver
+from engine.prove import _messages, solver
 from engine.prove.counterexample import Event, deciding_clause, shrink
 from engine.prove.search import evaluate, find_event, literals_of
 
@@ -87,33 +87,39 @@ def _decide(
     def check(ev: Any) -> bool:
         return bool(want(evaluate(patterns, ev)))
 
-    if all(p.kind == "json" for p in patterns) and solver.available():
-        asts = [p.ast for p in patterns]
-        assert all(isinstance(a, ast.JsonPattern) for a in asts)
-        json_asts = [a for a in asts if isinstance(a, ast.JsonPattern)]
+    kinds = {p.kind for p in patterns}
+    outcome: solver.Outcome | None = None
+    if not solver.available():
+        reason = "z3-solver is not installed (pip install 'trailreplay[prove]')"
+    elif kinds == {"json"} or kinds <= _messages.KINDS:
         try:
-            outcome = solver.solve(
-                json_asts, lambda enc: goal(enc, [enc.formula(a.expr) for a in json_asts]), check
-            )
+            if kinds == {"json"}:
+                trees = [p.ast for p in patterns if isinstance(p.ast, ast.JsonPattern)]
+                outcome = solver.solve(
+                    trees, lambda enc: goal(enc, [enc.formula(a.expr) for a in trees]), check
+                )
+            else:
+                outcome = _messages.decide([p.ast for p in patterns], want)
+                if outcome.event is not None and not check(outcome.event):
+                    raise solver.ModelMismatch(f"cell witness {outcome.event!r} fails the check")
         except solver.Unsupported as exc:
             reason = f"outside the z3 encoding: {exc}"
         except solver.ModelMismatch:
             if solver.STRICT:
                 raise
+            outcome = None
             reason = "the z3 model failed the matcher check"
-        else:
-            if outcome.verdict == "unsat":
-                return ProofResult(question, True, True, method="z3")
-            if outcome.verdict == "sat":
-                assert outcome.event is not None
-                event = shrink(outcome.event, check, literals_of(patterns))
-                method, proved = "z3", True
-            else:
-                reason = outcome.reason
-    elif not solver.available():
-        reason = "z3-solver is not installed (pip install 'trailreplay[prove]')"
     else:
-        reason = "only JSON patterns are decided exactly"
+        reason = "mixed or space-delimited patterns are searched, not proved"
+    if outcome is not None:
+        if outcome.verdict == "unsat":
+            return ProofResult(question, True, True, method="z3")
+        if outcome.verdict == "sat":
+            assert outcome.event is not None
+            event = shrink(outcome.event, check, literals_of(patterns))
+            method, proved = "z3", True
+        else:
+            reason = outcome.reason
     if event is None:
         event = find_event(patterns, want)
         if event is None:

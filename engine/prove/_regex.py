@@ -14,6 +14,8 @@ import importlib
 from typing import Any
 
 _OPERATORS = set("^$?[]{}|\\*+.")
+_SYMBOLS = set("_#=@/;,-: ")
+_UNDOCUMENTED = {"t": "\t", "n": "\n", "r": "\r"}
 
 
 def _unsupported(msg: str) -> Exception:
@@ -153,7 +155,10 @@ class _Compiler:
             self.pos += 2
             ch = chr(int(hexa, 16))
             return [(ch, ch)], False
-        if e in _OPERATORS or e in "-/":
+        if e in _UNDOCUMENTED:
+            ch = _UNDOCUMENTED[e]
+            return [(ch, ch)], False
+        if e in _OPERATORS or e in _SYMBOLS:
             return [(e, e)], False
         raise _unsupported(f"escape \\{e}")
 
@@ -178,6 +183,10 @@ class _Compiler:
             if c == "\\":
                 rs, neg = self._escape()
                 if neg:
+                    # Inside a set, a negated class escape keeps RE2's meaning
+                    # (engine.pattern.regex.translate): \S excludes \f and \r too.
+                    if src[self.pos - 1] == "S":
+                        rs = [*rs, ("\f", "\f"), ("\r", "\r")]
                     subtract.append(rs)
                     continue
                 lo = rs[0][0] if len(rs) == 1 and rs[0][0] == rs[0][1] else None

@@ -22,7 +22,7 @@ Predicate = Callable[[Any], bool]
 def shrink(event: Event, keeps: Predicate, literals: list[str]) -> Event:
     """The smallest variant of ``event`` for which ``keeps`` still holds (greedy)."""
     if isinstance(event, str):
-        return _shrink_message(event, keeps)
+        return _shrink_message(event, keeps, literals)
     return _shrink_record(event, keeps, literals)
 
 
@@ -85,8 +85,23 @@ def _readable(s: str) -> bool:
     return len(s) <= 80 and all(" " <= c <= "~" for c in s)
 
 
-def _shrink_message(message: str, keeps: Predicate) -> str:
+def _spaced(message: str, literals: list[str]) -> str | None:
+    """The literals found in ``message``, in order, joined by spaces."""
+    found: list[tuple[int, str]] = []
+    for lit in sorted({x for x in literals if x.strip()}, key=len, reverse=True):
+        at = message.find(lit)
+        if at >= 0 and not any(a <= at < a + len(f) for a, f in found):
+            found.append((at, lit))
+    if not found:
+        return None
+    return " ".join(lit for _, lit in sorted(found))
+
+
+def _shrink_message(message: str, keeps: Predicate, literals: list[str]) -> str:
     current = message
+    spaced = _spaced(message, literals)
+    if spaced is not None and spaced != message and keeps(spaced):
+        current = spaced
     changed = True
     while changed:
         changed = False

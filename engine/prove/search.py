@@ -47,7 +47,9 @@ def literals_of(patterns: Sequence[engine.CompiledPattern]) -> list[str]:
     out: list[str] = []
     for p in patterns:
         for node in ast.walk(p.ast):
-            if isinstance(node, ast.String) and "*" not in node.text:
+            if isinstance(node, ast.Term) or (
+                isinstance(node, ast.String) and "*" not in node.text
+            ):
                 out.append(node.text)
     return list(dict.fromkeys(out))
 

@@ -59,7 +59,8 @@ Mode = Literal["ints", "free", "exact"]
 
 MAX_CELLS = 128
 CELL_TIMEOUT_MS = 1000
-#: ("glob", text with * wildcards) or ("re", AWS regex source).
+#: ("glob", text with * wildcards), ("re", AWS regex source: a search) or
+#: ("sub", text: a plain substring, as a term searches a message).
 StrKey = tuple[str, str]
 
 
@@ -84,7 +85,22 @@ def pystr(value: Any) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), str(value.as_string()))
 
 
-class _GiveUp(Exception):
+def _candidates(key: StrKey, witness: str) -> list[str]:
+    """Cheap guesses at members of a cell split by ``key``: the cell's witness,
+    alone or followed by the key's literal text (a readable message)."""
+    if key[0] == "sub":
+        text = key[1]
+    elif key[0] == "glob":
+        text = key[1].replace("*", "")
+    else:  # a regex: its letters and digits often spell what it looks for
+        text = "".join(c for c in key[1] if c.isalnum())
+    out = [witness]
+    if text:
+        out += [f"{witness} {text}".strip(), text, f"{text} {witness}".strip(), witness + text]
+    return list(dict.fromkeys(out))
+
+
+class GiveUp(Exception):
     """Too many string cells, or a cell query timed out: use the native encoding."""
 
 
@@ -354,9 +370,11 @@ class Encoder:
 
     def _key_regex(self, key: StrKey) -> Any:
         z = self.z
+        full = z.Full(z.ReSort(z.StringSort()))
         if key[0] == "re":
             return self._regex(key[1])
-        full = z.Full(z.ReSort(z.StringSort()))
+        if key[0] == "sub":
+            return z.Concat(full, z.Re(zstr(z, key[1])), full)
         parts = key[1].split("*")
         pieces: list[Any] = []
         for i, p in enumerate(parts):
@@ -373,13 +391,15 @@ class Encoder:
             return self.cells[n.key]
         keys = list(self.str_keys.get(n.key, {}))
         try:
-            result: _Cells | None = self._split(keys, n)
-        except _GiveUp:
+            result: _Cells | None = self.split(keys, n)
+        except GiveUp:
             result = None
         self.cells[n.key] = result
         return result
 
-    def _split(self, keys: list[StrKey], n: _Node) -> _Cells:
+    def split(self, keys: list[StrKey], n: _Node) -> _Cells:
+        """The non-empty cells of the strings, by membership in each key's
+        language.  Raises ``GiveUp`` past MAX_CELLS or on a query timeout."""
         z = self.z
         full = z.Full(z.ReSort(z.StringSort()))
         # (members, regex, witness, is_singleton)
@@ -393,20 +413,22 @@ class Encoder:
                     hit = z.is_true(z.simplify(z.InRe(zstr(z, witness), rx)))
                     new.append((members | {i} if hit else members, cell, witness, True))
                     continue
+                cands = _candidates(key, witness)
                 if literal:
-                    if z.is_true(z.simplify(z.InRe(zstr(z, key[1]), cell))):
+                    if self._member(key[1], cell):
                         new.append((members | {i}, z.Re(zstr(z, key[1])), key[1], True))
                 else:
-                    inside = self._witness(z.Intersect(cell, rx))
+                    within = z.Intersect(cell, rx)
+                    inside = self._witness(within, cands)
                     if inside is not None:
-                        new.append((members | {i}, z.Intersect(cell, rx), inside, False))
+                        new.append((members | {i}, within, inside, False))
                 rest = z.Intersect(cell, z.Complement(rx))
-                outside = self._witness(rest)
+                outside = self._witness(rest, cands)
                 if outside is not None:
                     new.append((members, rest, outside, False))
             cells = new
             if len(cells) > MAX_CELLS:
-                raise _GiveUp
+                raise GiveUp
         return _Cells(
             keys=keys,
             members=[c[0] for c in cells],
@@ -414,15 +436,25 @@ class Encoder:
             var=z.Int(f"cell_{n.t}"),
         )
 
-    def _witness(self, regex: Any) -> str | None:
+    def _member(self, text: str, regex: Any) -> bool | None:
+        """Is ``text`` in the language?  (z3's rewriter evaluates constants.)"""
         z = self.z
+        r = z.simplify(z.InRe(zstr(z, text), regex))
+        return True if z.is_true(r) else False if z.is_false(r) else None
+
+    def _witness(self, regex: Any, candidates: Sequence[str] = ()) -> str | None:
+        """A member of the language (readable when possible), or None if empty."""
+        z = self.z
+        for cand in candidates:
+            if self._member(cand, regex):
+                return cand
         x = z.String("cell_probe")
         probe = z.Solver()
         probe.set("timeout", CELL_TIMEOUT_MS)
         probe.add(z.InRe(x, regex))
         answer = probe.check()
         if answer == z.unknown:
-            raise _GiveUp
+            raise GiveUp
         if answer == z.unsat:
             return None
         # Any member will do: prefer a readable one (printable ASCII, no backslash).
@@ -624,7 +656,7 @@ Verdict = Literal["unsat", "sat", "unknown"]
 @dataclass
 class Outcome:
     verdict: Verdict
-    event: dict[str, Any] | None = None
+    event: dict[str, Any] | str | None = None
     reason: str | None = None
 
 

@@ -62,6 +62,10 @@ def test_matches_everything() -> None:
     )
     assert matches_everything(every) is True
     assert matches_everything("ERROR") is False
+    assert matches_everything('" "') is True
+    assert matches_everything("%a|^%") is True
+    assert never_matches("ERROR -ERR") is True
+    assert never_matches("[w1 = x]") is False
 
 
 def test_redundant_clauses() -> None:
@@ -113,5 +117,6 @@ def test_assert_equivalent_and_covers() -> None:
         assert_covers("{ $.e = UpdateTrail }", "{ $.e = Update* }")
     with pytest.raises(AssertionError, match="not equivalent"):
         assert_equivalent("ERROR", "ERROR -DEBUG")
+    assert_equivalent("ERROR WARN", "WARN ERROR", require_proof=True)
     with pytest.raises(AssertionError, match="could not be proved"):
-        assert_equivalent("ERROR WARN", "WARN ERROR", require_proof=True)
+        assert_equivalent("[w1, w2]", "[w2, w1]", require_proof=True)

@@ -44,13 +44,20 @@ def test_covers_json() -> None:
     assert out["matched_by"] == "B" and out["counterexample"] == {"e": "Update"}
 
 
-def test_equiv_json_search() -> None:
+def test_equiv_json_terms() -> None:
     res = runner.invoke(app, ["equiv", "ERROR", "ERROR -DEBUG", "--format", "json"])
     assert res.exit_code == 1
     out = json.loads(res.stdout)
-    assert out["equivalent"] is False and out["proved"] is False and out["method"] == "search"
-    assert isinstance(out["counterexample"], str) and "DEBUG" in out["counterexample"]
+    assert out["equivalent"] is False and out["proved"] is True and out["method"] == "z3"
+    assert out["counterexample"] == "ERROR DEBUG"
     assert out["clause"] == "-DEBUG"
+
+
+def test_equiv_text_search() -> None:
+    res = runner.invoke(app, ["equiv", "[w1, w2]", "[w2, w1]"])
+    assert res.exit_code == 0
+    assert "not proved (search" in res.stdout
+    assert "evidence, not a proof" in res.stdout
 
 
 def test_invalid_pattern_exit_2_with_caret() -> None:

@@ -222,17 +222,50 @@ def test_cis_4_1_published_forms() -> None:
     verify(r, v20, v13)
 
 
-# Non-JSON kinds: searched, never proved.
-SEARCH_PAIRS = [
+# Terms, %regex% and match-all: decided exactly over message cells.
+MESSAGE_PAIRS = [
     ("ERROR", "ERROR -DEBUG", False, True, False),
     ("ERROR WARN", "WARN ERROR", True, True, True),
     ("?ERROR ?WARN", "ERROR", False, True, False),
     ('"Access Denied"', "Access Denied", False, False, True),
     ("%ERR%", "ERROR", False, True, False),
+    ("", "ERROR", False, True, False),
+    ('" "', "", True, True, True),  # a blank phrase matches everything
+    ("-DEBUG", "?x", False, False, False),
+    ("%Create|Delete%", "?Create ?Delete", True, True, True),
+    ("%\\d{3}%", "%[0-9][0-9][0-9]%", True, True, True),
+    ("%^a.c$%", "%^abc$%", False, True, False),
+    ("%ERROR%", "ERROR", True, True, True),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "eq", "a_covers_b", "b_covers_a"), MESSAGE_PAIRS)
+def test_message_pairs(a: str, b: str, eq: bool, a_covers_b: bool, b_covers_a: bool) -> None:
+    for r, want, (x, y) in (
+        (equiv(a, b), eq, (a, b)),
+        (covers(a, b), a_covers_b, (a, b)),
+        (covers(b, a), b_covers_a, (b, a)),
+    ):
+        assert r.holds == want, (x, y, r)
+        assert r.proved and r.method == "z3", (x, y, r)
+        verify(r, x, y)
+        if not r.holds:
+            assert isinstance(r.counterexample, str)
+
+
+def test_message_counterexamples_read_well() -> None:
+    r = equiv("ERROR", "ERROR -DEBUG")
+    assert r.counterexample == "ERROR DEBUG"
+    assert r.deciding_clause == "-DEBUG"
+
+
+# Space-delimited and mixed kinds: searched, never proved.
+SEARCH_PAIRS = [
     ("[w1=ERROR, w2]", "[w1=ERROR, w2, w3]", False, True, False),
     ("[w1, w2 = 4*]", "[w1, w2 = 404]", False, True, False),
-    ("", "ERROR", False, True, False),
+    ("[w1, w2]", "[w2, w1]", True, True, True),
     ("{ $.a = 1 }", "ERROR", False, False, False),
+    ("", "{ $.a = 1 }", False, True, False),
 ]
 
 

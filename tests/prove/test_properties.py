@@ -130,3 +130,21 @@ def test_cloudtrail_records_shape(rec: dict[str, Any]) -> None:
         "AWSService",
         "FederatedUser",
     }
+
+
+MESSAGE_PATTERNS = patterns(kinds=("all", "terms", "regex"))
+
+
+@given(MESSAGE_PATTERNS, MESSAGE_PATTERNS, st.data())
+def test_message_patterns_proved_answers_hold(a: str, b: str, data: st.DataObject) -> None:
+    pa, pb = engine.compile(a), engine.compile(b)
+    r = covers(pa, pb)
+    events = data.draw(st.lists(st.one_of(events_for(pa), events_for(pb)), max_size=10))
+    if r.holds:
+        assert r.proved
+        for event in events:
+            assert pa.matches(event) or not pb.matches(event), (a, b, event)
+    else:
+        ev = r.counterexample
+        assert isinstance(ev, str)
+        assert pb.matches(ev) and not pa.matches(ev)
