@@ -1,0 +1,94 @@
+"""The CloudTrail fast path (split + literal prefilter) gives exactly the general path's results."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+
+import engine
+from engine.pattern import ast
+from engine.replay.fastpath import could_match, match_document, pattern_needles
+from engine.replay.formats import Unit
+from engine.replay.scan import FileResult, ScanOptions, match_units
+from tests.pattern import gen
+
+CT_RECORDS = st.fixed_dictionaries(
+    {
+        "eventSource": st.sampled_from(["organizations.amazonaws.com", "iam.amazonaws.com", "a"]),
+        "eventName": st.sampled_from(["CreateAccount", "CreatePolicy", "ERROR", "x*y", "é"]),
+    },
+    optional={"a": gen.json_values, "b": gen.json_values, "k 1": gen.texts},
+)
+RECORDS = st.one_of(gen.records, CT_RECORDS)
+
+
+def _encode(record: dict[str, Any], style: int) -> bytes:
+    if style == 0:
+        return orjson.dumps(record)
+    if style == 1:  # Java-style escapes of every non-ASCII character and of '/'
+        return (
+            json.dumps(record, ensure_ascii=True, separators=(",", ":"))
+            .replace("/", "\\/")
+            .encode()
+        )
+    return json.dumps(record, indent=1).encode()  # pretty-printed, blanks between tokens
+
+
+def _general(records: list[dict[str, Any]], patterns: list[engine.CompiledPattern]) -> FileResult:
+    result = FileResult("x", matches_per_pattern=[0] * len(patterns))
+    match_units((Unit(i, r) for i, r in enumerate(records)), patterns, ScanOptions(), result)
+    return result
+
+
+@given(
+    st.lists(st.tuples(RECORDS, st.integers(0, 2)), max_size=6),
+    st.lists(gen.patterns, min_size=1, max_size=3),
+)
+def test_fast_path_equals_general_path(
+    items: list[tuple[dict[str, Any], int]], nodes: list[ast.Pattern]
+) -> None:
+    patterns = [engine.compile(engine.format(n)) for n in nodes]
+    doc = b'{"Records":[' + b",".join(_encode(r, s) for r, s in items) + b"]}"
+    records = [orjson.loads(_encode(r, s)) for r, s in items]
+    fast = FileResult("x", matches_per_pattern=[0] * len(patterns))
+    assert match_document(doc, patterns, ScanOptions(), fast)
+    slow = _general(records, patterns)
+    assert fast.records == slow.records
+    assert fast.matches_per_pattern == slow.matches_per_pattern
+    assert [(m.index, m.patterns) for m in fast.matches] == [
+        (m.index, m.patterns) for m in slow.matches
+    ]
+
+
+@given(gen.patterns, RECORDS, st.integers(0, 2))
+def test_prefilter_rejects_only_what_the_matcher_rejects(
+    node: ast.Pattern, record: dict[str, Any], style: int
+) -> None:
+    compiled = engine.compile(engine.format(node))
+    raw = _encode(record, style)
+    if not could_match(raw, pattern_needles(compiled)):
+        assert not compiled.matches_record(orjson.loads(raw))
+
+
+def test_bad_documents_fall_back_to_the_general_path() -> None:
+    p = [engine.compile("ERROR")]
+    for doc in [
+        b'{"Records":[{"a":1}',
+        b'{"Records":{}}',
+        b'{"Records":[]} x',
+        b'{"Records":["\xff"]}',
+    ]:
+        assert not match_document(doc, p, ScanOptions(), FileResult("x", matches_per_pattern=[0]))
+
+
+def test_records_that_are_not_objects_are_reported_and_counted() -> None:
+    result = FileResult("x", matches_per_pattern=[0])
+    assert match_document(
+        b'{"Records":[{"a":"ERROR"},5,"x"]}', [engine.compile("ERROR")], ScanOptions(), result
+    )
+    assert result.records == 1 and result.problem_count == 2
+    assert [m.index for m in result.matches] == [0]
