@@ -14,6 +14,7 @@ import typer
 
 import engine
 from engine.prove import ProofResult
+from engine.prove.counterexample import clause_owner
 
 EXIT_YES, EXIT_NO, EXIT_ERROR = 0, 1, 2
 
@@ -37,7 +38,7 @@ def _event_text(event: object) -> str:
     return orjson.dumps(event).decode()
 
 
-def _render_text(r: ProofResult, a: str, b: str) -> str:
+def _render_text(r: ProofResult, a: engine.CompiledPattern, b: engine.CompiledPattern) -> str:
     verdict = {
         ("equivalent", True): "equivalent",
         ("equivalent", False): "NOT equivalent",
@@ -54,7 +55,9 @@ def _render_text(r: ProofResult, a: str, b: str) -> str:
         lines.append(f"counterexample: {_event_text(r.counterexample)}")
         lines.append(f"  matched by {r.matched_by}, not by {other}")
         if r.deciding_clause:
-            lines.append(f"  deciding clause: {r.deciding_clause}")
+            owner = clause_owner(r.deciding_clause, a.ast, b.ast)
+            where = f"  (in {owner})" if owner else ""
+            lines.append(f"  deciding clause: {r.deciding_clause}{where}")
     elif r.holds and not r.proved:
         lines.append("no separating event was found; this is evidence, not a proof")
     return "\n".join(lines)
@@ -76,7 +79,7 @@ def _run(question: str, a: str, b: str, output: str) -> None:
     if output == "json":
         sys.stdout.write(orjson.dumps(r.to_json()).decode() + "\n")
     else:
-        sys.stdout.write(_render_text(r, a, b) + "\n")
+        sys.stdout.write(_render_text(r, pa, pb) + "\n")
     raise typer.Exit(EXIT_YES if r.holds else EXIT_NO)
 
 

@@ -218,3 +218,13 @@ def _critical(
         if whole(flipped) != want:
             critical.append(clause_text(c))
     return critical, twins
+
+
+def clause_owner(clause: str, a: ast.Pattern, b: ast.Pattern) -> str | None:
+    """"A", "B" or "A and B": which pattern(s) the clause text belongs to."""
+    owners = [
+        name
+        for name, tree in (("A", a), ("B", b))
+        if any(clause_text(c) == clause for c in _clauses(tree))
+    ]
+    return " and ".join(owners) or None
