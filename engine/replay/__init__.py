@@ -11,18 +11,27 @@ set of sources in input order without matching anything.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from engine.replay.formats import FORMATS, Opened, SkipFile, describe_error, read_units
 from engine.replay.run import PatternSpec, exit_status, run_scan
-from engine.replay.scan import OVERSIZE_BYTES, FileResult, Match, ScanOptions, scan_file
+from engine.replay.scan import (
+    OVERSIZE_BYTES,
+    FileResult,
+    Match,
+    ScanOptions,
+    event_time,
+    scan_file,
+)
 from engine.replay.sources import Problem, Skipped, Source, expand
 from engine.replay.window import TimeWindow
 
 __all__ = [
     "FORMATS",
     "OVERSIZE_BYTES",
+    "Event",
     "FileResult",
     "Match",
     "PatternSpec",
@@ -30,6 +39,7 @@ __all__ = [
     "Source",
     "TimeWindow",
     "exit_status",
+    "iter_events",
     "iter_records",
     "run_scan",
     "scan_file",
@@ -50,24 +60,29 @@ def _window(since: datetime | str | None, until: datetime | str | None) -> TimeW
     )
 
 
-def iter_records(
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One log event of a source: ``record`` is None for a CloudWatch Logs message that is not a
+    JSON object; ``message`` is the stored message for CloudWatch Logs sources, else None;
+    ``time`` the event time the source gives outside the record (export lines), else None."""
+
+    path: str
+    index: int
+    record: dict[str, Any] | None
+    message: str | None
+    time: str | None
+
+
+def iter_events(
     sources: Sequence[str],
     *,
     input_format: str | None = None,
     since: datetime | str | None = None,
     until: datetime | str | None = None,
     on_error: Callable[[str, str], None] | None = None,
-) -> Iterator[tuple[str, int, dict[str, Any]]]:
-    """Yield ``(path, index, record)`` for every record of ``sources``, in input order.
-
-    ``sources`` are paths, directories (recursive), globs or ``-``; formats are detected unless
-    ``input_format`` (one of :data:`FORMATS`) is given.  ``since``/``until`` (aware datetimes or
-    ISO 8601 text, as ``scan --since/--until``) keep records whose ``eventTime`` is inside, and
-    skip files whose S3 path date is outside.  Digest files are skipped silently.  Every problem
-    -- a missing path, a corrupt file, a record that is not an object -- is passed to
-    ``on_error(path, message)`` and the iteration goes on; records read before a mid-file
-    error are still yielded.  ``index`` is the record's 0-based position in its file.
-    """
+) -> Iterator[Event]:
+    """Like :func:`iter_records`, for every log event, JSON or not (a metric filter over a
+    CloudWatch Logs export of any log group).  The window uses ``eventTime``, else ``time``."""
     window = _window(since, until)
 
     def report(path: str, message: str) -> None:
@@ -84,11 +99,37 @@ def iter_records(
             with Opened(item.path) as opened:
                 _fmt, units = read_units(opened, input_format)
                 for unit in units:
-                    if unit.record is None:
+                    if unit.record is None and unit.message is None:
                         report(item.path, unit.problem or f"record {unit.index} is not an object")
-                    elif window is None or window.contains_record(unit.record):
-                        yield item.path, unit.index, unit.record
+                    elif window is None or window.contains(event_time(unit)):
+                        yield Event(item.path, unit.index, unit.record, unit.message, unit.time)
         except SkipFile:
             continue
         except Exception as exc:  # every read error is reported, never raised
             report(item.path, describe_error(exc))
+
+
+def iter_records(
+    sources: Sequence[str],
+    *,
+    input_format: str | None = None,
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    """Yield ``(path, index, record)`` for every record of ``sources``, in input order.
+
+    ``sources`` are paths, directories (recursive), globs or ``-``; formats are detected unless
+    ``input_format`` (one of :data:`FORMATS`) is given.  ``since``/``until`` (aware datetimes or
+    ISO 8601 text, as ``scan --since/--until``) keep records whose ``eventTime`` is inside, and
+    skip files whose S3 path date is outside.  Digest files are skipped silently, and so are
+    CloudWatch Logs messages that are not JSON objects (see :func:`iter_events`).  Every problem
+    -- a missing path, a corrupt file, a record that is not an object -- is passed to
+    ``on_error(path, message)`` and the iteration goes on; records read before a mid-file
+    error are still yielded.  ``index`` is the record's 0-based position in its file.
+    """
+    for event in iter_events(
+        sources, input_format=input_format, since=since, until=until, on_error=on_error
+    ):
+        if event.record is not None:
+            yield event.path, event.index, event.record

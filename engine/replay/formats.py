@@ -22,13 +22,15 @@ I/O and decompression errors propagate and are described by :func:`describe_erro
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import re
 import sys
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import IO, Any, cast
 
 import orjson
@@ -80,12 +82,17 @@ class SkipFile(Exception):
 @dataclass(frozen=True, slots=True)
 class Unit:
     """One log event: its position, the decoded record (None when it is not a JSON object), the
-    raw CloudWatch Logs message when the source carried one, and a problem description."""
+    raw CloudWatch Logs message when the source carried one, a problem description, and the
+    event's timestamp when the source gives one outside the record (ISO 8601 text).
+
+    A CloudWatch Logs source may hold messages that are not JSON at all (an exported access
+    log): such a unit has ``message`` and no ``record``; text patterns still see it."""
 
     index: int
     record: dict[str, Any] | None
     message: str | None = None
     problem: str | None = None
+    time: str | None = None
 
 
 # --------------------------------------------------------------------------- opening
@@ -355,20 +362,31 @@ def _records(records: list[Any]) -> Iterator[Unit]:
     for index, value in enumerate(records):
         # A console download wraps lookup-events' shape in some versions: take the record.
         if isinstance(value, dict) and isinstance(value.get("CloudTrailEvent"), str):
-            yield _decode_string(index, value["CloudTrailEvent"], f"record {index}", False)
+            yield _decode_string(index, value["CloudTrailEvent"], f"record {index}")
         else:
             yield _record_unit(index, value)
 
 
-def _decode_string(index: int, text: str, where: str, keep_message: bool) -> Unit:
+def _decode_string(index: int, text: str, where: str) -> Unit:
+    """A record given as JSON text (lookup-events' ``CloudTrailEvent``): must be an object."""
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         return Unit(index, None, None, f"{where}: {describe_json_error(exc)}")
-    unit = _record_unit(index, value, where)
-    if keep_message and unit.record is not None:
-        return replace(unit, message=text)
-    return unit
+    return _record_unit(index, value, where)
+
+
+def _message_unit(index: int, text: str, time: str | None) -> Unit:
+    """A CloudWatch Logs message: its record when it is a JSON object, the text in any case."""
+    record = None
+    if text.lstrip().startswith("{"):
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            value = None
+        if isinstance(value, dict):
+            record = value
+    return Unit(index, record, text, None, time)
 
 
 def _lookup_events(events: list[Any]) -> Iterator[Unit]:
@@ -377,7 +395,7 @@ def _lookup_events(events: list[Any]) -> Iterator[Unit]:
         if not isinstance(text, str):
             yield Unit(index, None, None, f"event {index} has no 'CloudTrailEvent' string")
             continue
-        yield _decode_string(index, text, f"event {index}", False)
+        yield _decode_string(index, text, f"event {index}")
 
 
 def _filter_log_events(events: list[Any]) -> Iterator[Unit]:
@@ -387,7 +405,12 @@ def _filter_log_events(events: list[Any]) -> Iterator[Unit]:
             yield Unit(index, None, None, f"event {index} has no 'message' string")
             continue
         # The message is exactly what CloudWatch Logs matched: keep it for text patterns.
-        yield _decode_string(index, text, f"event {index} message", True)
+        stamp = event.get("timestamp")
+        when = None
+        if isinstance(stamp, int) and not isinstance(stamp, bool):
+            with contextlib.suppress(ValueError, OverflowError, OSError):
+                when = datetime.fromtimestamp(stamp / 1000, UTC).isoformat()
+        yield _message_unit(index, text, when)
 
 
 def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
@@ -412,10 +435,10 @@ def _cwl_export(stream: IO[bytes]) -> Iterator[Unit]:
         if not _CWL_LINE.match(line):
             yield Unit(index, None, None, f"line {lineno}: not '<timestamp> <message>'")
             continue
-        raw = line.split(b" ", 1)[1]
+        stamp, raw = line.split(b" ", 1)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             yield Unit(index, None, None, f"line {lineno}: not valid UTF-8")
             continue
-        yield _decode_string(index, text, f"line {lineno}", True)
+        yield _message_unit(index, text, stamp.decode("ascii"))

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
 from engine.replay.formats import FormatError, Opened, SkipFile, Unit, describe_error, read_units
 from engine.replay.sources import Source
-from engine.replay.window import TimeWindow
+from engine.replay.window import TimeWindow, parse_event_time
 
 if TYPE_CHECKING:
     from engine.pattern.compiler import CompiledPattern
@@ -50,13 +51,15 @@ class ScanOptions:
 
 @dataclass(slots=True)
 class Match:
-    """One matching record: its position in the file, its compact JSON, which patterns matched
-    (indices into the pattern list) and whether it is over :data:`OVERSIZE_BYTES`."""
+    """One matching record: its position in the file, its compact JSON (or, ``text_only``, the
+    message text of a non-JSON CloudWatch Logs event), which patterns matched (indices into the
+    pattern list) and whether it is over :data:`OVERSIZE_BYTES`."""
 
     index: int
     raw: bytes
     patterns: tuple[int, ...]
     oversized: bool = False
+    text_only: bool = False  # ``raw`` is a CloudWatch Logs message that is not a JSON object
 
 
 @dataclass(slots=True)
@@ -152,17 +155,21 @@ def match_units(
     per_pattern = result.matches_per_pattern
     for unit in units:
         record = unit.record
-        if record is None:
+        message = unit.message
+        if record is None and message is None:
             result.problem(unit.problem or f"record {unit.index} is not a JSON object")
             continue
         result.records += 1
-        if window is not None and not window.contains_record(record):
+        if window is not None and not window.contains(event_time(unit)):
             result.outside_window += 1
             continue
-        raw = orjson.dumps(record)
-        message = unit.message
+        if record is not None:
+            raw = orjson.dumps(record)
+            hits: list[int] = [i for i in json_idx if compiled[i].matches_record(record)]
+        else:  # a message that is not a JSON object: no JSON pattern matches it
+            raw = message.encode("utf-8", "surrogatepass")  # type: ignore[union-attr]
+            hits = []
         size = len(raw) if message is None else len(message.encode("utf-8", "surrogatepass"))
-        hits: list[int] = [i for i in json_idx if compiled[i].matches_record(record)]
         if text_idx:
             text = message if message is not None else raw.decode()
             hits.extend(i for i in text_idx if compiled[i].matches(text))
@@ -174,9 +181,19 @@ def match_units(
             for i in hits:
                 per_pattern[i] += 1
             result.matched_records += 1
-            result.matches.append(Match(unit.index, raw, tuple(hits), oversized))
+            result.matches.append(Match(unit.index, raw, tuple(hits), oversized, record is None))
             if flush is not None and len(result.matches) >= FLUSH_EVERY:
                 flush(result)
+
+
+def event_time(unit: Unit) -> datetime | None:
+    """``eventTime`` of the record, else the time the source gives the event (export lines)."""
+    when = None
+    if unit.record is not None:
+        when = parse_event_time(unit.record.get("eventTime"))
+    if when is None and unit.time is not None:
+        when = parse_event_time(unit.time)
+    return when
 
 
 def record_matches(record: dict[str, Any], compiled: Sequence[CompiledPattern]) -> list[int]:

@@ -174,10 +174,11 @@ class EnvelopeSink:
     def envelope(self, path: str, match: Match, pattern: int) -> bytes:
         source = orjson.dumps({"path": path, "index": match.index})
         flag = b',"oversized":true' if match.oversized else b""
-        return (
-            b'{"pattern":' + self.ids[pattern] + b',"source":' + source + flag
-            + b',"record":' + match.raw + b"}\n"
-        )  # fmt: skip
+        if match.text_only:  # a CloudWatch Logs message that is not JSON: no record
+            body = b',"record":null,"message":' + orjson.dumps(match.raw.decode("utf-8", "replace"))
+        else:
+            body = b',"record":' + match.raw
+        return b'{"pattern":' + self.ids[pattern] + b',"source":' + source + flag + body + b"}\n"
 
     def write(self, result: FileResult) -> None:
         if result.matches:
@@ -236,7 +237,12 @@ class TableSink:
 
     def write(self, result: FileResult) -> None:
         for m in result.matches:
-            cells = table_row(orjson.loads(m.raw))
+            cells: tuple[str, ...]
+            if m.text_only:
+                text = m.raw.decode("utf-8", "replace")
+                cells = ("", "", "", "", text[:200], "", "", "")
+            else:
+                cells = table_row(orjson.loads(m.raw))
             if len(self.ids) > 1:
                 cells = (",".join(self.ids[i] for i in m.patterns), *cells)
             if m.oversized:

@@ -90,6 +90,17 @@ def test_every_layout(tmp_path: Path, run_cli: RunCli, layout: str) -> None:
         assert summary["summary"]["skipped"] == {"write-test": 1}
 
 
+def test_log_export_of_any_log_group(tmp_path: Path, run_cli: RunCli) -> None:
+    text = b"2024-03-12T10:00:00.000Z 192.0.2.1 - GET /a 404\n"
+    write(tmp_path / "exp" / "task" / "web" / "000000.gz", text)
+    r = run_cli(tmp_path, "-e", "[ip, user, method, url, status = 4*]", "--format", "envelope")
+    assert r.code == 0, r.stderr
+    match = r.lines()[0]
+    assert (match["record"], match["message"]) == (None, "192.0.2.1 - GET /a 404")
+    r = run_cli(tmp_path, "-e", "404")
+    assert r.stdout == "192.0.2.1 - GET /a 404\n"  # records format: the message as stored
+
+
 def make_broken(root: Path) -> dict[str, str]:
     """Every kind of bad input, each next to good data; returns name -> expected message."""
     good = gzip.compress(ct_doc([org()] * 200), mtime=0)

@@ -97,13 +97,19 @@ def test_cloudwatch_logs_export_lines(tmp_path: Path) -> None:
     assert [u.message for u in units] == messages  # the message CloudWatch Logs stored
 
 
-def test_cloudwatch_logs_export_bad_lines(tmp_path: Path) -> None:
-    text = b'2024-03-12T10:00:00.000Z {"a":1}\nnot a line\n2024-03-12T10:00:00.000Z [1]\n'
+def test_cloudwatch_logs_export_bad_and_non_json_lines(tmp_path: Path) -> None:
+    text = (
+        b'2024-03-12T10:00:00.000Z {"a":1}\nnot a line\n2024-03-12T10:00:01.000Z [1]\n'
+        b"2024-03-12T10:00:02.000Z 192.0.2.1 - - GET /index.html 200\n"
+    )
     fmt, units = read(write(tmp_path / "000000.gz", text))
     assert fmt == "cwl-export"
-    assert units[0].record == {"a": 1}
+    assert units[0].record == {"a": 1} and units[0].time == "2024-03-12T10:00:00.000Z"
     assert "line 2" in (units[1].problem or "")
-    assert "line 3" in (units[2].problem or "") and "not an object" in (units[2].problem or "")
+    # messages that are not JSON objects are events too: text patterns see them
+    assert (units[2].record, units[2].message, units[2].problem) == (None, "[1]", None)
+    assert units[3].message == "192.0.2.1 - - GET /index.html 200"
+    assert units[3].time == "2024-03-12T10:00:02.000Z"
 
 
 def test_lookup_events_output(tmp_path: Path) -> None:

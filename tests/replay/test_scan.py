@@ -235,3 +235,22 @@ def test_in_process_scans_stream_their_matches(tmp_path: Path) -> None:
         )
     assert summary.matched_records == n
     assert len(out.read_bytes().splitlines()) == n
+
+
+def test_non_json_messages_of_a_log_export(tmp_path: Path) -> None:
+    text = (
+        "2024-03-12T10:00:00.000Z 192.0.2.1 - GET /a 404\n"
+        "2024-03-12T11:00:00.000Z 192.0.2.1 - GET /b 200\n"
+        f"2024-03-12T12:00:00.000Z {json.dumps(org(time='2024-03-12T12:00:00Z'))}\n"
+    )
+    path = write(tmp_path / "000000.gz", text.encode())
+    patterns = ["[ip, user, method, url, status = 4*]", DEFAULT_PATTERN, "GET"]
+    result = scan_file(Source(str(path)), patterns, ScanOptions())
+    assert result.status == "read" and result.records == 3
+    got = [(m.index, m.patterns, m.text_only) for m in result.matches]
+    assert got == [(0, (0, 2), True), (1, (2,), True), (2, (1,), False)]
+    assert result.matches[0].raw == b"192.0.2.1 - GET /a 404"
+    # the export line's timestamp places a non-JSON event in the window
+    window = TimeWindow.from_text("2024-03-12T10:30:00Z", None)
+    result = scan_file(Source(str(path)), patterns, ScanOptions(window=window))
+    assert [m.index for m in result.matches] == [1, 2] and result.outside_window == 1
