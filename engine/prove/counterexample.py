@@ -221,7 +221,7 @@ def _critical(
 
 
 def clause_owner(clause: str, a: ast.Pattern, b: ast.Pattern) -> str | None:
-    """"A", "B" or "A and B": which pattern(s) the clause text belongs to."""
+    """ "A", "B" or "A and B": which pattern(s) the clause text belongs to."""
     owners = [
         name
         for name, tree in (("A", a), ("B", b))

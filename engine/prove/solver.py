@@ -498,8 +498,8 @@ class Encoder:
         is_float = z.And(n.t == NUM, z.Not(n.isint))
         for value in self.literal_numbers:
             f = float(value)
-            if f != f or f in (float("inf"), float("-inf")):
-                continue
+            if f != f or f in (float("inf"), float("-inf")) or f == 0:
+                continue  # 0.0 and -0.0 share a value but not a text
             out.append(
                 z.Implies(z.And(is_float, n.r == z.RealVal(str(Fraction(f)))), n.ftext == repr(f))
             )
@@ -521,8 +521,9 @@ class Encoder:
         """``repr(float)`` for a float with 1 to 4 decimals and |x| < 1e10."""
         z = self.z
         ip, fd = z.Int(f"ip_{n.t}"), z.String(f"fd_{n.t}")
+        neg = z.Bool(f"neg_{n.t}")  # the sign is in the text: -0.0 is "-0.0"
         digits = z.Range("0", "9")
-        mag = z.If(n.r >= 0, n.r, -n.r)
+        mag = z.If(neg, -n.r, n.r)
         cases = [
             z.And(z.Length(fd) == d, mag == z.ToReal(ip) + z.ToReal(z.StrToInt(fd)) / (10**d))
             for d in range(1, 5)
@@ -534,7 +535,9 @@ class Encoder:
             z.InRe(fd, z.Loop(digits, 1, 4)),
             z.Or(fd == zstr(z, "0"), z.Not(z.SuffixOf(zstr(z, "0"), fd))),
             z.Or(*cases),
-            n.ftext == z.If(n.r >= 0, body, z.Concat(zstr(z, "-"), body)),
+            z.Implies(n.r < 0, neg),
+            z.Implies(n.r > 0, z.Not(neg)),
+            n.ftext == z.If(neg, z.Concat(zstr(z, "-"), body), body),
         )
 
     def _num_text(self, n: _Node) -> Any:
@@ -593,7 +596,11 @@ class Encoder:
                 if z_is_true(model.eval(node.isint, model_completion=True)):
                     return int(frac)
                 float_used = True
-                return float(frac)
+                value = float(frac)
+                if value == 0 and node.key in self.text_nodes:
+                    text = pystr(model.eval(node.ftext, model_completion=True))
+                    return -0.0 if text.startswith("-") else 0.0
+                return value
             if t == OBJ:
                 obj: dict[str, Any] = {}
                 fresh = 0

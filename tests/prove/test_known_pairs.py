@@ -109,6 +109,9 @@ JSON_PAIRS = [
     ("{ $.status = 404 }", "{ $.status = 404.0 }", True, True, True),
     ("{ $.status = 4* }", "{ $.status = 404 }", False, True, False),
     ('{ $.a = "1.5" }', "{ $.a = 1.5 }", False, True, False),
+    # -0.0 equals 0 but its text is "-0.0"
+    ('{ $.a != "-0.0" }', "{ $.a = 0 }", False, False, False),
+    ('{ $.a = "1" }', "{ $.a = 1 }", False, False, False),  # 1.0 has the text "1.0"
     # unquoted true is the string "true", not the boolean
     ("{ $.flag = true }", "{ $.flag IS TRUE }", False, False, False),
     # IS NULL vs NOT EXISTS
