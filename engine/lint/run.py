@@ -112,13 +112,18 @@ def lint_file(path: str, result: LintResult) -> None:
 
 
 def require_covers(result: LintResult, control_ids: Sequence[str]) -> None:
-    """For each control, at least one filter among the inputs must cover its pattern."""
+    """For each control, at least one metric filter (or plain pattern) among the inputs
+    must cover its pattern."""
     if not control_ids:
         return
     from engine import catalog
     from engine.prove import covers
 
-    candidates = [f for f in result.filters if id(f) in result.compiled]
+    # A subscription filter streams events elsewhere; it publishes no metric an alarm
+    # could watch, so it does not monitor a control.
+    candidates = [
+        f for f in result.filters if id(f) in result.compiled and f.kind != "subscription"
+    ]
     for cid in control_ids:
         entry = catalog.get(cid)
         covering: list[tuple[FilterDef, bool]] = []

@@ -20,6 +20,10 @@ Resources read::
     aws_cloudwatch_log_metric_filter        pattern, metric_transformation { name namespace
                                             value default_value unit dimensions = {...} }
     aws_cloudwatch_log_subscription_filter  filter_pattern
+
+An attribute that is exactly ``local.NAME`` or ``var.NAME`` is read from the same
+file's ``locals`` block or the variable's ``default`` (a note says so); any other
+expression is unresolved.
 """
 
 from __future__ import annotations
@@ -362,12 +366,40 @@ def parse(src: str) -> list[Block]:
 # --------------------------------------------------------------------------- extraction
 
 
-def _text_of(src: str, attr: Attribute | None) -> Text | None:
+# ``local.NAME`` and ``var.NAME`` -> the attribute defining it in the same file.
+Named = dict[str, Attribute]
+
+
+def _reference(src: str, named: Named, toks: list[Token], depth: int) -> Text | None:
+    """``local.x`` / ``var.x`` when the file defines it as a literal."""
+    if not (
+        len(toks) == 3
+        and toks[0].kind == "IDENT"
+        and toks[0].text in ("local", "var")
+        and toks[1].text == "."
+        and toks[2].kind == "IDENT"
+    ):
+        return None
+    name = f"{toks[0].text}.{toks[2].text}"
+    attr = named.get(name)
+    if attr is None or depth > 8:
+        return None
+    text = _text_of(src, named, attr, depth + 1)
+    if text is None or text.value is None:
+        return None
+    how = f"the default of variable {toks[2].text}" if toks[0].text == "var" else name
+    return Text(text.value, text.offsets, text.start, text.unresolved, f"from {how}")
+
+
+def _text_of(src: str, named: Named, attr: Attribute | None, depth: int = 0) -> Text | None:
     if attr is None:
         return None
     toks = attr.tokens
     if len(toks) == 1 and toks[0].kind in ("STRING", "HEREDOC") and toks[0].value is not None:
         return toks[0].value
+    resolved = _reference(src, named, toks, depth)
+    if resolved is not None:
+        return resolved
     if len(toks) == 1 and toks[0].kind == "NUMBER":
         return Text.literal(toks[0].text, toks[0].start)
     if not toks:
@@ -380,7 +412,7 @@ def _trimmed(text: Text | None) -> Text | None:
     return None if text is None else text.strip()
 
 
-def _dimensions(src: str, attr: Attribute, tr: Transformation) -> None:
+def _dimensions(src: str, named: Named, attr: Attribute, tr: Transformation) -> None:
     toks = [t for t in attr.tokens if t.kind != "NL"]
     if not toks or toks[0].text != "{" or toks[-1].text != "}":
         expr = src[toks[0].start : toks[-1].end] if toks else ""
@@ -415,23 +447,23 @@ def _dimensions(src: str, attr: Attribute, tr: Transformation) -> None:
             j += 1
         name = key.value.value if key.kind == "STRING" and key.value else key.text
         tr.dimensions[name or key.text] = _text_of(
-            src, Attribute(name or key.text, key.start, value)
+            src, named, Attribute(name or key.text, key.start, value)
         ) or Text.unknown(key.start, "(empty)")
         k = j
 
 
-def _transformation(src: str, block: Block) -> Transformation:
+def _transformation(src: str, named: Named, block: Block) -> Transformation:
     a = block.attributes
     tr = Transformation(
         start=block.start,
-        name=_text_of(src, a.get("name")),
-        namespace=_text_of(src, a.get("namespace")),
-        value=_text_of(src, a.get("value")),
-        default_value=_text_of(src, a.get("default_value")),
-        unit=_text_of(src, a.get("unit")),
+        name=_text_of(src, named, a.get("name")),
+        namespace=_text_of(src, named, a.get("namespace")),
+        value=_text_of(src, named, a.get("value")),
+        default_value=_text_of(src, named, a.get("default_value")),
+        unit=_text_of(src, named, a.get("unit")),
     )
     if "dimensions" in a:
-        _dimensions(src, a["dimensions"], tr)
+        _dimensions(src, named, a["dimensions"], tr)
     return tr
 
 
@@ -439,7 +471,14 @@ def extract(source: Source) -> list[FilterDef]:
     """Every metric and subscription filter defined in a Terraform file."""
     src = source.text
     out: list[FilterDef] = []
-    for block in parse(src):
+    blocks = parse(src)
+    named: Named = {}
+    for block in blocks:
+        if block.type == "locals":
+            named.update({f"local.{k}": v for k, v in block.attributes.items()})
+        elif block.type == "variable" and block.labels and "default" in block.attributes:
+            named[f"var.{block.labels[0]}"] = block.attributes["default"]
+    for block in blocks:
         if block.type != "resource" or len(block.labels) < 2:
             continue
         rtype, rname = block.labels[0], block.labels[1]
@@ -448,18 +487,18 @@ def extract(source: Source) -> list[FilterDef]:
             transformations: list[Transformation] = []
             for sub in block.blocks:
                 if sub.type == "metric_transformation":
-                    transformations.append(_transformation(src, sub))
+                    transformations.append(_transformation(src, named, sub))
                 elif sub.type == "dynamic" and sub.labels[:1] == ["metric_transformation"]:
                     for content in sub.blocks:
                         if content.type == "content":
-                            transformations.append(_transformation(src, content))
+                            transformations.append(_transformation(src, named, content))
             out.append(
                 FilterDef(
                     source,
                     resource,
                     "metric",
                     block.start,
-                    _trimmed(_text_of(src, block.attributes.get("pattern"))),
+                    _trimmed(_text_of(src, named, block.attributes.get("pattern"))),
                     transformations,
                     "pattern",
                 )
@@ -471,7 +510,7 @@ def extract(source: Source) -> list[FilterDef]:
                     resource,
                     "subscription",
                     block.start,
-                    _text_of(src, block.attributes.get("filter_pattern")),
+                    _text_of(src, named, block.attributes.get("filter_pattern")),
                     [],
                     "filter_pattern",
                 )

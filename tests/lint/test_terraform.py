@@ -119,16 +119,23 @@ def test_clean_fixture() -> None:
     r = run(FIXTURES / "terraform" / "clean.tf")
     assert not r.unreadable
     assert [f for f in r.findings if f.level == "error"] == []
-    assert len(r.filters) == 5
+    assert len(r.filters) == 6
     kinds = sorted(f.kind for f in r.filters)
-    assert kinds == ["metric", "metric", "metric", "metric", "subscription"]
+    assert kinds == ["metric"] * 5 + ["subscription"]
+    # pattern = local.cloudtrail_changes is read from the locals block
+    resolved = one(r, "resolved")
+    assert "local.cloudtrail_changes" in resolved.message
+    assert resolved.line == 6 and at(resolved, 2) == "{ "
+    ct = next(f for f in r.filters if f.resource.endswith("cloudtrail_changes"))
+    assert ct.transformations[0].namespace is not None
+    assert ct.transformations[0].namespace.value == "CISBenchmark"
     root = next(f for f in r.filters if f.resource.endswith("root_usage"))
     # <<-EOT strips the common indentation; the provider trims the pattern
     assert root.pattern is not None and root.pattern.value is not None
     assert root.pattern.value.startswith("{\n  $.userIdentity.type")
     assert root.pattern.value.endswith("}")
     a1 = one(r, "A1")
-    assert a1.line == 33 and at(a1, 11) == "$.eventType"
+    assert a1.line == 46 and at(a1, 11) == "$.eventType"
 
 
 def test_broken_fixture_findings_point_at_the_problem() -> None:
