@@ -71,14 +71,6 @@ class Summary:
         for i, n in enumerate(result.matches_per_pattern):
             self.matches[i] += n
 
-    def add_skipped(self, reason: str) -> None:
-        self.files_skipped += 1
-        self.skipped[reason] = self.skipped.get(reason, 0) + 1
-
-    def add_failed(self) -> None:
-        self.files_failed += 1
-        self.problems += 1
-
     def finish(self) -> None:
         self.elapsed = time.monotonic() - self.started
 
