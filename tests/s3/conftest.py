@@ -1,0 +1,105 @@
+"""A moto S3 server on 127.0.0.1 (free port) per test module, with a log of every request."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / ".venv" / "bin" / "trailreplay"
+
+
+@dataclass
+class Request:
+    method: str
+    bucket: str
+    key: str
+    query: dict[str, str]
+
+
+@dataclass
+class Moto:
+    endpoint: str
+    requests: list[Request] = field(default_factory=list)
+    client: Any = None
+
+    def lists(self) -> list[Request]:
+        return [r for r in self.requests if r.method == "GET" and "list-type" in r.query]
+
+    def reads(self) -> list[Request]:
+        return [r for r in self.requests if r.key and r.method in ("GET", "HEAD")]
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[Moto]:
+    pytest.importorskip("moto.server")
+    boto3 = pytest.importorskip("boto3")
+    from moto.server import ThreadedMotoServer
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }.items():
+            mp.setenv(name, value)
+        mp.delenv("AWS_PROFILE", raising=False)
+        mp.delenv("AWS_ENDPOINT_URL", raising=False)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        state = Moto(f"http://{host}:{port}")
+        app = server._server.app  # count every request, whichever process sends it
+
+        def counting(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+            path = unquote(environ.get("PATH_INFO", "")).lstrip("/")
+            bucket, _, key = path.partition("/")
+            query = {
+                k: v[0]
+                for k, v in parse_qs(
+                    environ.get("QUERY_STRING", ""), keep_blank_values=True
+                ).items()
+            }
+            state.requests.append(Request(environ["REQUEST_METHOD"], bucket, key, query))
+            return app(environ, start_response)
+
+        server._server.app = counting
+        state.client = boto3.client("s3", endpoint_url=state.endpoint, region_name="us-east-1")
+        try:
+            yield state
+        finally:
+            server.stop()
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args: str | Path, cwd: Path | None = None) -> Run:
+    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "engine.cli.main"]
+    env = dict(os.environ)
+    env.pop("COLUMNS", None)
+    proc = subprocess.run(
+        [*command, "scan", *map(str, args)],
+        input=b"",
+        capture_output=True,
+        cwd=cwd,
+        env=env,
+        timeout=180,
+    )
+    return Run(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
