@@ -319,8 +319,8 @@ def _document_format(doc: Any) -> str:
 
 
 def _document_units(fmt: str, doc: Any) -> Iterator[Unit]:
-    if fmt == "digest":
-        raise SkipFile("digest")
+    if fmt == "digest" or (isinstance(doc, dict) and any(k in doc for k in _DIGEST_KEYS)):
+        raise SkipFile("digest")  # also under a forced --input-format
     if isinstance(doc, _Lines):
         if fmt != "ndjson":
             raise FormatError(f"not a {fmt} document: several JSON values one after another")

@@ -161,6 +161,7 @@ def test_digest_recognised_by_content_and_by_name(tmp_path: Path) -> None:
     assert read_error(write(tmp_path / "p.json", json.dumps(pretty, indent=1).encode())) == (
         "skip:digest"
     )
+    assert read_error(tmp_path / "p.json", "cloudtrail") == "skip:digest"
     named = tmp_path / "AWSLogs/1/CloudTrail-Digest/r/2015/08/17/x.json.gz"
     assert read_error(write(named, b"whatever")) == "skip:digest"
 
