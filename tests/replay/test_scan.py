@@ -254,3 +254,45 @@ def test_non_json_messages_of_a_log_export(tmp_path: Path) -> None:
     window = TimeWindow.from_text("2024-03-12T10:30:00Z", None)
     result = scan_file(Source(str(path)), patterns, ScanOptions(window=window))
     assert [m.index for m in result.matches] == [1, 2] and result.outside_window == 1
+
+
+def test_unreadable_file_is_one_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.replay import formats
+
+    path = write(tmp_path / "secret.json", ct_doc([org()]))
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(formats, "open", denied, raising=False)
+    result = scan_file(Source(str(path)), [DEFAULT_PATTERN], ScanOptions())
+    assert result.status == "failed"
+    assert result.error_line() == f"{path}: permission denied"
+
+
+@settings(max_examples=60)
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.sampled_from([b'{"Records":[', b'{"Events":[{"CloudTrailEvent":"x"}]}', b"[1,{}]"]).map(
+            lambda b: b + b"\x00"
+        ),
+        st.lists(
+            st.sampled_from([b'{"a":1}', b"[", b"2024-03-12T10:00:00Z x", b"\xff"]), max_size=5
+        ).map(b"\n".join),
+    ),
+    st.booleans(),
+    st.sampled_from([None, *("cloudtrail", "ndjson", "cwl-export", "console")]),
+)
+def test_property_any_bytes_give_a_result_never_an_exception(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes, gz: bool, forced: str | None
+) -> None:
+    import gzip as gzip_mod
+
+    path = tmp_path_factory.mktemp("any") / "f.json"
+    path.write_bytes(gzip_mod.compress(data, mtime=0) if gz else data)
+    result = scan_file(Source(str(path)), ["", DEFAULT_PATTERN], ScanOptions(input_format=forced))
+    assert result.status in ("read", "failed", "skipped")
+    if result.status == "failed":
+        line = result.error_line()
+        assert line is not None and "\n" not in line
