@@ -91,6 +91,7 @@ def collect(
 
     snapshot: JSON = {}
     trails: dict[str, JSON] = {}
+    listed = False
     for region in wanted:
         out = call(
             f"cloudtrail describe-trails ({region})",
@@ -99,8 +100,15 @@ def collect(
         )
         if out is None:
             continue
+        listed = True
         for t in out.get("trailList", []):
             trails.setdefault(str(t.get("TrailARN")), t)
+    if not listed:
+        # Writing an empty trail list would read as "no trail" (FAIL), not "not seen".
+        raise CollectError(
+            f"cloudtrail describe-trails failed in every Region ({', '.join(wanted)}); "
+            "check the credentials, profile and Region"
+        )
     snapshot[DESCRIBE_TRAILS] = {"trailList": list(trails.values())}
 
     status: JSON = {}

@@ -30,13 +30,13 @@ def _evidence_line(f: Finding) -> str:
 
 
 def render_text(results: Sequence[ControlResult], verbose: bool = False) -> str:
-    """One block per control: verdict line, then its findings (PASS steps only if verbose
-    or the control passed, so a failure shows what broke)."""
+    """One line per control; below a control that did not pass, the steps that did not
+    (``verbose``: every step of every control)."""
     lines: list[str] = []
     for r in results:
         lines.append(f"{r.status:<7} {r.id}  {r.title}")
         for f in r.findings:
-            if f.status == "PASS" and not verbose and r.status != "PASS":
+            if not verbose and (r.status == "PASS" or f.status == "PASS"):
                 continue
             lines.append(f"  [{f.status}] {f.step}: {f.resource}: {f.message}")
             extra = _evidence_line(f)

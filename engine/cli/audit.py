@@ -51,7 +51,7 @@ def check_cmd(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or sarif.")] = "text",
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show passing steps of failing controls.")
+        bool, typer.Option("--verbose", "-v", help="Show every step of every control.")
     ] = False,
 ) -> None:
     """Judge every catalog control (or those given) against a snapshot.

@@ -147,3 +147,24 @@ def test_collect_builds_the_snapshot_format(endpoint: str, aws_env: None, tmp_pa
     )
     assert res.exit_code == 0, res.output
     assert from_data(json.loads(out2.read_text())).trails()
+
+
+def test_collect_without_reachable_aws_exits_2(aws_env: None, tmp_path: Path) -> None:
+    # nothing listens on port 9 of 127.0.0.1: every call fails, no snapshot is written
+    out = tmp_path / "s.json"
+    res = CliRunner().invoke(
+        app,
+        ["audit", "collect", "-o", str(out), "-r", REGION, "--endpoint-url", "http://127.0.0.1:9"],
+        env={"AWS_MAX_ATTEMPTS": "1", "AWS_RETRY_MODE": "standard"},
+    )
+    assert res.exit_code == 2
+    assert "failed in every Region" in res.stderr
+    assert not out.exists()
+
+
+def test_collect_with_unknown_profile_exits_2(aws_env: None, tmp_path: Path) -> None:
+    res = CliRunner().invoke(
+        app, ["audit", "collect", "-o", str(tmp_path / "s.json"), "--profile", "nope"]
+    )
+    assert res.exit_code == 2
+    assert "nope" in res.stderr

@@ -363,3 +363,13 @@ def test_topic_without_subscriptions_fails() -> None:
     snap = b.passing()
     snap["sns list-subscriptions-by-topic"][b.TOPIC]["Subscriptions"] = []
     assert verdict(snap).status == "FAIL"
+
+
+def test_unproved_cover_is_said_in_the_evidence() -> None:
+    """A match-all filter covers everything, but the prover only searches for a
+    counterexample across pattern kinds: the finding says it is not proved."""
+    r = verdict(b.with_org_pattern(""))
+    assert r.status == "PASS"
+    f = next(f for f in r.findings if f.step == "metric-filter")
+    assert f.evidence["proved"] is False
+    assert "not proved" in f.message
