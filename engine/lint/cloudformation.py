@@ -31,6 +31,7 @@ METRIC = "AWS::Logs::MetricFilter"
 SUBSCRIPTION = "AWS::Logs::SubscriptionFilter"
 
 _SUB_VAR = re.compile(r"\$\{(?!!)[^}]*\}")
+_HIGH = re.compile(r"[dD][89abAB][0-9a-fA-F]{2}")
 
 
 def _yaml() -> Any:
@@ -76,7 +77,12 @@ def _from_yaml(node: Any, yaml: Any) -> Node:
             tag,
             node.end_mark.index,
         )
-    return Node("str", str(node.value), node.start_mark.index, tag, node.end_mark.index)
+    value = str(node.value)
+    if node.style == '"' and any("\ud800" <= c <= "\udfff" for c in value):
+        # JSON writes astral characters as surrogate pairs (\ud83d\ude00); YAML does not
+        # combine them.
+        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return Node("str", value, node.start_mark.index, tag, node.end_mark.index)
 
 
 def _from_json(value: Any, src: str, hint: int) -> Node:
@@ -139,6 +145,7 @@ def _align(source: Source, node: Node, value: str) -> Text:
     src = source.text
     i = node.start
     end = max(node.end, node.start)
+    double = i < end and src[i] == '"'  # backslash escapes only in double quotes
     if i < end and src[i] in "\"'":
         i += 1
     elif i < end and src[i] in "|>":
@@ -146,6 +153,14 @@ def _align(source: Source, node: Node, value: str) -> Text:
         i = nl + 1 if 0 <= nl < end else i
     offsets: list[int] = []
     for c in value:
+        if double and i < end and src[i] == "\\":
+            # one escape sequence (\\ \" \n \xhh \uhhhh \Uhhhhhhhh) is one character
+            offsets.append(i)
+            nxt = src[i + 1] if i + 1 < end else ""
+            i += {"x": 4, "u": 6, "U": 10}.get(nxt, 2)
+            if nxt == "u" and _HIGH.fullmatch(src[i - 4 : i]) and src.startswith("\\u", i):
+                i += 6  # a JSON surrogate pair is one character
+            continue
         j = i
         # skip layout characters that are not part of the value
         while j < end and src[j] != c and src[j] in " \t\r\n\"'":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.lint.cloudformation import extract
 from engine.lint.model import InputError, Source
@@ -122,3 +125,20 @@ def test_unreadable_templates(tmp_path: Path, name: str, text: str, why: str) ->
     r = run(p)
     assert r.unreadable
     assert one(r, "unreadable").message.startswith(why)
+
+
+@given(st.text(max_size=30))
+def test_double_quoted_values_are_located(value: str) -> None:
+    """Any string written as a JSON/YAML double-quoted scalar decodes back, and each
+    character points at itself or at the backslash of its escape."""
+    encoded = json.dumps(value)
+    text = (
+        "Resources:\n  F:\n    Type: AWS::Logs::SubscriptionFilter\n"
+        f"    Properties:\n      FilterPattern: {encoded}\n"
+    )
+    (f,) = extract(Source("t.yaml", text))
+    assert f.pattern is not None and f.pattern.value == value
+    offsets = f.pattern.offsets
+    assert offsets == sorted(offsets)
+    for i, c in enumerate(value):
+        assert text[offsets[i]] in (c, "\\")
