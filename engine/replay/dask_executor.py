@@ -107,7 +107,7 @@ class DaskExecutor:
                 n_workers=self.workers or default_workers(),
                 threads_per_worker=1,
                 processes=self.processes,
-                dashboard_address=None,
+                dashboard_address=":0",  # no fixed port to collide with
                 silence_logs=logging.CRITICAL,  # failures are reported per file
             )
             client = distributed.Client(self._cluster, set_as_default=False)

@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -394,3 +395,22 @@ def test_plain_source_urls_use_the_default_chain(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(s3mod, "filesystem", fake)
     result = scan_object(Source("s3://b/x.json.gz"), [DENIED_PATTERN], ScanOptions())
     assert result.status == "read" and configs == [S3Config()]
+
+
+def test_s3_objects_scanned_on_dask_equal_the_local_scan(moto: Moto, store: Path) -> None:
+    pytest.importorskip("distributed")
+    from engine.replay.dask_executor import DaskExecutor, failed_file
+
+    scope = S3Scope(S3Config(endpoint_url=moto.endpoint))
+    sources = [f"s3://{BUCKET}/AWSLogs/o-exampleorg1/"]
+    out = io.BytesIO()
+    specs = [PatternSpec(f"p{i}", p) for i, p in enumerate(PATTERNS, 1)]
+    executor = DaskExecutor(
+        None, PATTERNS, workers=2, processes=False, on_failure=partial(failed_file, 4)
+    )
+    summary = run_scan(sources, specs, ScanOptions(), sink=RecordsSink(out), executor=executor,
+                       items=scoped_items(sources, None, True, scope))  # fmt: skip
+    local, local_summary = scan([str(store / "AWSLogs/o-exampleorg1")], PATTERNS, scope)
+    assert out.getvalue() == local and local
+    assert summary.matches == local_summary.matches
+    assert summary.files_read == local_summary.files_read == 56
