@@ -4,10 +4,11 @@
     covers(a, b)   # does A match every event B matches?
     equiv(a, b)    # do A and B match exactly the same events?
 
-JSON patterns are decided exactly by z3 (``proved: true``) when ``z3-solver``
-(the ``prove`` extra) is installed and the patterns stay inside the encoding
-(:mod:`engine.prove.solver`); everything else is searched
-(:mod:`engine.prove.search`, ``proved: false``).  Every counterexample is
+JSON patterns (:mod:`engine.prove.solver`) and term / ``%regex%`` / match-all
+patterns (:mod:`engine.prove._messages`) are decided exactly with z3
+(``proved: true``) when ``z3-solver`` (the ``prove`` extra) is installed and the
+patterns stay inside the encoding; everything else (space-delimited, mixed kinds)
+is searched (:mod:`engine.prove.search`, ``proved: false``).  Every counterexample is
 re-checked with the compiled matchers before it is returned, so a ``false``
 answer with a counterexample is always right; ``true`` is certain only when
 ``proved`` is.
@@ -200,10 +201,14 @@ def matches_everything(p: PatternLike) -> bool | None:
 
 def redundant_clauses(p: PatternLike) -> list[ast.Span] | None:
     """Spans of clauses whose removal leaves the pattern's meaning unchanged
-    (JSON patterns, with z3; None = unknown).  Clauses are removed one after
+    (JSON and term patterns, with z3; None = unknown).  Clauses are removed one after
     another, so of two duplicates only the later one is reported."""
     pp = _compile(p)
-    if pp.kind != "json" or not solver.available():
+    if not solver.available():
+        return None
+    if pp.kind == "terms":
+        return _redundant_terms(pp.ast)
+    if pp.kind != "json":
         return None
     tree = pp.ast
     assert isinstance(tree, ast.JsonPattern)
@@ -229,4 +234,24 @@ def redundant_clauses(p: PatternLike) -> list[ast.Span] | None:
         if outcome.verdict == "unsat":
             removed = trial
             out.append(atom.span)
+    return sorted(out)
+
+
+def _redundant_terms(tree: ast.Pattern) -> list[ast.Span] | None:
+    assert isinstance(tree, ast.TermPattern)
+    kept = list(tree.terms)
+    out: list[ast.Span] = []
+    for term in reversed(tree.terms):
+        trial = [t for t in kept if t is not term]
+        if not trial:
+            continue
+        try:
+            outcome = _messages.decide(
+                [tree, ast.TermPattern(tuple(trial))], lambda r: r[0] != r[1]
+            )
+        except solver.Unsupported:
+            return None
+        if outcome.verdict == "unsat":
+            kept = trial
+            out.append(term.span)
     return sorted(out)

@@ -75,7 +75,14 @@ def test_redundant_clauses() -> None:
     assert [text[s:e] for s, e in spans] == ["$.a = 1", "$.a = Upd*"]
     assert spans[0][0] > text.index("$.a = 1")  # the later duplicate
     assert redundant_clauses("{ $.a = 1 && $.b = 2 }") == []
-    assert redundant_clauses("ERROR") is None
+    terms = "ERROR ERR ?WARN -DEBUG -DEBUGGING"
+    spans = redundant_clauses(terms)
+    assert spans is not None
+    # ERR is implied by ERROR, ?WARN is ignored beside plain terms, and a
+    # message without DEBUG has no DEBUGGING.
+    assert sorted(terms[s:e] for s, e in spans) == ["-DEBUGGING", "?WARN", "ERR"]
+    assert redundant_clauses("ERROR") == []
+    assert redundant_clauses("[w1, w2]") is None
 
 
 def test_without_z3_everything_is_searched(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -50,14 +50,19 @@ def test_patterns_of_each_kind(kind: str, data: st.DataObject) -> None:
     assert engine.compile(text).kind == kind
 
 
-@given(SMALL, st.randoms(use_true_random=False))
-def test_rewrites_are_proved_equivalent(tree: ast.JsonPattern, rng: random.Random) -> None:
+@given(SMALL, st.randoms(use_true_random=False), st.data())
+def test_rewrites_are_proved_equivalent(
+    tree: ast.JsonPattern, rng: random.Random, data: st.DataObject
+) -> None:
     a = engine.format(tree)
     b = engine.format(ast.JsonPattern(_distribute(_shuffle(tree.expr, rng))))
-    r = equiv(a, b)
+    pa, pb = engine.compile(a), engine.compile(b)
+    r = equiv(pa, pb)
     assert r.holds, (a, b, r)
     if r.method == "z3":
         assert r.proved
+    for event in data.draw(st.lists(events_for(pa), max_size=10)):
+        assert _matches(pa, event) == _matches(pb, event), (a, b, event)
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
