@@ -58,7 +58,7 @@ SIZES: dict[str, int] = {
 DATA_ROOT = Path(__file__).resolve().parent / "data"
 DEFAULT_SEED = 20240301
 #: bumped whenever the generated data changes for a given seed (a stored tree is then regenerated)
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 # --------------------------------------------------------------------------------------------
 # The benchmark patterns (their text is what trailreplay gets; the predicates below are the truth)
@@ -1371,7 +1371,7 @@ class Stream:
             rec = self.b.record("ec2.amazonaws.com", "RunInstances", error_rate=0.0)
             items = rec["responseElements"]["instancesSet"]["items"]
             one = items[0]
-            n = 150 if x < 0.00141 else r.randint(10, 60)  # 1 in 100,000: over 256 KB
+            n = 260 if x < 0.00142 else r.randint(10, 60)  # 1 in 50,000: over 256 KB
             fleet = []
             for i in range(n):
                 item = dict(one)
