@@ -191,12 +191,17 @@ class Encoder:
         for gid, ((prefix, kind), group_atoms) in enumerate(wild.items()):
             parent = self.nodes[prefix]
             named = [c for c in parent.children if c[-1][0] == ("k" if kind == ".*" else "i")]
-            if kind == "[*]" and named:
-                raise Unsupported("[*] and [n] on the same array")
-            fresh_step = "fk" if kind == ".*" else "fi"
-            elements = list(named)
-            for j in range(len(group_atoms)):
-                elements.append(self._node((*prefix, (fresh_step, gid, j))).key)
+            if kind == ".*":
+                elements = list(named)
+                for j in range(len(group_atoms)):
+                    elements.append(self._node((*prefix, ("fk", gid, j))).key)
+            else:
+                # Indexes 0..top (top = the highest named index) are kept as
+                # they are; witnesses past top can be moved to top+1, top+2, ...
+                # without changing any named index, so K more suffice.
+                top = max((int(c[-1][1]) for c in named), default=-1)
+                count = top + 1 + len(group_atoms)
+                elements = [self._node((*prefix, ("i", i))).key for i in range(count)]
             self.groups[(prefix, kind)] = elements
             for element in elements:
                 for suffix in wild_suffix[(prefix, kind)]:

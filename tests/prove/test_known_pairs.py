@@ -140,6 +140,10 @@ JSON_PAIRS = [
     ("{ $.* = 1 }", "{ $.a = 1 }", False, True, False),
     ("{ $.a[*] = 1 || $.a[*] = 2 }", "{ $.a[*] = 2 || $.a[*] = 1 }", True, True, True),
     ("{ $.a[*] = 1 && $.a[*] = 2 }", "{ $.a[*] = 1 }", False, False, True),
+    ("{ $.a[*] = 1 }", "{ $.a[0] = 1 || $.a[2] = 1 }", False, True, False),
+    ("{ $.a[*] NOT EXISTS }", "{ $.a[0] NOT EXISTS }", True, True, True),
+    ("{ $.a.* = 1 }", "{ $.a.x = 1 || $.a.y = 1 }", False, True, False),
+    ("{ $.* IS NULL }", "{ $.a IS NULL }", False, True, False),
     # regex values
     ("{ $.a = %^Upd% }", "{ $.a = Upd* }", True, True, True),
     ("{ $.a = %Trail$% }", "{ $.a = *Trail }", True, True, True),
