@@ -7,7 +7,6 @@ literals) and the public strategies (``events_for``).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import TypeAlias
 
 from engine.pattern import ast
@@ -50,18 +49,6 @@ def split_wildcard(selector: ast.Selector) -> tuple[Path, str, Path] | None:
                 return None
             return prefix, "[*]" if isinstance(step, ast.AnyIndex) else ".*", suffix
     return None
-
-
-def path_text(path: Path) -> str:
-    out = "$"
-    for kind, name in path:
-        if kind == "i":
-            out += f"[{name}]"
-        elif isinstance(name, str) and name and all(c.isalnum() or c in "_-" for c in name):
-            out += f".{name}"
-        else:
-            out += f".['{name}']"
-    return out
 
 
 def clause_text(node: object) -> str:
@@ -169,9 +156,3 @@ def regex_instances(source: str) -> list[str]:
     literal = "".join(c for c in source if c.isalnum() or c in " _-:/=@#;,")
     out = [literal, literal[:-1] if literal else "x", literal + "x", "x"]
     return list(dict.fromkeys(out))
-
-
-def iter_pattern_values(node: object) -> Iterator[ast.Value]:
-    for n in ast.walk(node):
-        if isinstance(n, ast.Comparison | ast.FieldComparison):
-            yield n.value

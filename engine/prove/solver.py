@@ -132,7 +132,8 @@ def _z3() -> Any:
     return importlib.import_module("z3")
 
 
-# An internal node key: tuple of steps ("k", name) | ("i", n) | ("fk", gid, j) | ("fi", gid, j).
+# An internal node key: tuple of steps ("k", name) | ("i", n) | ("fk", gid, j), the last
+# being the j-th fresh key of the gid-th ``.*`` wildcard parent.
 NodeKey = tuple[tuple[Any, ...], ...]
 
 
@@ -618,27 +619,21 @@ class Encoder:
                         name = str(step[1])
                     else:
                         fresh += 1
-                        name = _fresh_name(fresh, node, self.nodes)
+                        name = _fresh_name(fresh, node)
                     obj[name] = value_of(child)
                 return obj
             if t == ARR:
-                arr: list[Any] = []
+                # Mentioned indexes exist as a prefix (see structure()); an index
+                # no pattern names is filled with null, which nothing can select.
                 indexed: dict[int, Any] = {}
-                appended: list[Any] = []
                 for key in node.children:
                     child = self.nodes[key]
-                    if model.eval(child.t, model_completion=True).as_long() == MISSING:
-                        continue
-                    step = key[-1]
-                    if step[0] == "i":
-                        indexed[int(step[1])] = value_of(child)
-                    else:
-                        appended.append(value_of(child))
-                if indexed:
-                    arr = [None] * (max(indexed) + 1)
-                    for i, v in indexed.items():
-                        arr[i] = v
-                return arr + appended
+                    if model.eval(child.t, model_completion=True).as_long() != MISSING:
+                        indexed[int(key[-1][1])] = value_of(child)
+                arr: list[Any] = [None] * (max(indexed) + 1 if indexed else 0)
+                for i, v in indexed.items():
+                    arr[i] = v
+                return arr
             return _MISSING
 
         def z_is_true(v: Any) -> bool:
@@ -652,7 +647,7 @@ class Encoder:
 _MISSING = object()
 
 
-def _fresh_name(i: int, node: _Node, nodes: dict[NodeKey, _Node]) -> str:
+def _fresh_name(i: int, node: _Node) -> str:
     taken = {str(c[-1][1]) for c in node.children if c[-1][0] == "k"}
     name = f"key{i}"
     while name in taken:
