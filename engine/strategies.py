@@ -45,8 +45,8 @@ __all__ = ["cloudtrail_records", "events_for", "json_asts", "patterns"]
 
 # --------------------------------------------------------------------------- vocabulary
 
-_KEYS = ["eventName", "eventSource", "errorCode", "a", "b"]
-_INNER_KEYS = ["type", "b", "c"]
+_KEYS = ["eventName", "eventSource", "errorCode", "a", "b", "x-y", "c.d"]
+_INNER_KEYS = ["type", "b", "c", "k 1"]
 _STRINGS = [
     "CreateTrail",
     "UpdateTrail",
@@ -59,8 +59,35 @@ _STRINGS = [
     "4*",
     "a b",
     "s3.amazonaws.com",
+    "",
+    "1.5",
+    "x*y",
+    'q"t',
+    "b\\s",
 ]
-_NUMBERS = [("0", 0), ("1", 1), ("1.5", 1.5), ("-2", -2), ("404", 404), ("1e3", 1e3), ("10", 10)]
+_NUMBER_TEXTS = [
+    "0",
+    "1",
+    "1.5",
+    "-2",
+    "404",
+    "1e3",
+    "10",
+    "+7",
+    ".5",
+    "2.",
+    "10e-3",
+    "9007199254740993",
+]
+
+
+def _number(text: str) -> tuple[str, int | float]:
+    from engine.pattern.grammar import parse_number
+
+    return text, parse_number(text)
+
+
+_NUMBERS = [_number(t) for t in _NUMBER_TEXTS]
 _REGEXES = ["^Upd", "Trail$", "[0-9]+", "Create|Delete", "\\d{3}", "^a.c$"]
 _TERMS = ["ERROR", "WARN", "DEBUG", "Access Denied", "404", "a", "Trail"]
 
