@@ -215,6 +215,10 @@ def redundant_clauses(p: PatternLike) -> list[ast.Span] | None:
     removed: dict[int, bool] = {}
     out: list[ast.Span] = []
     parents = solver.atom_parents(tree.expr)
+    try:
+        encoder = solver.Encoder([tree])
+    except solver.Unsupported:
+        return None
     for atom, value in reversed(parents):
         if value is None:
             continue
@@ -226,6 +230,7 @@ def redundant_clauses(p: PatternLike) -> list[ast.Span] | None:
                     enc.formula(tree.expr), enc.formula(tree.expr, trial)
                 ),
                 lambda ev: True,
+                encoder=encoder,
             )
         except solver.Unsupported:
             return None

@@ -672,6 +672,7 @@ def solve(
     build: Callable[[Encoder], Any],
     check: Callable[[dict[str, Any]], bool],
     timeout_ms: int = TIMEOUT_MS,
+    encoder: Encoder | None = None,
 ) -> Outcome:
     """Is ``build(encoder)`` satisfiable by some event?
 
@@ -679,8 +680,9 @@ def solve(
     an event that ``check`` (the real matchers) confirmed.  Raises
     :class:`Unsupported` when the encoding cannot express the patterns, and
     :class:`ModelMismatch` when an integer-only model fails the check (a bug).
+    An ``encoder`` built for the same patterns can be reused across queries.
     """
-    enc = Encoder(patterns)
+    enc = encoder if encoder is not None else Encoder(patterns)
     z = enc.z
     goal = build(enc)
     for mode in ("ints", "free", "exact"):
