@@ -24,7 +24,9 @@ Anything the fast path does not handle (not a ``Records`` document, a decode err
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -35,14 +37,38 @@ if TYPE_CHECKING:
     from engine.replay.scan import FileResult, ScanOptions
 
 _STRUCTURAL = frozenset('{}[]:,"\\')
-_ESCAPES = (b"\\u", b"\\/")
 
 
 class _Document(msgspec.Struct):
     Records: list[msgspec.Raw]
 
 
+class _Object(msgspec.Struct):
+    """Any JSON object, its content skipped (validated, not built)."""
+
+
+class _Shape(msgspec.Struct):
+    Records: list[_Object]
+
+
 _decoder = msgspec.json.Decoder(_Document)
+_shape_decoder = msgspec.json.Decoder(_Shape)
+_ASCII = bytes(range(128))
+
+
+def _valid_utf8(data: bytes) -> bool:
+    """UTF-8 validity of a document, cheaply.
+
+    Multi-byte UTF-8 sequences are made of bytes >= 0x80 only, and ASCII bytes never occur
+    inside one: deleting the ASCII bytes (one C pass) leaves the multi-byte sequences back
+    to back, valid exactly when each of them is.  (Two invalid fragments separated by ASCII
+    could join into a valid sequence; such a record is still validated when decoded.)"""
+    try:
+        data.translate(None, _ASCII).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
 
 Needles = tuple[tuple[bytes, ...], ...] | None  # None: no prefilter, every record is a candidate
 
@@ -60,8 +86,20 @@ def pattern_needles(compiled: CompiledPattern) -> Needles:
     return tuple(tuple(n.encode() for n in sorted(clause)) for clause in analysis.needles)
 
 
-def could_match(raw: bytes, needles: Needles) -> bool:
-    """False only when no event written as ``raw`` can match (see module docstring)."""
+def _cheap(needles: Needles) -> Needles:
+    """The clauses worth testing on a whole document: a clause of many alternatives costs
+    one full scan per alternative that is absent.  (Testing fewer clauses is always sound.)"""
+    if needles is None:
+        return None
+    smallest = min(len(c) for c in needles)
+    return tuple(c for c in needles if len(c) == smallest)[:2]
+
+
+def could_match(raw: bytes, needles: Needles, escapes: bool = True) -> bool:
+    """False only when no event written as ``raw`` can match (see module docstring).
+
+    ``escapes=False`` promises that no escape in ``raw`` can spell a needle character
+    (established once per document by :func:`escapes_can_hide`)."""
     if needles is None:
         return True
     for clause in needles:
@@ -69,8 +107,41 @@ def could_match(raw: bytes, needles: Needles) -> bool:
             if needle in raw:
                 break
         else:
-            return any(e in raw for e in _ESCAPES)
+            # One-byte search first: memchr is far faster than a two-byte search.
+            return escapes and b"\\" in raw and (b"\\u" in raw or b"\\/" in raw)
     return True
+
+
+_UNICODE_ESCAPE = re.compile(rb"\\u([0-9a-fA-F]{4})")
+
+
+@lru_cache(maxsize=256)
+def needle_chars(needles: tuple[Needles, ...]) -> frozenset[str]:
+    """Every character of every needle (escapes that spell none of them are harmless)."""
+    return frozenset(
+        c for n in needles if n for clause in n for needle in clause for c in needle.decode()
+    )
+
+
+def escapes_can_hide(data: bytes, chars: frozenset[str]) -> bool:
+    """Could a JSON escape somewhere in ``data`` spell a character of some needle?
+
+    ``\\/`` spells ``/``; ``\\uXXXX`` spells one BMP character (two of them, a surrogate
+    pair, anything beyond).  Checking the characters actually escaped in a document lets
+    the per-record test skip the escape fallback for typical CloudTrail files, whose
+    escapes (non-ASCII text, ``\\u003d`` in policies) never spell a needle's letters."""
+    if not chars:
+        return False
+    if b"\\/" in data and "/" in chars:
+        return True
+    if b"\\u" not in data:
+        return False
+    astral = max(chars) > "\uffff"
+    for code in set(_UNICODE_ESCAPE.findall(data)):
+        value = int(code, 16)
+        if chr(value) in chars or (astral and 0xD800 <= value <= 0xDFFF):
+            return True
+    return False
 
 
 def match_document(
@@ -80,49 +151,60 @@ def match_document(
     result: FileResult,
 ) -> bool:
     """Scan one ``{"Records": [...]}`` document into ``result``; False if not handled."""
+    if not data.isascii() and not _valid_utf8(data):
+        return False  # the general path names the offending byte
+    needles = [pattern_needles(p) for p in compiled]
+    escapes = escapes_can_hide(data, needle_chars(tuple(needles)))
+    # Patterns that might match somewhere in the document; the others are never tried.
+    candidates = [i for i, n in enumerate(needles) if could_match(data, _cheap(n), escapes)]
+    window = options.window
+    limit = options.oversize_bytes
+    if not candidates and window is None and len(data) <= limit:
+        # Nothing can match and no record can be oversized: only count the records,
+        # validating that each is an object, without building any of them.
+        try:
+            result.records += len(_shape_decoder.decode(data).Records)
+            return True
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            pass  # a precise report comes from the slower paths below
     try:
         slices = _decoder.decode(data).Records
     except (msgspec.DecodeError, msgspec.ValidationError):
         return False
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return False  # the general path names the offending byte
-    from engine.replay.scan import Match
+    from engine.replay.formats import Unit
+    from engine.replay.formats import _kind as describe_kind
+    from engine.replay.scan import Match, event_time
 
-    needles = [pattern_needles(p) for p in compiled]
-    # When the document holds no escape at all, no slice does: skip that check per record.
-    escapes_possible = any(e in data for e in _ESCAPES)
     json_idx = [i for i, p in enumerate(compiled) if p.kind == "json"]
     text_idx = [i for i, p in enumerate(compiled) if p.kind != "json"]
-    window = options.window
-    limit = options.oversize_bytes
     per_pattern = result.matches_per_pattern
-    doc_candidates = [
-        i for i, n in enumerate(needles) if n is None or escapes_possible or could_match(data, n)
-    ]
+    always = [i for i in candidates if needles[i] is None]
+    filtered = [(i, needles[i]) for i in candidates if needles[i] is not None]
     for index, piece in enumerate(slices):
-        raw = bytes(piece)
-        if raw[:1] != b"{":
-            result.problem(f"record {index} is not a JSON object")
+        raw = memoryview(piece).tobytes()
+        if raw[0] != 123:  # b"{"
+            result.problem(f"record {index} is {describe_kind(orjson.loads(raw))}, not an object")
             continue
         result.records += 1
-        oversized = len(raw) > limit
-        if oversized:
-            result.oversized += 1
         if window is None:
-            todo = [i for i in doc_candidates if could_match(raw, needles[i])]
+            # Size as CloudWatch Logs would hold it: the compact text (the raw slice of a
+            # CloudTrail file is compact; re-serialise only when it looks too big).
+            oversized = len(raw) > limit and len(orjson.dumps(orjson.loads(raw))) > limit
+            if oversized:
+                result.oversized += 1
+            todo = always + [i for i, n in filtered if could_match(raw, n, escapes)]
             if not todo:
                 continue
+            record = orjson.loads(raw)
         else:
-            todo = list(range(len(compiled)))
-        record = orjson.loads(raw)
-        if window is not None and not window.contains_record(record):
-            result.outside_window += 1
+            record = orjson.loads(raw)
+            if not window.contains(event_time(Unit(index, record))):
+                result.outside_window += 1
+                continue
+            oversized = len(raw) > limit and len(orjson.dumps(record)) > limit
             if oversized:
-                result.oversized -= 1
-            continue
+                result.oversized += 1
+            todo = list(range(len(compiled)))
         hits = [i for i in json_idx if i in todo and compiled[i].matches_record(record)]
         texts = [i for i in text_idx if i in todo]
         if texts:
@@ -132,7 +214,6 @@ def match_document(
             hits.sort()
             for i in hits:
                 per_pattern[i] += 1
-            # Records are written out unchanged: the file's own bytes, when they are one line.
-            out = raw if b"\n" not in raw and b"\r" not in raw else orjson.dumps(record)
-            result.matches.append(Match(index, out, tuple(hits), oversized))
+            result.matched_records += 1
+            result.matches.append(Match(index, orjson.dumps(record), tuple(hits), oversized))
     return True

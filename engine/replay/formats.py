@@ -28,7 +28,7 @@ import io
 import re
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any, cast
@@ -256,9 +256,17 @@ def _is_container(doc: dict[str, Any]) -> bool:
 # --------------------------------------------------------------------------- reading
 
 
-def read_units(opened: Opened, forced: str | None = None) -> tuple[str, Iterator[Unit]]:
+def read_units(
+    opened: Opened,
+    forced: str | None = None,
+    fast: Callable[[bytes], bool] | None = None,
+) -> tuple[str, Iterator[Unit]]:
     """Detect (or take ``forced``) the format of an open source and return it with an iterator
-    over its events.  Raises :class:`SkipFile`, :class:`FormatError` or a read error."""
+    over its events.  Raises :class:`SkipFile`, :class:`FormatError` or a read error.
+
+    ``fast``, when given, is offered a CloudTrail ``{"Records": [...]}`` document's bytes
+    first (``engine.replay.fastpath``); if it returns True it has consumed the document and
+    no units are left.  Otherwise the document is decoded here as usual."""
     head = opened.stream.read(HEAD_SIZE)
     if forced is None:
         fmt = detect(head, opened.path)
@@ -272,11 +280,16 @@ def read_units(opened: Opened, forced: str | None = None) -> tuple[str, Iterator
         fmt = forced
     if fmt == "digest":
         raise SkipFile("digest")
-    stream = io.BufferedReader(_Prefixed(head, opened.stream), _BUFFER)
+    stream: IO[bytes] = io.BufferedReader(_Prefixed(head, opened.stream), _BUFFER)
     if fmt == "ndjson":
         return fmt, _ndjson(stream)
     if fmt == "cwl-export":
         return fmt, _cwl_export(stream)
+    if fast is not None and fmt == "cloudtrail":
+        content = stream.read()
+        if fast(content):
+            return fmt, iter(())
+        stream = io.BytesIO(content)
     doc = _load_document(stream)
     if fmt == "json":
         fmt = _document_format(doc)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
+from engine.replay.fastpath import match_document
 from engine.replay.formats import FormatError, Opened, SkipFile, Unit, describe_error, read_units
 from engine.replay.sources import Source
 from engine.replay.window import TimeWindow, parse_event_time
@@ -47,6 +48,7 @@ class ScanOptions:
     input_format: str | None = None
     window: TimeWindow | None = None
     oversize_bytes: int = OVERSIZE_BYTES
+    fast: bool = True
 
 
 @dataclass(slots=True)
@@ -118,9 +120,7 @@ def scan_file(
     opened: Opened | None = None
     try:
         opened = Opened(source.path)
-        fmt, units = read_units(opened, options.input_format)
-        result.format = fmt
-        match_units(units, compiled, options, result, flush)
+        read_and_match(opened, compiled, options, result, flush)
     except SkipFile as skip:
         result.status = "skipped"
         result.skip_reason = str(skip.args[0])
@@ -134,6 +134,29 @@ def scan_file(
             result.raw_bytes = opened.raw_bytes
             opened.close()
     return result
+
+
+def read_and_match(
+    opened: Opened,
+    compiled: Sequence[CompiledPattern],
+    options: ScanOptions,
+    result: FileResult,
+    flush: Callable[[FileResult], None] | None = None,
+) -> None:
+    """Read an opened source and match it into ``result``.
+
+    CloudTrail documents take the fast path (split into raw records, literal prefilter,
+    decode only candidates: ``engine.replay.fastpath``) unless ``options.fast`` is off;
+    every other format, and any document the fast path declines, goes through
+    :func:`match_units`.
+    """
+
+    def fast(data: bytes) -> bool:
+        return match_document(data, compiled, options, result)
+
+    fmt, units = read_units(opened, options.input_format, fast if options.fast else None)
+    result.format = fmt
+    match_units(units, compiled, options, result, flush)
 
 
 def match_units(

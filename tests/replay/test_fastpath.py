@@ -91,4 +91,5 @@ def test_records_that_are_not_objects_are_reported_and_counted() -> None:
         b'{"Records":[{"a":"ERROR"},5,"x"]}', [engine.compile("ERROR")], ScanOptions(), result
     )
     assert result.records == 1 and result.problem_count == 2
+    assert result.problems[0] == "record 1 is a number, not an object"
     assert [m.index for m in result.matches] == [0]
