@@ -36,6 +36,8 @@ R = TypeVar("R")
 
 RETRIES = 2
 """Retries of a task that raised (three tries in all)."""
+CONNECT_TIMEOUT = "10s"
+"""How long to try reaching a ``--scheduler`` address."""
 
 
 def _never(item: object) -> bool:
@@ -101,7 +103,9 @@ class DaskExecutor:
             return self._client
         distributed = _distributed()
         if self.scheduler:
-            client = distributed.Client(self.scheduler, set_as_default=False)
+            client = distributed.Client(
+                self.scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT
+            )
         else:
             self._cluster = distributed.LocalCluster(
                 n_workers=self.workers or default_workers(),
@@ -121,7 +125,7 @@ class DaskExecutor:
                 client.run(_compile_on_worker, self.patterns)
         if not self.in_flight:
             threads = sum(client.nthreads().values()) or 1
-            self.in_flight = max(8, threads * 4)
+            self.in_flight = max(16, threads * 8)
         return client
 
     def close(self) -> None:
@@ -147,21 +151,27 @@ class DaskExecutor:
         run_here = local_fn or fn
         client: Any = None
         pending: deque[tuple[T, Any]] = deque()  # (item, future) or (item, None): run here
+        # Results are fetched in the background as tasks finish (not one round trip per file
+        # when its turn comes), then handed out in input order.
+        finished: Any = None
+        arrived: dict[str, Any] = {}
 
         def drain_one() -> R:
             item, future = pending.popleft()
             if future is None:
                 return run_here(item)
-            try:
-                result: R = future.result()
-            except (KeyboardInterrupt, GeneratorExit):
-                raise
-            except Exception as exc:
-                if self.on_failure is None:
-                    raise
-                failed: R = self.on_failure(item, exc)
-                return failed
-            return result
+            while future.key not in arrived:
+                done, value = next(finished)
+                arrived[done.key] = value
+            value = arrived.pop(future.key)
+            if future.status == "finished":
+                result: R = value
+                return result
+            exc = value[1] if isinstance(value, tuple) else value  # error: (type, exc, tb)
+            if self.on_failure is None:
+                raise exc if isinstance(exc, BaseException) else RuntimeError(str(exc))
+            failed: R = self.on_failure(item, exc)
+            return failed
 
         try:
             for item in items:
@@ -170,7 +180,11 @@ class DaskExecutor:
                 else:
                     if client is None:
                         client = self._started()
+                        finished = _distributed().as_completed(
+                            with_results=True, raise_errors=False, loop=client.loop
+                        )
                     future = client.submit(fn, item, pure=False, retries=self.retries)
+                    finished.add(future)
                     pending.append((item, future))
                 while pending and (len(pending) >= self.in_flight or pending[0][1] is None):
                     yield drain_one()
@@ -181,6 +195,10 @@ class DaskExecutor:
                 if future is not None:
                     with contextlib.suppress(Exception):
                         future.cancel()
+
+
+class ClusterUnavailable(MissingExtra):
+    """The Dask cluster cannot be started or reached."""
 
 
 def failed_file(n_patterns: int, item: Any, exc: BaseException) -> FileResult:
@@ -194,10 +212,19 @@ def failed_file(n_patterns: int, item: Any, exc: BaseException) -> FileResult:
 def make_dask_executor(
     scheduler: str | None, workers: int | None, patterns: Sequence[str]
 ) -> DaskExecutor:
-    """The replay's Dask executor: failures become failed files (raises :class:`MissingExtra`)."""
-    return DaskExecutor(
+    """The replay's Dask executor, connected: failures become failed files.  Raises
+    :class:`MissingExtra` (no dask) or :class:`ClusterUnavailable` (one line, no traceback)."""
+    executor = DaskExecutor(
         scheduler,
         patterns,
         workers=workers,
         on_failure=partial(failed_file, len(patterns)),
     )
+    try:
+        executor._started()
+    except Exception as exc:
+        executor.close()
+        where = f"the Dask scheduler at {scheduler}" if scheduler else "a Dask LocalCluster"
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ClusterUnavailable(f"cannot reach {where}: {text}") from exc
+    return executor
