@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as _dt
+import importlib.util
 import json
 import os
 import platform
@@ -408,7 +409,8 @@ def render(env: Env, cells: dict[tuple[str, str], Cell], patterns: list[str], ar
         "Each figure is the best of the repetitions (tools alternate within a repetition; the "
         "best run is the least disturbed by other load on the machine). MB/s is uncompressed "
         "JSON (or export text) per second of wall time, process start included; CPU s is user + "
-        "system time of the whole process tree. Peak RSS: largest single process "
+        "system time of the process and the children it waited for (workers a pool does not "
+        "wait for are missing from it). Peak RSS: largest single process "
         "(`/usr/bin/time -f %M`, else `wait4`) / whole process tree (sampled every 20 ms).",
         "",
         "## Machine",
@@ -591,6 +593,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = _loadavg()
     data, truth = gen.ensure(a.size, a.seed)
     notes: list[str] = []
+    no_control = False
     tools = ["trailreplay-1", "trailreplay-N", "python-1", "python-N", "duckdb-N", "jq", *FLOORS]
     if a.only:
         wanted = [x.strip() for x in a.only.split(",") if x.strip()]
@@ -617,17 +620,10 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(
                 "trailreplay: `--control all` unsupported; controls pattern skipped for it"
             )
-    duck: str | None = None
-    try:
-        import duckdb  # noqa: F401
-
-        duck = "python"
-    except ImportError:
-        duck = shutil.which("duckdb")
-        if duck is None and "duckdb-N" in tools:
-            notes.append(
-                "DuckDB skipped: neither the duckdb Python package nor the CLI is installed"
-            )
+            no_control = True
+    duck: str | None = "python" if importlib.util.find_spec("duckdb") else shutil.which("duckdb")
+    if duck is None and "duckdb-N" in tools:
+        notes.append("DuckDB skipped: neither the duckdb Python package nor the CLI is installed")
     jq = shutil.which("jq")
     if jq is None and "jq" in tools:
         notes.append("jq skipped: not installed")
@@ -662,6 +658,8 @@ def main(argv: list[str] | None = None) -> int:
                 if tool == "jq" and (jq is None or p not in JQ_FILTERS):
                     continue
                 if tool.startswith("duckdb") and duck is None:
+                    continue
+                if tool.startswith("trailreplay") and p == "controls" and no_control:
                     continue
                 plan.append((tool, p))
         plan += [(f, "floor") for f in tools if f in FLOORS]
