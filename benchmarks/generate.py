@@ -51,6 +51,7 @@ Record = dict[str, Any]
 
 SIZES: dict[str, int] = {
     "tiny": 300_000,
+    "1mb": 1_000_000,
     "small": 5_000_000,
     "medium": 100_000_000,
     "1g": 1 << 30,
