@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import orjson
@@ -53,6 +54,41 @@ class _Shape(msgspec.Struct):
 
 _decoder = msgspec.json.Decoder(_Document)
 _shape_decoder = msgspec.json.Decoder(_Shape)
+
+
+@lru_cache(maxsize=64)
+def _typed_decoder(keys: tuple[str, ...]) -> Any:
+    """A decoder of ``{"Records": [...]}`` that builds only the top-level ``keys`` of each
+    record (everything else is validated and skipped): typed decoding, several times
+    faster than building whole records."""
+    names = [f"f{i}" for i in range(len(keys))]
+    record = msgspec.defstruct(
+        "Record",
+        [(n, Any, msgspec.UNSET) for n in names],
+        rename=dict(zip(names, keys, strict=True)),
+    )
+    document = msgspec.defstruct("Document", [("Records", list[record])])  # type: ignore[valid-type]
+    return msgspec.json.Decoder(document)
+
+
+def top_level_keys(compiled: Sequence[CompiledPattern]) -> tuple[str, ...] | None:
+    """The record keys a set of JSON patterns can read, or None if it is not such a set
+    (a text pattern, or a selector starting with ``.*``, needs the whole record)."""
+    from engine.pattern import ast
+
+    keys: dict[str, None] = {}
+    for p in compiled:
+        if p.kind != "json":
+            return None
+        for node in ast.walk(p.ast):
+            if isinstance(node, ast.Selector):
+                first = node.steps[0]
+                if not isinstance(first, ast.Key):
+                    return None
+                keys[first.name] = None
+    return tuple(keys)
+
+
 _ASCII = bytes(range(128))
 
 
@@ -144,6 +180,34 @@ def escapes_can_hide(data: bytes, chars: frozenset[str]) -> bool:
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the fast path derives from a set of patterns, once per process."""
+
+    needles: tuple[Needles, ...]
+    cheap: tuple[Needles, ...]
+    chars: frozenset[str]
+    keys: tuple[str, ...] | None
+    json_idx: tuple[int, ...]
+    text_idx: tuple[int, ...]
+
+
+@lru_cache(maxsize=64)
+def _plan(texts: tuple[str, ...]) -> _Plan:
+    import engine
+
+    compiled = [engine.compile(t) for t in texts]
+    needles = tuple(pattern_needles(p) for p in compiled)
+    return _Plan(
+        needles=needles,
+        cheap=tuple(_cheap(n) for n in needles),
+        chars=needle_chars(needles),
+        keys=top_level_keys(compiled),
+        json_idx=tuple(i for i, p in enumerate(compiled) if p.kind == "json"),
+        text_idx=tuple(i for i, p in enumerate(compiled) if p.kind != "json"),
+    )
+
+
 def match_document(
     data: bytes,
     compiled: Sequence[CompiledPattern],
@@ -153,10 +217,14 @@ def match_document(
     """Scan one ``{"Records": [...]}`` document into ``result``; False if not handled."""
     if not data.isascii() and not _valid_utf8(data):
         return False  # the general path names the offending byte
-    needles = [pattern_needles(p) for p in compiled]
-    escapes = escapes_can_hide(data, needle_chars(tuple(needles)))
+    plan = _plan(tuple(p.text for p in compiled))
+    needles = plan.needles
     # Patterns that might match somewhere in the document; the others are never tried.
-    candidates = [i for i, n in enumerate(needles) if could_match(data, _cheap(n), escapes)]
+    # The escape analysis is needed only when a needle is absent.
+    candidates = [i for i, n in enumerate(plan.cheap) if could_match(data, n, False)]
+    escapes = len(candidates) < len(needles) and escapes_can_hide(data, plan.chars)
+    if escapes:
+        candidates = list(range(len(needles)))
     window = options.window
     limit = options.oversize_bytes
     if not candidates and window is None and len(data) <= limit:
@@ -167,6 +235,17 @@ def match_document(
             return True
         except (msgspec.DecodeError, msgspec.ValidationError):
             pass  # a precise report comes from the slower paths below
+    keys = plan.keys
+    if keys is not None:
+        if window is not None and "eventTime" not in keys:
+            keys = (*keys, "eventTime")
+        try:
+            typed = _typed_decoder(keys).decode(data).Records
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            pass  # a precise report comes from the slower paths below
+        else:
+            _match_typed(data, typed, keys, compiled, options, result)
+            return True
     try:
         slices = _decoder.decode(data).Records
     except (msgspec.DecodeError, msgspec.ValidationError):
@@ -175,8 +254,7 @@ def match_document(
     from engine.replay.formats import _kind as describe_kind
     from engine.replay.scan import Match, event_time
 
-    json_idx = [i for i, p in enumerate(compiled) if p.kind == "json"]
-    text_idx = [i for i, p in enumerate(compiled) if p.kind != "json"]
+    json_idx, text_idx = plan.json_idx, plan.text_idx
     per_pattern = result.matches_per_pattern
     always = [i for i in candidates if needles[i] is None]
     filtered = [(i, needles[i]) for i in candidates if needles[i] is not None]
@@ -217,3 +295,66 @@ def match_document(
             result.matched_records += 1
             result.matches.append(Match(index, orjson.dumps(record), tuple(hits), oversized))
     return True
+
+
+def _match_typed(
+    data: bytes,
+    typed: list[Any],
+    keys: tuple[str, ...],
+    compiled: Sequence[CompiledPattern],
+    options: ScanOptions,
+    result: FileResult,
+) -> None:
+    """Match JSON patterns on records holding only the keys they read.
+
+    A JSON pattern's selectors start at these keys, so a record cut down to them gives
+    exactly the verdict of the whole record.  Whole records are decoded only for the
+    matches; record sizes are looked at only in a document big enough to hold one over
+    the limit."""
+    from engine.replay.formats import Unit
+    from engine.replay.scan import Match, event_time
+
+    names = [f"f{i}" for i in range(len(keys))]
+    pairs = list(zip(names, keys, strict=True))
+    unset = msgspec.UNSET
+    window = options.window
+    matchers = [(i, p.matches_record) for i, p in enumerate(compiled)]
+    single = matchers[0][1] if len(matchers) == 1 else None
+    per_pattern = result.matches_per_pattern
+    found: list[tuple[int, list[int]]] = []
+    result.records += len(typed)
+    limit = options.oversize_bytes
+    slices: list[msgspec.Raw] | None = None
+    oversized: set[int] = set()
+    if len(data) > limit:
+        slices = _decoder.decode(data).Records
+        big = [i for i, s in enumerate(slices) if len(memoryview(s)) > limit]
+        # The compact text is what CloudWatch Logs would hold: re-check those.
+        oversized = {
+            i for i in big if len(orjson.dumps(orjson.loads(memoryview(slices[i])))) > limit
+        }
+        result.oversized += len(oversized)
+    for index, rec in enumerate(typed):
+        record = {key: v for name, key in pairs if (v := getattr(rec, name)) is not unset}
+        if window is not None and not window.contains(event_time(Unit(index, record))):
+            result.outside_window += 1
+            if index in oversized:
+                result.oversized -= 1
+            continue
+        if single is not None:
+            if single(record):
+                found.append((index, [0]))
+            continue
+        hits = [i for i, m in matchers if m(record)]
+        if hits:
+            found.append((index, hits))
+    if not found:
+        return
+    if slices is None:
+        slices = _decoder.decode(data).Records
+    for index, hits in found:
+        for i in hits:
+            per_pattern[i] += 1
+        result.matched_records += 1
+        whole = orjson.loads(memoryview(slices[index]).tobytes())
+        result.matches.append(Match(index, orjson.dumps(whole), tuple(hits), index in oversized))
