@@ -36,6 +36,8 @@ R = TypeVar("R")
 
 RETRIES = 2
 """Retries of a task that raised (three tries in all)."""
+BATCH_SIZE = 8
+"""Files per task: amortises the scheduler's per-task cost over several files."""
 CONNECT_TIMEOUT = "10s"
 """How long to try reaching a ``--scheduler`` address."""
 
@@ -81,6 +83,7 @@ class DaskExecutor:
         *,
         workers: int | None = None,
         in_flight: int = 0,
+        batch_size: int = BATCH_SIZE,
         retries: int = RETRIES,
         processes: bool = True,
         on_failure: Callable[[Any, BaseException], Any] | None = None,
@@ -89,6 +92,7 @@ class DaskExecutor:
         self.patterns = tuple(patterns)
         self.workers = workers
         self.in_flight = in_flight
+        self.batch_size = max(1, batch_size)
         self.retries = retries
         self.processes = processes
         self.on_failure = on_failure
@@ -125,7 +129,7 @@ class DaskExecutor:
                 client.run(_compile_on_worker, self.patterns)
         if not self.in_flight:
             threads = sum(client.nthreads().values()) or 1
-            self.in_flight = max(16, threads * 8)
+            self.in_flight = max(8, threads * 4)  # tasks (batches) submitted ahead
         return client
 
     def close(self) -> None:
@@ -150,51 +154,88 @@ class DaskExecutor:
     ) -> Iterator[R]:
         run_here = local_fn or fn
         client: Any = None
-        pending: deque[tuple[T, Any]] = deque()  # (item, future) or (item, None): run here
+        # (items, future) for a batch on the cluster, or ([item], None) to run here.
+        pending: deque[tuple[list[T], Any]] = deque()
+        batch: list[T] = []
         # Results are fetched in the background as tasks finish (not one round trip per file
         # when its turn comes), then handed out in input order.
         finished: Any = None
         arrived: dict[str, Any] = {}
 
-        def drain_one() -> R:
-            item, future = pending.popleft()
+        def fail(item: T, exc: BaseException) -> R:
+            if self.on_failure is None:
+                raise exc
+            failed: R = self.on_failure(item, exc)
+            return failed
+
+        def singly(batch_items: list[T]) -> list[R]:
+            # A batch that failed even after its retries: run its files one by one, so only
+            # the file at fault is reported.
+            futures = [client.submit(fn, i, pure=False, retries=self.retries) for i in batch_items]
+            out: list[R] = []
+            for item, future in zip(batch_items, futures, strict=True):
+                try:
+                    out.append(future.result())
+                except Exception as exc:
+                    out.append(fail(item, exc))
+            return out
+
+        def drain_one() -> list[R]:
+            batch_items, future = pending.popleft()
             if future is None:
-                return run_here(item)
+                return [run_here(batch_items[0])]
             while future.key not in arrived:
                 done, value = next(finished)
                 arrived[done.key] = value
             value = arrived.pop(future.key)
             if future.status == "finished":
-                result: R = value
-                return result
+                results: list[R] = value
+                return results
             exc = value[1] if isinstance(value, tuple) else value  # error: (type, exc, tb)
-            if self.on_failure is None:
-                raise exc if isinstance(exc, BaseException) else RuntimeError(str(exc))
-            failed: R = self.on_failure(item, exc)
-            return failed
+            if not isinstance(exc, BaseException):
+                exc = RuntimeError(str(exc))
+            if len(batch_items) == 1:
+                return [fail(batch_items[0], exc)]
+            return singly(batch_items)
+
+        def submit() -> None:
+            nonlocal client, finished, batch
+            if not batch:
+                return
+            if client is None:
+                client = self._started()
+                finished = _distributed().as_completed(
+                    with_results=True, raise_errors=False, loop=client.loop
+                )
+            future = client.submit(_run_batch, fn, batch, pure=False, retries=self.retries)
+            finished.add(future)
+            pending.append((batch, future))
+            batch = []
 
         try:
             for item in items:
                 if local(item):
-                    pending.append((item, None))
+                    submit()
+                    pending.append(([item], None))
                 else:
-                    if client is None:
-                        client = self._started()
-                        finished = _distributed().as_completed(
-                            with_results=True, raise_errors=False, loop=client.loop
-                        )
-                    future = client.submit(fn, item, pure=False, retries=self.retries)
-                    finished.add(future)
-                    pending.append((item, future))
+                    batch.append(item)
+                    if len(batch) >= self.batch_size:
+                        submit()
                 while pending and (len(pending) >= self.in_flight or pending[0][1] is None):
-                    yield drain_one()
+                    yield from drain_one()
+            submit()
             while pending:
-                yield drain_one()
+                yield from drain_one()
         finally:
-            for _item, future in pending:
+            for _items, future in pending:
                 if future is not None:
                     with contextlib.suppress(Exception):
                         future.cancel()
+
+
+def _run_batch(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """One task: a few files in a row (Dask's per-task cost is about one small file's scan)."""
+    return [fn(item) for item in items]
 
 
 class ClusterUnavailable(MissingExtra):

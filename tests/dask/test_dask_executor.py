@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cli, write_tree
+from dask_support import cli, write_tree
 
 from engine.replay.dask_executor import DaskExecutor, failed_file, make_dask_executor
 from engine.replay.executors import SerialExecutor
@@ -180,3 +180,23 @@ def test_missing_dask_extra_is_one_clear_message(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(MissingExtra, match=r"pip install 'trailreplay\[dask\]'"):
         make_dask_executor(None, None, PATTERNS)
+
+
+def fail_on_one(arg: tuple[str, int]) -> int:
+    if arg[1] == 1:
+        raise ValueError("this file breaks its worker")
+    return arg[1]
+
+
+def test_a_failing_batch_is_rerun_file_by_file_so_only_its_culprit_fails(cluster: Any) -> None:
+    executor = DaskExecutor(
+        cluster.scheduler_address,
+        batch_size=4,
+        retries=0,
+        on_failure=lambda item, exc: ("failed", item[1]),
+    )
+    try:
+        got = list(executor.map_ordered(fail_on_one, [("", i) for i in range(6)]))
+        assert got == [0, ("failed", 1), 2, 3, 4, 5]
+    finally:
+        executor.close()

@@ -3,39 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / ".venv" / "bin" / "trailreplay"
-
-
-@dataclass
-class Request:
-    method: str
-    bucket: str
-    key: str
-    query: dict[str, str]
-
-
-@dataclass
-class Moto:
-    endpoint: str
-    requests: list[Request] = field(default_factory=list)
-    client: Any = None
-
-    def lists(self) -> list[Request]:
-        return [r for r in self.requests if r.method == "GET" and "list-type" in r.query]
-
-    def reads(self) -> list[Request]:
-        return [r for r in self.requests if r.key and r.method in ("GET", "HEAD")]
+from s3_support import Moto, Request
 
 
 @pytest.fixture(scope="module")
@@ -81,25 +54,3 @@ def moto() -> Iterator[Moto]:
             yield state
         finally:
             server.stop()
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def cli(*args: str | Path, cwd: Path | None = None) -> Run:
-    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "engine.cli.main"]
-    env = dict(os.environ)
-    env.pop("COLUMNS", None)
-    proc = subprocess.run(
-        [*command, "scan", *map(str, args)],
-        input=b"",
-        capture_output=True,
-        cwd=cwd,
-        env=env,
-        timeout=180,
-    )
-    return Run(proc.returncode, proc.stdout.decode(), proc.stderr.decode())

@@ -13,7 +13,6 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import Moto, Run, cli
 from s3_archive import (
     DENIED_PATTERN,
     MGMT_ACCOUNT,
@@ -26,6 +25,7 @@ from s3_archive import (
     upload,
     write_local,
 )
+from s3_support import Moto, Run, cli
 
 from engine.replay import s3 as s3mod
 from engine.replay.run import PatternSpec, run_scan
