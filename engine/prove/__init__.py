@@ -24,7 +24,7 @@ import engine
 from engine.pattern import ast
 from engine.prove import _messages, solver
 from engine.prove.counterexample import Event, deciding_clause, shrink
-from engine.prove.search import evaluate, find_event, literals_of
+from engine.prove.search import evaluate, find_event, literals_by_key, literals_of
 
 __all__ = [
     "ProofResult",
@@ -117,7 +117,7 @@ def _decide(
             return ProofResult(question, True, True, method="z3")
         if outcome.verdict == "sat":
             assert outcome.event is not None
-            event = shrink(outcome.event, check, literals_of(patterns))
+            event = shrink(outcome.event, check, literals_of(patterns), literals_by_key(patterns))
             method, proved = "z3", True
         else:
             reason = outcome.reason

@@ -19,11 +19,19 @@ Event = dict[str, Any] | str
 Predicate = Callable[[Any], bool]
 
 
-def shrink(event: Event, keeps: Predicate, literals: list[str]) -> Event:
-    """The smallest variant of ``event`` for which ``keeps`` still holds (greedy)."""
+def shrink(
+    event: Event,
+    keeps: Predicate,
+    literals: list[str],
+    keyed: dict[str, list[str]] | None = None,
+) -> Event:
+    """The smallest variant of ``event`` for which ``keeps`` still holds (greedy).
+
+    ``literals`` are the patterns' string literals; ``keyed`` maps a key name to
+    the literals compared with fields of that name (preferred for its values)."""
     if isinstance(event, str):
         return _shrink_message(event, keeps, literals)
-    return _shrink_record(event, keeps, literals)
+    return _shrink_record(event, keeps, keyed or {})
 
 
 def _leaf_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -46,7 +54,9 @@ def _get_parent(root: Any, path: tuple[Any, ...]) -> Any:
     return node
 
 
-def _shrink_record(event: dict[str, Any], keeps: Predicate, literals: list[str]) -> dict[str, Any]:
+def _shrink_record(
+    event: dict[str, Any], keeps: Predicate, keyed: dict[str, list[str]]
+) -> dict[str, Any]:
     current = copy.deepcopy(event)
     changed = True
     while changed:
@@ -64,15 +74,16 @@ def _shrink_record(event: dict[str, Any], keeps: Predicate, literals: list[str])
                 current = trial
                 changed = True
                 break
-    # Readable strings: prefer values from the patterns, then "x".
+    # Readable strings: an odd or empty value becomes a literal compared with
+    # that field, else "x", if the event stays a counterexample.
     for path in _leaf_paths(current):
         parent = _get_parent(current, path)
         value = parent[path[-1]]
-        if not isinstance(value, str) or (_readable(value) and value in literals):
+        if not isinstance(value, str) or (_readable(value) and value != ""):
             continue
-        for candidate in [*literals, "x", *([value] if _readable(value) else [])]:
+        for candidate in [*keyed.get(str(path[-1]), []), "x", "xx"]:
             if candidate == value:
-                break
+                continue
             trial = copy.deepcopy(current)
             _get_parent(trial, path)[path[-1]] = candidate
             if keeps(trial):

@@ -54,6 +54,24 @@ def literals_of(patterns: Sequence[engine.CompiledPattern]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def literals_by_key(patterns: Sequence[engine.CompiledPattern]) -> dict[str, list[str]]:
+    """For each key name, the string literals compared with a field of that name
+    (wildcards filled with nothing)."""
+    out: dict[str, list[str]] = {}
+    for p in patterns:
+        for node in ast.walk(p.ast):
+            if (
+                isinstance(node, ast.Comparison)
+                and isinstance(node.value, ast.String)
+                and isinstance(node.selector.steps[-1], ast.Key)
+            ):
+                texts = out.setdefault(node.selector.steps[-1].name, [])
+                text = node.value.text.replace("*", "")
+                if text and text not in texts:
+                    texts.append(text)
+    return out
+
+
 def find_event(
     patterns: Sequence[engine.CompiledPattern],
     want: Want,
@@ -75,7 +93,7 @@ def find_event(
         found = _hypothesis_find(patterns, records, keeps)
     if found is None:
         return None
-    return shrink(found, keeps, literals_of(patterns))
+    return shrink(found, keeps, literals_of(patterns), literals_by_key(patterns))
 
 
 def candidates(
