@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 import engine
 from engine.pattern import ast
 from engine.prove._pools import (
+    DELETE,
     build_record,
     dumps,
     json_plan,
@@ -248,7 +249,17 @@ def events_for(pattern: str | engine.CompiledPattern) -> st.SearchStrategy[Any]:
             assign = [(p, v) for p, v in zip(plan.paths, values, strict=True) if v is not _MISSING]
             return build_record(assign)
 
-        return st.tuples(*per_path).map(build)
+        def on_record(args: tuple[dict[str, Any], tuple[object, ...]]) -> dict[str, Any]:
+            base, values = args
+            assign = [
+                (p, DELETE if v is _MISSING else v) for p, v in zip(plan.paths, values, strict=True)
+            ]
+            return build_record(assign, base)
+
+        bare = st.tuples(*per_path).map(build)
+        # Also the same boundary values inside a realistic CloudTrail record.
+        realistic = st.tuples(cloudtrail_records(), st.tuples(*per_path)).map(on_record)
+        return st.one_of(bare, bare, realistic)
     tokens = message_tokens([tree])
     words = st.lists(st.sampled_from(tokens), max_size=4)
     joined = st.tuples(words, st.sampled_from([" ", "", ": ", "  "])).map(

@@ -6,6 +6,7 @@ One source of truth for the search (:mod:`engine.prove.search`, seeded
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,12 +70,38 @@ def json_plan(patterns: Sequence[ast.Pattern]) -> JsonPlan:
     return plan
 
 
-def build_record(assign: Sequence[tuple[Path, object]]) -> dict[str, Any]:
-    """A nested record with each path set to its value (conflicting paths skipped)."""
-    root: dict[str, Any] = {}
+#: An assignment value that removes the path from the base record.
+DELETE = object()
+
+
+def build_record(
+    assign: Sequence[tuple[Path, object]], base: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A nested record (a deep copy of ``base``, or empty) with each path set to
+    its value, or removed for :data:`DELETE` (conflicting paths skipped)."""
+    root: dict[str, Any] = copy.deepcopy(base) if base is not None else {}
     for path, value in sorted(assign, key=lambda pv: len(pv[0])):
-        _set(root, path, value)
+        if value is DELETE:
+            _delete(root, path)
+        else:
+            _set(root, path, value)
     return root
+
+
+def _delete(root: dict[str, Any], path: Path) -> None:
+    node: Any = root
+    for kind, name in path[:-1]:
+        if kind == "k" and isinstance(node, dict) and str(name) in node:
+            node = node[str(name)]
+        elif kind == "i" and isinstance(node, list) and int(name) < len(node):
+            node = node[int(name)]
+        else:
+            return
+    kind, name = path[-1]
+    if kind == "k" and isinstance(node, dict):
+        node.pop(str(name), None)
+    elif kind == "i" and isinstance(node, list) and int(name) == len(node) - 1:
+        node.pop()
 
 
 def _set(root: dict[str, Any], path: Path, value: object) -> None:
