@@ -19,7 +19,8 @@ Public, for your own property tests::
 - :func:`events_for` draws events concentrated on a pattern's decision boundaries:
   each literal, its near misses (one character off, case flipped), wildcard edges,
   numbers at and around thresholds, missing / null / boolean / object / array
-  fields, field counts around a space-delimited pattern's.
+  fields (bare, or set inside a realistic CloudTrail record), field counts around
+  a space-delimited pattern's.
 - :func:`cloudtrail_records` draws realistic CloudTrail records (decoded dicts).
 """
 
