@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -323,6 +324,8 @@ class Encoder:
         is_str, is_num = n.t == STR, n.t == NUM
         op, value = atom.op, atom.value
         if isinstance(value, ast.Number):
+            if isinstance(value.value, float) and not math.isfinite(value.value):
+                raise Unsupported(f"the literal {value.text} is not a finite number")
             lit = z.RealVal(str(Fraction(value.value)))
             rel: dict[str, Callable[[Any, Any], Any]] = {
                 "=": lambda a, b: a == b,
@@ -503,7 +506,10 @@ class Encoder:
         out: list[Any] = []
         is_float = z.And(n.t == NUM, z.Not(n.isint))
         for value in self.literal_numbers:
-            f = float(value)
+            try:
+                f = float(value)
+            except OverflowError:
+                continue
             if f != f or f in (float("inf"), float("-inf")) or f == 0:
                 continue  # 0.0 and -0.0 share a value but not a text
             out.append(
@@ -602,7 +608,10 @@ class Encoder:
                 if z_is_true(model.eval(node.isint, model_completion=True)):
                     return int(frac)
                 float_used = True
-                value = float(frac)
+                try:
+                    value = float(frac)
+                except OverflowError:
+                    value = math.inf if frac > 0 else -math.inf
                 if value == 0 and node.key in self.text_nodes:
                     text = pystr(model.eval(node.ftext, model_completion=True))
                     return -0.0 if text.startswith("-") else 0.0

@@ -130,3 +130,11 @@ def test_assert_equivalent_and_covers() -> None:
     assert_equivalent("ERROR WARN", "WARN ERROR", require_proof=True)
     with pytest.raises(AssertionError, match="could not be proved"):
         assert_equivalent("[w1, w2]", "[w2, w1]", require_proof=True)
+
+
+def test_huge_and_infinite_literals_do_not_crash() -> None:
+    big = "1" + "0" * 400
+    r = covers("{ $.a >= 1 }", "{ $.a > " + big + " }")
+    assert r.holds and r.proved
+    r = covers("{ $.a > 1e400 }", "{ $.a = 1 }")  # 1e400 is inf: searched
+    assert not r.holds and r.counterexample == {"a": 1}
