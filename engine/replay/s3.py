@@ -51,9 +51,8 @@ from engine.replay.formats import (
     _gzip_reader,
     _is_gzip_error,
     describe_error,
-    read_units,
 )
-from engine.replay.scan import FileResult, ScanOptions, compile_patterns, match_units
+from engine.replay.scan import FileResult, ScanOptions, compile_patterns, read_and_match
 from engine.replay.sources import (
     LOG_SUFFIXES,
     Item,
@@ -589,9 +588,8 @@ def _try_object(
     error: BaseException | None = None
     try:
         opened = S3Opened(source)
-        fmt, units = read_units(opened, options.input_format)
-        result.format = fmt
-        match_units(units, compiled, options, result, flush_new if flush is not None else None)
+        # The same reading and matching as a local file (the CloudTrail fast path included).
+        read_and_match(opened, compiled, options, result, flush_new if flush is not None else None)
     except SkipFile as skipped:
         result.status = "skipped"
         result.skip_reason = str(skipped.args[0])
