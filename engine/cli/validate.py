@@ -35,18 +35,32 @@ def _pattern_lines(lines: list[str]) -> list[str]:
 
 
 def extra_findings(compiled: engine.CompiledPattern) -> list[Finding]:
-    """Findings from the prover (never matches / matches everything), when available."""
+    """Findings from the prover (engine.prove): a pattern that can never match, one that
+    matches every event, a clause that changes nothing."""
     try:
-        from engine.prove import matches_everything, never_matches
+        from engine.prove import matches_everything, never_matches, redundant_clauses
     except ImportError:
         return []
     out: list[Finding] = []
     end = len(compiled.text)
+    events = "JSON event" if compiled.kind == "json" else "event"
     try:
-        if compiled.kind == "json" and never_matches(compiled) is True:
+        if compiled.kind in ("json", "terms") and never_matches(compiled) is True:
             out.append(Finding("never-matches", "this pattern can never match any event", 0, end))
-        elif compiled.kind != "all" and matches_everything(compiled) is True:
-            out.append(Finding("matches-everything", "this pattern matches every event", 0, end))
+            return out
+        if compiled.kind != "all" and matches_everything(compiled) is True:
+            out.append(
+                Finding("matches-everything", f"this pattern matches every {events}", 0, end)
+            )
+        for start, stop in redundant_clauses(compiled) or []:
+            out.append(
+                Finding(
+                    "redundant-clause",
+                    "this clause changes nothing: the pattern means the same without it",
+                    start,
+                    stop,
+                )
+            )
     except Exception:  # analysis is advisory: never let it break validation
         return out
     return out

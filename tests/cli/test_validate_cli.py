@@ -103,3 +103,13 @@ def test_explain(trailreplay: Run) -> None:
     assert ['"organizations.amazonaws.com"'] in info["required_literals"]
     text = trailreplay("explain", CIS_ORGS).stdout
     assert "canonical:" in text and "AcceptHandshake" in text
+
+
+def test_prover_findings(trailreplay: Run) -> None:
+    r = trailreplay("validate", '{ $.a = "x" && $.a = "y" }')
+    assert r.returncode == 0 and "never-matches" in r.stderr
+    r = trailreplay("validate", "--strict", '{ $.a = x || $.a = "x*" }')
+    assert r.returncode == 1 and "redundant-clause" in r.stderr
+    r = trailreplay("validate", "--format", "json", '{ $.a = "*" || $.a != "*" }')
+    codes = [f["code"] for f in json.loads(r.stdout)["results"][0]["findings"]]
+    assert "matches-everything" not in codes  # null, booleans, objects, arrays, missing: no match
