@@ -36,7 +36,9 @@ from __future__ import annotations
 import io
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -74,6 +76,8 @@ READ_TRIES = 3
 """Tries per object before a read error is reported."""
 BACKOFF_SECONDS = 0.5
 """Wait before the second try; doubled before each further one."""
+LIST_AHEAD = 4
+"""Flat listings (regions, days) fetched concurrently ahead of the one being scanned."""
 BLOCK_SIZE = 8 << 20
 """Read-ahead per ranged GET: CloudTrail objects (a few KB to a few MB) take one request."""
 
@@ -253,7 +257,10 @@ def expand_s3(
         yield Problem(url, f"cannot connect to S3: {_describe(exc)}")
         return
     lister = _Lister(fs, bucket, scope, window if prune else None, window, prune)
-    yield from lister.argument(key)
+    try:
+        yield from lister.argument(key)
+    finally:
+        lister.close()
 
 
 def _describe(exc: BaseException) -> str:
@@ -263,6 +270,10 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, PermissionError):
         return f"access denied ({text})"
     return text.splitlines()[0]
+
+
+Listing = tuple[list[tuple[str, int]], list[str]] | Problem
+"""``(files as (key, size), folders)`` of one listing, or the problem listing it."""
 
 
 def _sort_key(name: str) -> tuple[str, ...]:
@@ -285,6 +296,12 @@ class _Lister:
         self.prune_window = prune_window  # None: list everything
         self.window = window
         self.prune = prune
+        self._pool: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     def url(self, key: str) -> str:
         return f"{SCHEME}{self.bucket}/{key}"
@@ -300,9 +317,7 @@ class _Lister:
     def _key(self, entry: dict[str, Any]) -> str:
         return str(entry["name"]).split("/", 1)[1] if "/" in entry["name"] else ""
 
-    def listing(
-        self, prefix: str, delimiter: str
-    ) -> tuple[list[tuple[str, int]], list[str]] | Problem:
+    def listing(self, prefix: str, delimiter: str) -> Listing:
         """``(files, folders)`` directly under ``prefix`` (all below it when flat); keys are
         full object keys, folders end with ``/``."""
         try:
@@ -395,15 +410,68 @@ class _Lister:
         if isinstance(listed, Problem):
             yield listed
             return
+        if depth < 2:  # organizations, accounts, log types: no flat listing to fetch ahead
+            files, folders = listed
+            base = len(_sort_key(key.rstrip("/")))
+            for k, size, is_folder in _merged(files, folders):
+                if _hidden(k, base):
+                    continue
+                if not is_folder:
+                    yield from self.file(k, size)
+                    continue
+                yield from self.layout(k, [*after, k.rstrip("/").rsplit("/", 1)[-1]])
+            return
+        for k, size, fetched in self._children(key, listed):  # regions
+            if size >= 0:
+                yield from self.file(k, size)
+            elif fetched is not None:
+                yield from self.flat(k, fetched)
+            else:
+                yield from self.layout(k, [*after, k.rstrip("/").rsplit("/", 1)[-1]])
+
+    def _children(self, key: str, listed: Listing) -> Iterator[tuple[str, int, Listing | None]]:
+        """The entries of a delimiter listing in local-walk order; the flat listings of the
+        folders that will be listed flat (regions without a window, days in it) are fetched
+        :data:`LIST_AHEAD` at a time, concurrently, while earlier ones are being scanned."""
+        assert not isinstance(listed, Problem)
         files, folders = listed
         base = len(_sort_key(key.rstrip("/")))
-        for k, size, is_folder in _merged(files, folders):
-            if _hidden(k, base):
-                continue
-            if not is_folder:
-                yield from self.file(k, size)
-                continue
-            yield from self.layout(k, [*after, k.rstrip("/").rsplit("/", 1)[-1]])
+        entries = [e for e in _merged(files, folders) if not _hidden(e[0], base)]
+        ahead: deque[tuple[str, int, Future[Listing] | None]] = deque()
+        rest = iter(entries)
+
+        def push() -> None:
+            for k, size, is_folder in rest:
+                fetch = is_folder and not self._filtered_out(k) and self._lists_flat(k)
+                ahead.append((k, size if not is_folder else -1, self._fetch(k) if fetch else None))
+                return
+
+        for _ in range(LIST_AHEAD):
+            push()
+        try:
+            while ahead:
+                k, size, future = ahead.popleft()
+                push()
+                yield k, size, future.result() if future is not None else None
+        finally:
+            for _k, _size, left in ahead:
+                if left is not None:
+                    left.cancel()
+
+    def _fetch(self, key: str) -> Future[Listing]:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(LIST_AHEAD, thread_name_prefix="s3-list")
+        return self._pool.submit(self.listing, key, "")
+
+    def _lists_flat(self, key: str) -> bool:
+        """Whether :meth:`dated` lists the folder ``key`` in one flat listing."""
+        window = self.prune_window
+        if window is None:
+            return True
+        period = _listing_period(key.rstrip("/"))
+        if period is not None and not window.may_overlap(*period):
+            return False
+        return _date_depth(key) >= 3 or (period is not None and _fully_kept(window, *period))
 
     def dated(self, key: str) -> Iterator[Item]:
         """A region folder or below: flat, unless the window can prune a part of it."""
@@ -419,20 +487,19 @@ class _Lister:
                 if isinstance(listed, Problem):
                     yield listed
                     return
-                files, folders = listed
-                base = len(_sort_key(key.rstrip("/")))
-                for k, size, is_folder in _merged(files, folders):
-                    if _hidden(k, base):
-                        continue
-                    if is_folder:
-                        yield from self.dated(k)
-                    else:
+                for k, size, fetched in self._children(key, listed):
+                    if size >= 0:
                         yield from self.file(k, size)
+                    elif fetched is not None:
+                        yield from self.flat(k, fetched)
+                    else:
+                        yield from self.dated(k)
                 return
         yield from self.flat(key)
 
-    def flat(self, key: str) -> Iterator[Item]:
-        listed = self.listing(key, "")
+    def flat(self, key: str, listed: Listing | None = None) -> Iterator[Item]:
+        if listed is None:
+            listed = self.listing(key, "")
         if isinstance(listed, Problem):
             yield listed
             return
