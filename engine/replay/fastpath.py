@@ -35,7 +35,7 @@ import orjson
 
 if TYPE_CHECKING:
     from engine.pattern.compiler import CompiledPattern
-    from engine.replay.scan import FileResult, ScanOptions
+    from engine.replay.scan import FileResult, Match, ScanOptions
 
 _STRUCTURAL = frozenset('{}[]:,"\\')
 
@@ -222,8 +222,7 @@ def match_document(
     # Patterns that might match somewhere in the document; the others are never tried.
     # The escape analysis is needed only when a needle is absent.
     candidates = [i for i, n in enumerate(plan.cheap) if could_match(data, n, False)]
-    escapes = len(candidates) < len(needles) and escapes_can_hide(data, plan.chars)
-    if escapes:
+    if len(candidates) < len(needles) and escapes_can_hide(data, plan.chars):
         candidates = list(range(len(needles)))
     window = options.window
     limit = options.oversize_bytes
@@ -254,10 +253,13 @@ def match_document(
     from engine.replay.formats import _kind as describe_kind
     from engine.replay.scan import Match, event_time
 
-    json_idx, text_idx = plan.json_idx, plan.text_idx
-    per_pattern = result.matches_per_pattern
-    always = [i for i in candidates if needles[i] is None]
+    # Per record, an escape may hide a needle even where the document shows it elsewhere.
+    escapes = escapes_can_hide(data, plan.chars)
+    match_all = [i for i in candidates if compiled[i].kind == "all"]
+    always = [i for i in candidates if needles[i] is None and i not in match_all]
     filtered = [(i, needles[i]) for i in candidates if needles[i] is not None]
+    json_idx = [i for i in plan.json_idx if i in candidates]
+    text_idx = [i for i in plan.text_idx if i in candidates and i not in match_all]
     for index, piece in enumerate(slices):
         raw = memoryview(piece).tobytes()
         if raw[0] != 123:  # b"{"
@@ -272,6 +274,8 @@ def match_document(
                 result.oversized += 1
             todo = always + [i for i, n in filtered if could_match(raw, n, escapes)]
             if not todo:
+                if match_all:  # every record matches: no need to decode it
+                    _add(result, Match(index, _line(raw), tuple(match_all), oversized))
                 continue
             record = orjson.loads(raw)
         else:
@@ -288,13 +292,26 @@ def match_document(
         if texts:
             message = orjson.dumps(record).decode()
             hits.extend(i for i in texts if compiled[i].matches(message))
+        hits.extend(match_all)
         if hits:
             hits.sort()
-            for i in hits:
-                per_pattern[i] += 1
-            result.matched_records += 1
-            result.matches.append(Match(index, orjson.dumps(record), tuple(hits), oversized))
+            _add(result, Match(index, _line(raw), tuple(hits), oversized))
     return True
+
+
+def _line(raw: bytes) -> bytes:
+    """A record written out unchanged: the file's own bytes when they are one line (JSON
+    strings cannot hold a raw newline, so a newline is layout), else its compact JSON."""
+    if b"\n" in raw or b"\r" in raw:
+        return orjson.dumps(orjson.loads(raw))
+    return raw
+
+
+def _add(result: FileResult, match: Match) -> None:
+    for i in match.patterns:
+        result.matches_per_pattern[i] += 1
+    result.matched_records += 1
+    result.matches.append(match)
 
 
 def _match_typed(
@@ -320,7 +337,6 @@ def _match_typed(
     window = options.window
     matchers = [(i, p.matches_record) for i, p in enumerate(compiled)]
     single = matchers[0][1] if len(matchers) == 1 else None
-    per_pattern = result.matches_per_pattern
     found: list[tuple[int, list[int]]] = []
     result.records += len(typed)
     limit = options.oversize_bytes
@@ -353,8 +369,5 @@ def _match_typed(
     if slices is None:
         slices = _decoder.decode(data).Records
     for index, hits in found:
-        for i in hits:
-            per_pattern[i] += 1
-        result.matched_records += 1
-        whole = orjson.loads(memoryview(slices[index]).tobytes())
-        result.matches.append(Match(index, orjson.dumps(whole), tuple(hits), index in oversized))
+        raw = memoryview(slices[index]).tobytes()
+        _add(result, Match(index, _line(raw), tuple(hits), index in oversized))

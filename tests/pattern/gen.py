@@ -9,7 +9,23 @@ from hypothesis import strategies as st
 from engine.pattern import ast
 
 KEYS = ["a", "b", "eventName", "x-y", "c.d", "k 1"]
-WORDS = ["ERROR", "WARN", "a", "ab", "4", "404", "1.5", "x*y", "Trail", "", " ", 'q"t', "b\\s"]
+WORDS = [
+    "ERROR",
+    "WARN",
+    "Acc",
+    "CreateAccount",
+    "a",
+    "ab",
+    "4",
+    "404",
+    "1.5",
+    "x*y",
+    "Trail",
+    "",
+    " ",
+    'q"t',
+    "b\\s",
+]
 REGEXES = ["a", "^E", "N$", "[0-9]+", "x|y", "\\d{2}", "R.*R", "[^a]"]
 NUMBERS = ["0", "1", "-5", "+7", "1.5", "1e3", "10e-3", "404", ".5", "2.", "9007199254740993"]
 
