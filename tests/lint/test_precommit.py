@@ -90,7 +90,16 @@ def test_hook_runs_under_pre_commit(
         )
 
     clean = try_repo("clean.tf", "README.md")
-    assert clean.returncode == 0, clean.stdout + clean.stderr
+    output = clean.stdout + clean.stderr
+    offline = (
+        "Failed to establish a new connection",
+        "Temporary failure in name resolution",
+        "Network is unreachable",
+        "No matching distribution found",
+    )
+    if clean.returncode != 0 and any(m in output for m in offline):
+        pytest.skip("pre-commit could not install the hook: PyPI is not reachable")
+    assert clean.returncode == 0, output
     assert "Passed" in clean.stdout
 
     # cis-alarms.yaml has deliberate errors; PyYAML is in the hook's environment
