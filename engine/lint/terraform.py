@@ -404,8 +404,13 @@ def _text_of(src: str, named: Named, attr: Attribute | None, depth: int = 0) -> 
         return Text.literal(toks[0].text, toks[0].start)
     if not toks:
         return Text.unknown(attr.start, "(empty)")
-    expr = src[toks[0].start : toks[-1].end]
-    return Text.unknown(toks[0].start, expr)
+    return Text.unknown(toks[0].start, _short(src[toks[0].start : toks[-1].end]))
+
+
+def _short(expr: str, width: int = 60) -> str:
+    """An expression on one line, shortened, for a message."""
+    flat = " ".join(expr.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def _trimmed(text: Text | None) -> Text | None:
@@ -416,7 +421,7 @@ def _dimensions(src: str, named: Named, attr: Attribute, tr: Transformation) -> 
     toks = [t for t in attr.tokens if t.kind != "NL"]
     if not toks or toks[0].text != "{" or toks[-1].text != "}":
         expr = src[toks[0].start : toks[-1].end] if toks else ""
-        tr.dimensions_unresolved = expr
+        tr.dimensions_unresolved = _short(expr)
         return
     inner = toks[1:-1]
     k = 0
@@ -426,11 +431,11 @@ def _dimensions(src: str, named: Named, attr: Attribute, tr: Transformation) -> 
             k += 1
             continue
         if k + 2 > len(inner):
-            tr.dimensions_unresolved = src[toks[0].start : toks[-1].end]
+            tr.dimensions_unresolved = _short(src[toks[0].start : toks[-1].end])
             return
         sep = inner[k + 1] if k + 1 < len(inner) else None
         if sep is None or sep.text not in ("=", ":"):
-            tr.dimensions_unresolved = src[toks[0].start : toks[-1].end]
+            tr.dimensions_unresolved = _short(src[toks[0].start : toks[-1].end])
             return
         # the value runs to the next ',' or the next key (IDENT/STRING followed by = or :)
         j = k + 2
