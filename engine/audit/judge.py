@@ -482,7 +482,12 @@ class Judge:
             if st is not None:
                 statuses.append(st)
         if not statuses:
-            out.extend(not_covering)
+            # Every filter's counterexample would drown the answer: show those meant for
+            # this control (publishing its catalog metric name), or all of a few.
+            metric = getattr(getattr(control, "metric", None), "name", None)
+            meant = [f for f in not_covering if f.evidence.get("metricName") == metric]
+            shown = meant or (not_covering if len(not_covering) <= 3 else [])
+            out.extend(shown)
             out.append(
                 Finding(
                     "metric-filter",
@@ -490,7 +495,10 @@ class Judge:
                     group_arn,
                     f"none of the {len(on_group)} metric filters on {name} covers the control's "
                     "pattern",
-                    {"control_pattern": control.pattern, "filters": len(on_group)},
+                    {
+                        "control_pattern": control.pattern,
+                        "filters": [f.resource for f in not_covering],
+                    },
                 )
             )
             return "FAIL"
@@ -513,6 +521,9 @@ class Judge:
         pattern = str(f.get("filterPattern") or "")
         r = self.covers(pattern, control.pattern)
         ev: JSON = {"filterPattern": pattern, "control_pattern": control.pattern}
+        metrics = [t.get("metricName") for t in f.get("metricTransformations") or []]
+        if metrics:
+            ev["metricName"] = metrics[0]
         if r.error:
             ev["error"] = r.error
             not_covering.append(
