@@ -49,14 +49,25 @@ _NUMBERISH = re.compile(r"[0-9+\-.eE]*\Z")
 class CompiledPattern:
     """A compiled filter pattern.  Create with :func:`engine.compile`."""
 
-    __slots__ = ("_match_message", "_match_record", "analysis", "ast", "kind", "text")
+    __slots__ = (
+        "_match_message",
+        "_match_record",
+        "analysis",
+        "ast",
+        "kind",
+        "matches_object",
+        "text",
+    )
 
     def __init__(self, text: str, node: ast.Pattern) -> None:
         self.text = text
         self.ast = node
         self.kind: ast.Kind = ast.kind_of(node)
         self.analysis: Analysis = analyze(node, text)
-        self._match_message, self._match_record = _build(node)
+        self._match_message, self._match_record, matches_object = _build(node)
+        #: ``matches_record`` for a value the caller knows is a dict: for JSON patterns
+        #: the generated function itself, without the type test (the replay's hot loop).
+        self.matches_object: Callable[[dict[str, Any]], bool] = matches_object
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -93,7 +104,7 @@ def compile(text: str) -> CompiledPattern:
 # ----------------------------------------------------------------------------- dispatch
 
 
-def _build(node: ast.Pattern) -> tuple[MessageMatcher, RecordMatcher]:
+def _build(node: ast.Pattern) -> tuple[MessageMatcher, RecordMatcher, RecordMatcher]:
     if isinstance(node, ast.JsonPattern):
         rec = compile_json(node.expr)
 
@@ -104,9 +115,9 @@ def _build(node: ast.Pattern) -> tuple[MessageMatcher, RecordMatcher]:
         def json_record(record: Any) -> bool:
             return type(record) is dict and rec(record)
 
-        return json_message, json_record
+        return json_message, json_record, rec
     if isinstance(node, ast.MatchAll):
-        return (lambda message: True), (lambda record: True)
+        return (lambda message: True), (lambda record: True), (lambda record: True)
     if isinstance(node, ast.TermPattern):
         msg = _compile_terms(node)
     elif isinstance(node, ast.RegexPattern):
@@ -117,7 +128,7 @@ def _build(node: ast.Pattern) -> tuple[MessageMatcher, RecordMatcher]:
     def text_record(record: Any) -> bool:
         return msg(compact(record))
 
-    return msg, text_record
+    return msg, text_record, text_record
 
 
 # ----------------------------------------------------------------------------- terms

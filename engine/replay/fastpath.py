@@ -127,8 +127,8 @@ def _cheap(needles: Needles) -> Needles:
     one full scan per alternative that is absent.  (Testing fewer clauses is always sound.)"""
     if needles is None:
         return None
-    smallest = min(len(c) for c in needles)
-    return tuple(c for c in needles if len(c) == smallest)[:2]
+    few = tuple(c for c in needles if len(c) <= 3)
+    return tuple(sorted(few, key=len)[:2]) or None
 
 
 def could_match(raw: bytes, needles: Needles, escapes: bool = True) -> bool:
@@ -221,11 +221,15 @@ def match_document(
     needles = plan.needles
     # Patterns that might match somewhere in the document; the others are never tried.
     # The escape analysis is needed only when a needle is absent.
-    candidates = [i for i, n in enumerate(plan.cheap) if could_match(data, n, False)]
-    if len(candidates) < len(needles) and escapes_can_hide(data, plan.chars):
-        candidates = list(range(len(needles)))
     window = options.window
     limit = options.oversize_bytes
+    if plan.keys is not None:
+        # Typed decoding: the only question here is whether any pattern can match at all.
+        candidates = [0] if any(could_match(data, n, False) for n in plan.cheap) else []
+    else:
+        candidates = [i for i, n in enumerate(plan.cheap) if could_match(data, n, False)]
+    if len(candidates) < len(needles) and escapes_can_hide(data, plan.chars):
+        candidates = list(range(len(needles)))
     if not candidates and window is None and len(data) <= limit:
         # Nothing can match and no record can be oversized: only count the records,
         # validating that each is an object, without building any of them.
@@ -335,7 +339,7 @@ def _match_typed(
     pairs = list(zip(names, keys, strict=True))
     unset = msgspec.UNSET
     window = options.window
-    matchers = [(i, p.matches_record) for i, p in enumerate(compiled)]
+    matchers = [(i, p.matches_object) for i, p in enumerate(compiled)]
     single = matchers[0][1] if len(matchers) == 1 else None
     found: list[tuple[int, list[int]]] = []
     result.records += len(typed)

@@ -78,3 +78,11 @@ def test_term_needles_are_sound(node: ast.TermPattern, message: str) -> None:
     if compiled.matches(message):
         for clause in compiled.analysis.needles:
             assert any(needle in message for needle in clause)
+
+
+@given(gen.patterns, gen.records)
+def test_matches_object_equals_matches_record_on_dicts(
+    node: ast.Pattern, record: dict[str, object]
+) -> None:
+    compiled = engine.compile(engine.format(node))
+    assert compiled.matches_object(record) is compiled.matches_record(record)
