@@ -409,27 +409,41 @@ class Judge:
     def _excluded_sources(
         self, arn: str, excluded: list[str], control: Control, out: list[Finding]
     ) -> Status:
-        """Excluded management event sources never reach the log group: fine only when
-        the control cannot match an event from them."""
+        """Excluded management event sources never reach the log group.
+
+        PASS when the control's pattern cannot match an event from them (it names
+        another source); FAIL when every event it matches comes from one of them (it
+        names that source); UNKNOWN otherwise: the pattern does not say which service
+        its events come from (event names alone do not: IAM and Organizations both have
+        ``CreatePolicy``), so whether real events from the excluded sources would match
+        cannot be told from the patterns.
+        """
+        names = ", ".join(excluded)
         outside = " && ".join(f'($.eventSource != "{s}")' for s in excluded)
         r = self.covers("{ " + outside + " }", control.pattern)
         ev: JSON = {"excluded_sources": excluded, "proved": r.proved}
         if r.error:
             ev["error"] = r.error
-            msg = f"cannot tell whether the control matches events from {', '.join(excluded)}"
+            msg = f"cannot tell whether the control matches events from {names}"
             out.append(Finding("event-selectors", "UNKNOWN", arn, msg, ev))
             return "UNKNOWN"
         if r.holds:
-            msg = f"excludes {', '.join(excluded)}, which the control never matches"
+            msg = f"excludes {names}, whose events the control never matches"
             out.append(Finding("event-selectors", "PASS", arn, msg, ev))
             return "PASS"
         ev["counterexample"] = r.counterexample
+        for source in excluded:
+            inside = self.covers(f'{{ $.eventSource = "{source}" }}', control.pattern)
+            if inside.holds and not inside.error:
+                msg = f"excludes {source}, the only source of the events the control matches"
+                out.append(Finding("event-selectors", "FAIL", arn, msg, ev))
+                return "FAIL"
         msg = (
-            f"excludes management events from {', '.join(excluded)}, "
-            "some of which the control matches"
+            f"excludes management events from {names}; the control's pattern does not say "
+            "which service its events come from, so some it would match may never arrive"
         )
-        out.append(Finding("event-selectors", "FAIL", arn, msg, ev))
-        return "FAIL"
+        out.append(Finding("event-selectors", "UNKNOWN", arn, msg, ev))
+        return "UNKNOWN"
 
     # ------------------------------------------------------------------ log group
 

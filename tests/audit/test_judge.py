@@ -149,8 +149,10 @@ def test_management_event_selectors(selectors: JSON, status: str) -> None:
     assert verdict(snap).status == status
 
 
-def test_excluded_kms_events_fail_only_the_controls_that_need_them() -> None:
-    snap = b.passing(b.ORG, "cmk-disable-or-deletion")
+def test_excluded_kms_events() -> None:
+    """Excluding KMS: fine for a control that names another source, fatal for the one
+    that names KMS, unknown for one that names no source at all."""
+    snap = b.passing(b.ORG, "cmk-disable-or-deletion", "root-usage")
     snap["cloudtrail get-event-selectors"][b.TRAIL] = b.basic_selectors(
         ExcludeManagementEventSources=["kms.amazonaws.com"]
     )
@@ -158,6 +160,9 @@ def test_excluded_kms_events_fail_only_the_controls_that_need_them() -> None:
     r = verdict(snap, "cmk-disable-or-deletion")
     assert r.status == "FAIL"
     assert "kms.amazonaws.com" in messages(r, "FAIL")
+    r = verdict(snap, "root-usage")
+    assert r.status == "UNKNOWN"
+    assert "does not say which service" in messages(r, "UNKNOWN")
 
 
 def test_a_filter_matching_nearly_everything_covers_other_controls() -> None:
