@@ -414,3 +414,15 @@ def test_s3_objects_scanned_on_dask_equal_the_local_scan(moto: Moto, store: Path
     assert out.getvalue() == local and local
     assert summary.matches == local_summary.matches
     assert summary.files_read == local_summary.files_read == 56
+
+
+def test_console_script_s3_on_its_own_local_cluster(moto: Moto, store: Path) -> None:
+    pytest.importorskip("distributed")
+    # --executor dask without --scheduler: a LocalCluster of worker processes, which read the
+    # objects themselves (credentials from their environment, endpoint from the item).
+    sub = "AWSLogs/o-exampleorg1/111122223333/"
+    remote = cli(f"s3://{BUCKET}/{sub}", "--endpoint-url", moto.endpoint, *pattern_args(),
+                 "--executor", "dask", "--workers", "2", "-q")  # fmt: skip
+    local = cli(store / sub, *pattern_args(), "--workers", "1", "-q")
+    assert remote.code == local.code == 0, remote.stderr
+    assert remote.stdout == local.stdout and remote.stdout.count("\n") > 50
