@@ -45,7 +45,8 @@ def moto() -> Iterator[Moto]:
                     environ.get("QUERY_STRING", ""), keep_blank_values=True
                 ).items()
             }
-            state.requests.append(Request(environ["REQUEST_METHOD"], bucket, key, query))
+            signed = "HTTP_AUTHORIZATION" in environ or "X-Amz-Signature" in query
+            state.requests.append(Request(environ["REQUEST_METHOD"], bucket, key, query, signed))
             return app(environ, start_response)
 
         server._server.app = counting

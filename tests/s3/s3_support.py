@@ -19,6 +19,7 @@ class Request:
     bucket: str
     key: str
     query: dict[str, str]
+    signed: bool = True
 
 
 @dataclass

@@ -426,3 +426,14 @@ def test_console_script_s3_on_its_own_local_cluster(moto: Moto, store: Path) -> 
     local = cli(store / sub, *pattern_args(), "--workers", "1", "-q")
     assert remote.code == local.code == 0, remote.stderr
     assert remote.stdout == local.stdout and remote.stdout.count("\n") > 50
+
+
+def test_anon_reads_a_public_bucket_unsigned(moto: Moto) -> None:
+    moto.client.create_bucket(Bucket="public-trail")
+    key = "AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/12/f.json.gz"
+    moto.client.put_object(Bucket="public-trail", Key=key, Body=ORG_DOC, ACL="public-read")
+    moto.requests.clear()
+    scope = S3Scope(S3Config(endpoint_url=moto.endpoint, anon=True))
+    _, summary = scan(["s3://public-trail/"], (ORG_PATTERN,), scope)
+    assert (summary.files_read, summary.files_failed, summary.matches) == (1, 0, [3])
+    assert moto.requests and not any(r.signed for r in moto.requests)
