@@ -10,7 +10,7 @@ export HYPOTHESIS_PROFILE ?= $(if $(CI),ci,dev)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,prove,s3,aws,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,prove,s3,audit,dask]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -123,7 +123,7 @@ def _documents(source: Source) -> list[Node]:
             if not source.path.endswith(".json"):
                 raise InputError(f"not valid YAML: {problem}", mark.index if mark else 0) from None
     elif not source.path.endswith(".json"):
-        raise InputError("reading YAML templates needs PyYAML (pip install pyyaml)", 0)
+        raise InputError("reading YAML templates needs PyYAML: pip install 'trailreplay[lint]'", 0)
     try:
         return [_from_json(json.loads(source.text), source.text, 0)]
     except json.JSONDecodeError as exc:
