@@ -5,12 +5,20 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HYPOTHESIS_PROFILE ?= $(if $(CI),ci,dev)
 
-.PHONY: run test lint typecheck bench install clean
+.PHONY: run test lint bench install clean
 
+EXTRAS := dev,prove,s3,audit,dask
+
+# uv installs the same packages from the same index in seconds instead of minutes;
+# plain pip is the fallback when uv cannot be installed.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,prove,s3,audit,dask]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv || true
+	if $(BIN)/python -m uv --version >/dev/null 2>&1; then \
+		$(BIN)/python -m uv pip install --python $(BIN)/python --quiet -e '.[$(EXTRAS)]'; \
+	else \
+		$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'; \
+	fi
 	touch $(STAMP)
 
 install: $(STAMP)
