@@ -97,9 +97,9 @@ class TimeWindow:
         return earliest <= self.until if self.until_inclusive else earliest < self.until
 
 
-# AWSLogs/[o-org/]<account>/CloudTrail[-Insight]/<region>/YYYY[/MM[/DD]]
+# AWSLogs/[o-org/]<account>/CloudTrail[-Insight|-Digest]/<region>/YYYY[/MM[/DD]]
 _LAYOUT = re.compile(
-    r"(?:^|/)CloudTrail(?:-Insight)?/[^/]+/(?P<y>\d{4})(?:/(?P<m>\d{2})(?:/(?P<d>\d{2}))?)?(?:/|$)"
+    r"(?:^|/)CloudTrail(?:-Insight|-Digest)?/[^/]+/(?P<y>\d{4})(?:/(?P<m>\d{2})(?:/(?P<d>\d{2}))?)?(?:/|$)"
 )
 
 
