@@ -57,10 +57,17 @@ def _resolve(control: str | None, pattern: str | None) -> tuple[Any, Any]:
         raise _fail(f"invalid pattern: {e}") from None
 
 
+# Inputs that could not be read in this command (one command per process).
+_UNREADABLE: list[str] = []
+
+
 def _records(sources: list[str], since: str | None, until: str | None) -> Any:
     from engine.replay import iter_records
 
+    _UNREADABLE.clear()
+
     def on_error(path: str, message: str) -> None:
+        _UNREADABLE.append(path)
         _err(f"trailreplay: {path}: {message}")
 
     return iter_records(sources, since=since, until=until, on_error=on_error)
@@ -118,6 +125,13 @@ def _replay(
         raise _fail(str(e)) from None
     except ValueError as e:  # e.g. a malformed --since
         raise _fail(str(e)) from None
+
+
+def _exit_if_unreadable() -> None:
+    """As ``scan``: results from the readable inputs are out; exit 2 says some were not."""
+    if _UNREADABLE:
+        _err(f"trailreplay: {len(_UNREADABLE)} input(s) could not be read")
+        raise typer.Exit(EXIT_INPUT)
 
 
 def _skipped_note(mr: Any) -> None:
@@ -200,6 +214,7 @@ def metrics(
         f"{len(report['datapoints'])} datapoints"
     )
     _skipped_note(mr)
+    _exit_if_unreadable()
     if not report["datapoints"]:
         raise typer.Exit(EXIT_NONE)
 
@@ -285,5 +300,6 @@ def alarm(
         except OSError as e:
             raise _fail(f"{plot}: {e.strerror or e}") from None
         _err(f"wrote {plot}")
+    _exit_if_unreadable()
     if not tl.spans:
         raise typer.Exit(EXIT_NONE)

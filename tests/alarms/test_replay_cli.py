@@ -347,3 +347,13 @@ def test_console_script_alarm(archive: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "2 alarm period(s)" in proc.stdout
     assert _svg_spans(out) == 2
+
+
+def test_unreadable_inputs_exit_2_after_the_results(archive: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json.gz"
+    broken.write_bytes(b"not gzip at all")
+    for command in ("metrics", "alarm"):
+        res = invoke(command, str(archive), str(broken), "--control", "root-usage")
+        assert res.exit_code == 2, res.output
+        assert "broken.json.gz" in res.stderr and "could not be read" in res.stderr
+        assert res.stdout.strip()  # the readable archive's results are still there
