@@ -38,6 +38,8 @@ from benchmarks import generate as gen
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+README = Path(__file__).resolve().parent / "README.md"
+HEAD_START, HEAD_END = "<!-- headline:start -->", "<!-- headline:end -->"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")
 TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
@@ -472,7 +474,7 @@ def render(env: Env, cells: dict[tuple[str, str], Cell], patterns: list[str], ar
         return float(t["cwexport" if cw_tree else "cloudtrail"]["uncompressed_bytes"]) / min(cpus)
 
     # headline
-    lines += ["## Headline ratios (issue 4 goals)", ""]
+    lines += ["## Headline ratios (issue 4 goals)", "", HEAD_START]
     lines += [
         "| goal | measured (wall) | per CPU-second | target |",
         "|---|---|---|---|",
@@ -533,7 +535,7 @@ def render(env: Env, cells: dict[tuple[str, str], Cell], patterns: list[str], ar
             f"| peak RSS of trailreplay (process tree, any pattern) | {mx:.0f} MB"
             f"{' ✅' if mx < 300 else ' ❌'} | | < 300 MB |"
         )
-    lines.append("")
+    lines += [HEAD_END, ""]
 
     # floors
     floors = [f for f in FLOORS if (f, "floor") in cells]
@@ -754,6 +756,8 @@ def _emit(md: str, a: Any) -> int:
     if a.no_write:
         print(md)
         return 0
+    if a.output == RESULTS:
+        _quote_headline(md, a.size)
     old = a.output.read_text() if a.output.exists() else ""
     from benchmarks.micro import MARKER
 
@@ -762,6 +766,23 @@ def _emit(md: str, a: Any) -> int:
     a.output.write_text(md)
     print(f"wrote {a.output}", file=sys.stderr)
     return 0
+
+
+def _quote_headline(md: str, size: str) -> None:
+    """Copy the headline table into benchmarks/README.md (between its markers)."""
+    if HEAD_START not in md or not README.exists():
+        return
+    table = md.split(HEAD_START, 1)[1].split(HEAD_END, 1)[0].strip("\n")
+    when = md.split("| date | ", 1)[1].split(" |", 1)[0] if "| date | " in md else "?"
+    text = README.read_text()
+    if HEAD_START not in text or HEAD_END not in text:
+        return
+    before, rest = text.split(HEAD_START, 1)
+    after = rest.split(HEAD_END, 1)[1]
+    quoted = (
+        f"Last `make bench` ({size} tree, {when}; see RESULTS.md for the machine):\n\n{table}\n"
+    )
+    README.write_text(f"{before}{HEAD_START}\n{quoted}{HEAD_END}{after}")
 
 
 def rerender(a: Any) -> int:
