@@ -47,39 +47,33 @@ _NUMBERISH = re.compile(r"[0-9+\-.eE]*\Z")
 
 
 class CompiledPattern:
-    """A compiled filter pattern.  Create with :func:`engine.compile`."""
+    """A compiled filter pattern.  Create with :func:`engine.compile`.
 
-    __slots__ = (
-        "_match_message",
-        "_match_record",
-        "analysis",
-        "ast",
-        "kind",
-        "matches_object",
-        "text",
-    )
+    The matchers are plain function attributes, not methods, so a call costs one
+    Python frame (for JSON patterns, the generated function itself):
+
+    * ``matches(message) -> bool``: does the log event ``message`` (its raw text) match?
+    * ``matches_record(record) -> bool``: does a decoded JSON record match, as its
+      compact JSON text would?
+    * ``matches_object(record) -> bool``: ``matches_record`` for a value the caller
+      knows is a ``dict`` (no type test; the replay's hot loop).
+    """
+
+    __slots__ = ("analysis", "ast", "kind", "matches", "matches_object", "matches_record", "text")
 
     def __init__(self, text: str, node: ast.Pattern) -> None:
         self.text = text
         self.ast = node
         self.kind: ast.Kind = ast.kind_of(node)
         self.analysis: Analysis = analyze(node, text)
-        self._match_message, self._match_record, matches_object = _build(node)
-        #: ``matches_record`` for a value the caller knows is a dict: for JSON patterns
-        #: the generated function itself, without the type test (the replay's hot loop).
-        self.matches_object: Callable[[dict[str, Any]], bool] = matches_object
+        matchers = _build(node)
+        self.matches: MessageMatcher = matchers[0]
+        self.matches_record: RecordMatcher = matchers[1]
+        self.matches_object: Callable[[dict[str, Any]], bool] = matchers[2]
 
     @property
     def findings(self) -> tuple[Finding, ...]:
         return self.analysis.findings
-
-    def matches(self, message: str) -> bool:
-        """Does the log event ``message`` (its raw text) match?"""
-        return self._match_message(message)
-
-    def matches_record(self, record: Any) -> bool:
-        """Does a decoded JSON record match, as its compact JSON text would?"""
-        return self._match_record(record)
 
     def extract(self, message: str) -> dict[str, str]:
         """TestMetricFilter's ``extractedValues`` for a matching event, else ``{}``."""
@@ -107,13 +101,13 @@ def compile(text: str) -> CompiledPattern:
 def _build(node: ast.Pattern) -> tuple[MessageMatcher, RecordMatcher, RecordMatcher]:
     if isinstance(node, ast.JsonPattern):
         rec = compile_json(node.expr)
+        json_record: RecordMatcher = getattr(rec, "checked", None) or (
+            lambda record: type(record) is dict and rec(record)
+        )
 
         def json_message(message: str) -> bool:
             record = load_json_object(message)
             return record is not None and rec(record)
-
-        def json_record(record: Any) -> bool:
-            return type(record) is dict and rec(record)
 
         return json_message, json_record, rec
     if isinstance(node, ast.MatchAll):
@@ -425,7 +419,14 @@ def compile_json(expr: ast.Expr) -> Callable[[dict[str, Any]], bool]:
     """Generate, compile and return ``match(record) -> bool`` for a JSON pattern."""
     gen = _Codegen()
     body = gen.expr(expr)
-    source = "\n\n".join([*gen.defs, f"def match(r):\n    return bool({body})"])
+    # Every atom the code generator writes is a bool, so ``and``/``or`` of them is too.
+    source = "\n\n".join(
+        [
+            *gen.defs,
+            f"def match(r):\n    return {body}",
+            f"def checked(r):\n    return r.__class__ is dict and {body}",
+        ]
+    )
     try:
         exec(builtins.compile(source, "<trailreplay pattern>", "exec"), gen.env)
     except (SyntaxError, RecursionError, MemoryError):
@@ -434,4 +435,5 @@ def compile_json(expr: ast.Expr) -> Callable[[dict[str, Any]], bool]:
         return lambda r: reference._json(expr, r)
     fn: Callable[[dict[str, Any]], bool] = gen.env["match"]
     fn.__trailreplay_source__ = source  # type: ignore[attr-defined]
+    fn.checked = gen.env["checked"]  # type: ignore[attr-defined]
     return fn
