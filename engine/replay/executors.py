@@ -18,6 +18,7 @@ import itertools
 import multiprocessing
 import os
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -74,9 +75,13 @@ def _init_worker(patterns: Sequence[str]) -> None:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    # fork is unsafe once the parent runs threads (rich's progress bar refresh thread);
-    # forkserver starts clean workers cheaply on POSIX, spawn elsewhere.
+    # fork is the cheapest start (workers inherit the imported engine and the compiled
+    # patterns: ~0.4 s less per worker than forkserver) but unsafe once the parent runs
+    # threads (rich's progress bar refresh thread); then forkserver starts clean workers,
+    # spawn elsewhere.
     methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["engine.replay.scan"])  # workers fork with it imported
