@@ -225,11 +225,15 @@ def match_document(
     limit = options.oversize_bytes
     if plan.keys is not None:
         # Typed decoding: the only question here is whether any pattern can match at all.
+        # When a needle is absent but the document holds escapes, decoding is cheaper
+        # than proving the escapes harmless.
         candidates = [0] if any(could_match(data, n, False) for n in plan.cheap) else []
+        if not candidates and b"\\" in data and (b"\\u" in data or b"\\/" in data):
+            candidates = [0]
     else:
         candidates = [i for i, n in enumerate(plan.cheap) if could_match(data, n, False)]
-    if len(candidates) < len(needles) and escapes_can_hide(data, plan.chars):
-        candidates = list(range(len(needles)))
+        if len(candidates) < len(needles) and escapes_can_hide(data, plan.chars):
+            candidates = list(range(len(needles)))
     if not candidates and window is None and len(data) <= limit:
         # Nothing can match and no record can be oversized: only count the records,
         # validating that each is an object, without building any of them.
