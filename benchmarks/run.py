@@ -3,13 +3,14 @@
 Every pipeline runs as its own process, in alternating repetitions, on the same generated tree
 (``benchmarks.generate``); each one's match count is checked against the generator's ground truth
 and a mismatch is shown loudly. Reported: MB/s of uncompressed JSON, records/s, ratio to each peer,
-peak RSS (largest single process, from ``wait4``; and the whole process tree, sampled from /proc).
+CPU seconds, peak RSS (largest single process from ``/usr/bin/time`` or ``wait4``; and the whole
+process tree, sampled from /proc), and the start-up cost of a scan of a 1 MB archive.
 
     python -m benchmarks.run [--size medium] [--repeat 3] [--only TOOL,...] [--patterns P,...]
     python -m benchmarks.run --render      # rewrite RESULTS.md from the last run's raw numbers
 
 Tools: trailreplay-1, trailreplay-N (``trailreplay scan --workers``), python-1, python-N (isal +
-orjson.loads + a Python predicate), duckdb-N (``read_json``), jq (``zcat | jq -c select(...)``), and
+orjson.loads + a Python predicate), duckdb-N (``read_json_objects``), jq (``zcat | jq -c select(...)``), and
 the floors zcat, isal-gunzip, isal-search. Missing tools are skipped with a note.
 """
 
