@@ -10,8 +10,9 @@ process tree, sampled from /proc), and the start-up cost of a scan of a 1 MB arc
     python -m benchmarks.run --render      # rewrite RESULTS.md from the last run's raw numbers
 
 Tools: trailreplay-1, trailreplay-N (``trailreplay scan --workers``), python-1, python-N (isal +
-orjson.loads + a Python predicate), duckdb-N (``read_json_objects``), jq (``zcat | jq -c select(...)``), and
-the floors zcat, isal-gunzip, isal-search. Missing tools are skipped with a note.
+orjson.loads + a Python predicate), duckdb-N (``read_json_objects``), jq (``zcat | jq -c
+select(...)``), and the floors zcat, isal-gunzip, isal-search. Missing tools are skipped with a
+note.
 """
 
 from __future__ import annotations
