@@ -215,3 +215,11 @@ def test_load_duplicate_ids(tmp_path: Path) -> None:
     _write(tmp_path, "b.toml", src)
     with pytest.raises(CatalogError, match="duplicate catalog ids: root-usage"):
         catalog.load(tmp_path)
+
+
+def test_scan_default_is_the_catalog_organizations_pattern() -> None:
+    # scan keeps its own copy (no catalog load at start-up); they must not drift apart.
+    from engine import catalog
+    from engine.cli.scan import DEFAULT_PATTERN, DEFAULT_PATTERN_ID
+
+    assert catalog.get(DEFAULT_PATTERN_ID).pattern == DEFAULT_PATTERN
