@@ -271,9 +271,14 @@ def glob(pattern: str) -> Callable[[str], bool]:
 
 
 class _Codegen:
-    def __init__(self) -> None:
+    """Writes the matcher's source.  With ``fields`` (record key -> attribute name), the
+    record is an object holding only those top-level keys as attributes, ``missing`` where
+    absent (the replay's typed decoding); otherwise it is the decoded ``dict``."""
+
+    def __init__(self, fields: dict[str, str] | None = None, missing: object = _MISSING) -> None:
+        self.fields = fields
         self.env: dict[str, Any] = {
-            "M": _MISSING,
+            "M": missing,
             "NUM": _NUM,
             "ntext": number_text,
             "select": select,
@@ -300,12 +305,21 @@ class _Codegen:
     def value_of(self, selector: ast.Selector) -> str:
         """An expression for the single value a wildcard-free selector finds, or M."""
         steps = selector.steps
-        if len(steps) == 1 and isinstance(steps[0], ast.Key):
+        if self.fields is not None:
+            first = steps[0]
+            assert isinstance(first, ast.Key)
+            root = "r." + self.fields[first.name]  # an identifier the compiler chose
+            if len(steps) == 1:
+                return root
+        elif len(steps) == 1 and isinstance(steps[0], ast.Key):
             return f"r.get({self.bind('k', steps[0].name)}, M)"
         if selector in self._getters:
             return f"{self._getters[selector]}(r)"
         name = self.bind("g", None)
         lines = [f"def {name}(v):"]
+        if self.fields is not None:
+            lines.append(f"    v = {root.replace('r.', 'v.', 1)}")
+            steps = steps[1:]
         for step in steps:
             if isinstance(step, ast.Key):
                 lines.append("    if v.__class__ is not dict: return M")
@@ -415,16 +429,32 @@ class _Codegen:
         )
 
 
-def compile_json(expr: ast.Expr) -> Callable[[dict[str, Any]], bool]:
+def compile_json_fields(
+    expr: ast.Expr, fields: dict[str, str], missing: object
+) -> Callable[[Any], bool] | None:
+    """``match(obj) -> bool`` over an object whose attributes ``fields[key]`` hold the
+    record's top-level values (``missing`` where absent), or None when the pattern reads
+    something else (a wildcard selector needs the whole record)."""
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Selector) and (
+            node.wildcards or not isinstance(node.steps[0], ast.Key)
+        ):
+            return None
+    return compile_json(expr, _Codegen(fields, missing))
+
+
+def compile_json(expr: ast.Expr, gen: _Codegen | None = None) -> Callable[[dict[str, Any]], bool]:
     """Generate, compile and return ``match(record) -> bool`` for a JSON pattern."""
-    gen = _Codegen()
+    gen = gen or _Codegen()
     body = gen.expr(expr)
     # Every atom the code generator writes is a bool, so ``and``/``or`` of them is too.
     source = "\n\n".join(
         [
             *gen.defs,
             f"def match(r):\n    return {body}",
-            f"def checked(r):\n    return r.__class__ is dict and {body}",
+            f"def checked(r):\n    return r.__class__ is dict and {body}"
+            if gen.fields is None
+            else "",
         ]
     )
     try:
@@ -435,5 +465,5 @@ def compile_json(expr: ast.Expr) -> Callable[[dict[str, Any]], bool]:
         return lambda r: reference._json(expr, r)
     fn: Callable[[dict[str, Any]], bool] = gen.env["match"]
     fn.__trailreplay_source__ = source  # type: ignore[attr-defined]
-    fn.checked = gen.env["checked"]  # type: ignore[attr-defined]
+    fn.checked = gen.env.get("checked")  # type: ignore[attr-defined]
     return fn

@@ -25,7 +25,7 @@ Anything the fast path does not handle (not a ``Records`` document, a decode err
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -190,19 +190,35 @@ class _Plan:
     keys: tuple[str, ...] | None
     json_idx: tuple[int, ...]
     text_idx: tuple[int, ...]
+    #: Matchers reading the typed records' attributes directly (None: use dicts).
+    on_fields: tuple[Callable[[Any], bool], ...] | None
 
 
 @lru_cache(maxsize=64)
 def _plan(texts: tuple[str, ...]) -> _Plan:
     import engine
+    from engine.pattern import ast
+    from engine.pattern.compiler import compile_json_fields
 
     compiled = [engine.compile(t) for t in texts]
     needles = tuple(pattern_needles(p) for p in compiled)
+    keys = top_level_keys(compiled)
+    on_fields: tuple[Callable[[Any], bool], ...] | None = None
+    if keys is not None:
+        fields = {k: f"f{i}" for i, k in enumerate(keys)}
+        made = [
+            compile_json_fields(p.ast.expr, fields, msgspec.UNSET)
+            for p in compiled
+            if isinstance(p.ast, ast.JsonPattern)
+        ]
+        if all(m is not None for m in made):
+            on_fields = tuple(m for m in made if m is not None)
     return _Plan(
         needles=needles,
         cheap=tuple(_cheap(n) for n in needles),
         chars=needle_chars(needles),
-        keys=top_level_keys(compiled),
+        keys=keys,
+        on_fields=on_fields,
         json_idx=tuple(i for i, p in enumerate(compiled) if p.kind == "json"),
         text_idx=tuple(i for i, p in enumerate(compiled) if p.kind != "json"),
     )
@@ -251,7 +267,7 @@ def match_document(
         except (msgspec.DecodeError, msgspec.ValidationError):
             pass  # a precise report comes from the slower paths below
         else:
-            _match_typed(data, typed, keys, compiled, options, result)
+            _match_typed(data, typed, keys, compiled, options, result, plan.on_fields)
             return True
     try:
         slices = _decoder.decode(data).Records
@@ -329,6 +345,7 @@ def _match_typed(
     compiled: Sequence[CompiledPattern],
     options: ScanOptions,
     result: FileResult,
+    on_fields: tuple[Callable[[Any], bool], ...] | None = None,
 ) -> None:
     """Match JSON patterns on records holding only the keys they read.
 
@@ -358,6 +375,17 @@ def _match_typed(
             i for i in big if len(orjson.dumps(orjson.loads(memoryview(slices[i])))) > limit
         }
         result.oversized += len(oversized)
+    if window is None and on_fields is not None:
+        # Matchers generated for the typed records themselves: one call a record.
+        if len(on_fields) == 1:
+            (m,) = on_fields
+            found = [(index, [0]) for index, rec in enumerate(typed) if m(rec)]
+        else:
+            for index, rec in enumerate(typed):
+                hits = [i for i, m in enumerate(on_fields) if m(rec)]
+                if hits:
+                    found.append((index, hits))
+        typed = []  # done: skip the dict loop below
     for index, rec in enumerate(typed):
         record = {key: v for name, key in pairs if (v := getattr(rec, name)) is not unset}
         if window is not None and not window.contains(event_time(Unit(index, record))):

@@ -56,6 +56,10 @@ def _general(records: list[dict[str, Any]], patterns: list[engine.CompiledPatter
 def test_fast_path_equals_general_path(
     items: list[tuple[dict[str, Any], int]], nodes: list[ast.Pattern]
 ) -> None:
+    _check_equal(items, nodes)
+
+
+def _check_equal(items: list[tuple[dict[str, Any], int]], nodes: list[ast.Pattern]) -> None:
     patterns = [engine.compile(engine.format(n)) for n in nodes]
     doc = b'{"Records":[' + b",".join(_encode(r, s) for r, s in items) + b"]}"
     records = [orjson.loads(_encode(r, s)) for r, s in items]
@@ -109,3 +113,14 @@ def test_an_escape_hides_a_needle_in_one_record_while_another_shows_it() -> None
         result = FileResult("x", matches_per_pattern=[0])
         assert match_document(doc, [engine.compile(pattern)], ScanOptions(), result)
         assert [m.index for m in result.matches] == [0, 1, 2], pattern
+
+
+@given(
+    st.lists(st.tuples(RECORDS, st.integers(0, 3)), max_size=6),
+    st.lists(gen.json_patterns, min_size=1, max_size=3),
+)
+def test_typed_path_equals_general_path(
+    items: list[tuple[dict[str, Any], int]], nodes: list[ast.JsonPattern]
+) -> None:
+    """Only JSON patterns: the typed decoding and the generated attribute matchers."""
+    _check_equal(items, list(nodes))
