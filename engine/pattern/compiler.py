@@ -33,7 +33,13 @@ import re2
 from engine.pattern import ast, reference
 from engine.pattern.analysis import Analysis, analyze
 from engine.pattern.errors import Finding
-from engine.pattern.events import compact, load_json_object, number_text, split_fields
+from engine.pattern.events import (
+    compact,
+    load_json_object,
+    number_text,
+    split_fields,
+    split_values,
+)
 from engine.pattern.grammar import NUMBER_RE, parse, parse_number
 from engine.pattern.regex import searcher
 from engine.pattern.select import select
@@ -166,21 +172,23 @@ def _compile_space(node: ast.SpacePattern) -> MessageMatcher:
         return lambda m: reference.align(node, m) is not None
     conds = [_field_predicate(e) for e in entries if isinstance(e, ast.Field)]
     n = len(conds)
+    last = conds[-1]
+    tested = [(i, c) for i, c in enumerate(conds[:-1]) if c is not None]
 
     def match(message: str) -> bool:
-        fields = split_fields(message)
-        if len(fields) < n:
+        values = split_values(message)
+        if len(values) < n:
             return False
-        for i, cond in enumerate(conds):
-            if cond is None:
-                continue
-            if i == n - 1 and len(fields) > n:
-                value = message[fields[i][1] :].rstrip(" ")
-            else:
-                value = fields[i][0]
-            if not cond(value):
+        for i, cond in tested:
+            if not cond(values[i]):
                 return False
-        return True
+        if last is None:
+            return True
+        if len(values) == n:
+            return last(values[-1])
+        # The last field takes the rest of the line (A2): its raw extent is needed.
+        start = split_fields(message)[n - 1][1]
+        return last(message[start:].rstrip(" "))
 
     return match
 
@@ -190,18 +198,18 @@ def _space_one_ellipsis(entries: tuple[ast.Entry, ...], at: int) -> MessageMatch
     after = [_field_predicate(e) for e in entries[at + 1 :]]  # type: ignore[arg-type]
     nb, na = len(before), len(after)
 
+    tested_before = [(i, c) for i, c in enumerate(before) if c is not None]
+    tested_after = [(i, c) for i, c in enumerate(after) if c is not None]
+
     def match(message: str) -> bool:
-        fields = split_fields(message)
-        if len(fields) < nb + na:
+        values = split_values(message)
+        if len(values) < nb + na:
             return False
-        for i, cond in enumerate(before):
-            if cond is not None and not cond(fields[i][0]):
+        for i, cond in tested_before:
+            if not cond(values[i]):
                 return False
-        base = len(fields) - na
-        for i, cond in enumerate(after):
-            if cond is not None and not cond(fields[base + i][0]):
-                return False
-        return True
+        base = len(values) - na
+        return all(cond(values[base + i]) for i, cond in tested_after)
 
     return match
 

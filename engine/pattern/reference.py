@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.pattern import ast
-from engine.pattern.events import compact, load_json_object, number_text, split_fields
+from engine.pattern.events import compact, load_json_object, number_text
 from engine.pattern.grammar import NUMBER_RE, parse_number
 from engine.pattern.regex import searcher
 from engine.pattern.select import select
@@ -198,3 +198,29 @@ def field_condition(node: ast.Expr, value: str) -> bool:
     else:
         found = glob_match(literal.text, value)
     return found if node.op == "=" else not found
+
+
+def split_fields(message: str) -> list[tuple[str, int, int]]:
+    """Fields of a space-delimited event, by hand (docs/semantics.md A12): runs of spaces
+    separate fields; a field starting with ``"`` runs to the next ``"``, one starting with
+    ``[`` to the next ``]`` (delimiters stripped; unbalanced: the rest of the line)."""
+    fields: list[tuple[str, int, int]] = []
+    i, n = 0, len(message)
+    while True:
+        while i < n and message[i] == " ":
+            i += 1
+        if i >= n:
+            return fields
+        if message[i] in '"[':
+            close = '"' if message[i] == '"' else "]"
+            j = message.find(close, i + 1)
+            if j < 0:
+                fields.append((message[i + 1 :], i, n))
+                return fields
+            fields.append((message[i + 1 : j], i, j + 1))
+            i = j + 1
+        else:
+            j = message.find(" ", i)
+            j = n if j < 0 else j
+            fields.append((message[i:j], i, j))
+            i = j

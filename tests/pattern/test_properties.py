@@ -86,3 +86,10 @@ def test_matches_object_equals_matches_record_on_dicts(
 ) -> None:
     compiled = engine.compile(engine.format(node))
     assert compiled.matches_object(record) is compiled.matches_record(record)
+
+
+@given(gen.messages | st.text(alphabet=' "[]ab\t', max_size=30))
+def test_field_splitting_equals_the_hand_written_reference(message: str) -> None:
+    from engine.pattern.events import split_fields
+
+    assert split_fields(message) == reference.split_fields(message)
