@@ -36,6 +36,8 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
+	$(BIN)/python -m uv pip install --python $(BIN)/python --quiet -e '.[bench]' || \
+		$(BIN)/python -m pip install --quiet -e '.[bench]' || true
 	$(BIN)/python -m benchmarks.run
 
 clean:
