@@ -120,7 +120,7 @@ class Summary:
             "matches: "
             + ", ".join(f"{pid} {n}" for pid, n in zip(self.pattern_ids, self.matches, strict=True))
             + f" ({self.matched_records} record{'' if self.matched_records == 1 else 's'})",
-            f"read {_human_bytes(self.bytes)} in {self.seconds:.2f}s"
+            f"read {_human_bytes(self.bytes)} of input as stored in {self.seconds:.2f}s"
             + (
                 f" ({_human_bytes(self.bytes / self.seconds)}/s, "
                 f"{self.records / self.seconds:,.0f} records/s)"
