@@ -96,7 +96,7 @@ def iter_events(
         if isinstance(item, Skipped):
             continue
         try:
-            with Opened(item.path) as opened:
+            with _open(item) as opened:
                 _fmt, units = read_units(opened, input_format)
                 for unit in units:
                     if unit.record is None and unit.message is None:
@@ -107,6 +107,16 @@ def iter_events(
             continue
         except Exception as exc:  # every read error is reported, never raised
             report(item.path, describe_error(exc))
+
+
+def _open(item: Source) -> Opened:
+    """A local file or standard input, or an ``s3://`` object (the ``s3`` extra; credentials
+    from the usual AWS chain, ``AWS_ENDPOINT_URL`` for an S3-compatible store)."""
+    if item.path.startswith("s3://"):
+        from engine.replay.s3 import S3Opened
+
+        return S3Opened(item)
+    return Opened(item.path)
 
 
 def iter_records(

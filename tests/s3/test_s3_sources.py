@@ -437,3 +437,23 @@ def test_anon_reads_a_public_bucket_unsigned(moto: Moto) -> None:
     _, summary = scan(["s3://public-trail/"], (ORG_PATTERN,), scope)
     assert (summary.files_read, summary.files_failed, summary.matches) == (1, 0, [3])
     assert moto.requests and not any(r.signed for r in moto.requests)
+
+
+def test_iter_records_reads_s3_like_local_paths(
+    moto: Moto, store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """metrics and alarm read their records through iter_records: s3:// works there too."""
+    from engine.replay import iter_records
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto.endpoint)
+    problems: list[tuple[str, str]] = []
+    remote = [
+        (p.replace(f"s3://{BUCKET}/", ""), i, r)
+        for p, i, r in iter_records([f"s3://{BUCKET}/"], on_error=lambda *a: problems.append(a))
+    ]
+    local = [
+        (str(Path(p).relative_to(store)), i, r)
+        for p, i, r in iter_records([str(store)], on_error=lambda *a: None)
+    ]
+    assert len(remote) > 100
+    assert sorted(remote, key=lambda x: (x[0], x[1])) == sorted(local, key=lambda x: (x[0], x[1]))
