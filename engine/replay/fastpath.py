@@ -1,22 +1,25 @@
 """The fast path for CloudTrail ``{"Records": [...]}`` documents (docs/performance.md).
 
-Full ``orjson.loads`` of every file is where a naive replay spends its time.  Here:
+Full ``orjson.loads`` of every record is where a naive replay spends its time.  Here, per
+document (each step validates the whole document as JSON with msgspec):
 
-1. **split**: msgspec decodes the document as ``{"Records": [Raw, ...]}``: every record
-   becomes a zero-copy byte slice, and the whole document is still validated as JSON
-   (truncation, trailing garbage, a ``Records`` that is not a list all raise);
-2. **prefilter**: each pattern's analysis gives literal needles every matching event must
-   contain (``engine.pattern.analysis``); a slice that lacks them is not decoded at all;
-3. **decode** only the candidates with orjson and run the compiled matchers on them.
+1. **nothing can match**: when no pattern's literal needles (``engine.pattern.analysis``)
+   occur in the document, its records are only counted, as objects whose content is skipped;
+2. **typed decoding** (JSON patterns only): each record is built with just the top-level
+   keys the patterns' selectors start from, and matchers generated for those attributes run
+   on it; whole records are decoded only for the matches;
+3. **raw split** (any other pattern set, or a record that is not an object): every record
+   becomes a byte slice; a slice that lacks a pattern's needles is not decoded for it, and
+   candidates are decoded with orjson.
 
-Soundness of step 2: a needle is searched in the raw slice, while the pattern sees the decoded
+Soundness of the needles: they are searched in raw bytes, while the pattern sees the decoded
 record (JSON patterns) or its compact re-serialization (text patterns).  The two can differ
 only through JSON escapes (``\\uXXXX`` or ``\\/`` can spell any character) and, for text
-patterns, through blanks between tokens.  So a slice containing ``\\u`` or ``\\/`` is always a
-candidate, and a text pattern is prefiltered only when none of its needles contains a JSON
-structural character, a quote or a backslash (such a needle lies inside one token, written
-identically in both texts).  ``tests/replay/test_fastpath.py`` checks prefilter rejects ⇒
-matcher rejects with hypothesis.
+patterns, through blanks between tokens.  So an escape that could spell a needle character
+keeps its record a candidate, and a text pattern is prefiltered only when none of its
+needles contains a JSON structural character, a quote or a backslash (such a needle lies
+inside one token, written identically in both texts).  ``tests/replay/test_fastpath.py``
+holds the fast path equal to the general path with hypothesis.
 
 Anything the fast path does not handle (not a ``Records`` document, a decode error) returns
 ``False`` and the caller takes the general path, which reports the problem precisely.
@@ -35,7 +38,7 @@ import orjson
 
 if TYPE_CHECKING:
     from engine.pattern.compiler import CompiledPattern
-    from engine.replay.scan import FileResult, Match, ScanOptions
+    from engine.replay.scan import FileResult, ScanOptions
 
 _STRUCTURAL = frozenset('{}[]:,"\\')
 
@@ -234,23 +237,8 @@ def match_document(
     if not data.isascii() and not _valid_utf8(data):
         return False  # the general path names the offending byte
     plan = _plan(tuple(p.text for p in compiled))
-    needles = plan.needles
-    # Patterns that might match somewhere in the document; the others are never tried.
-    # The escape analysis is needed only when a needle is absent.
     window = options.window
-    limit = options.oversize_bytes
-    if plan.keys is not None:
-        # Typed decoding: the only question here is whether any pattern can match at all.
-        # When a needle is absent but the document holds escapes, decoding is cheaper
-        # than proving the escapes harmless.
-        candidates = [0] if any(could_match(data, n, False) for n in plan.cheap) else []
-        if not candidates and b"\\" in data and (b"\\u" in data or b"\\/" in data):
-            candidates = [0]
-    else:
-        candidates = [i for i, n in enumerate(plan.cheap) if could_match(data, n, False)]
-        if len(candidates) < len(needles) and escapes_can_hide(data, plan.chars):
-            candidates = list(range(len(needles)))
-    if not candidates and window is None and len(data) <= limit:
+    if window is None and len(data) <= options.oversize_bytes and not _possible(data, plan):
         # Nothing can match and no record can be oversized: only count the records,
         # validating that each is an object, without building any of them.
         try:
@@ -258,27 +246,55 @@ def match_document(
             return True
         except (msgspec.DecodeError, msgspec.ValidationError):
             pass  # a precise report comes from the slower paths below
-    keys = plan.keys
-    if keys is not None:
+    if plan.keys is not None:
+        keys = plan.keys
         if window is not None and "eventTime" not in keys:
-            keys = (*keys, "eventTime")
+            keys = (*keys, "eventTime")  # appended: the other keys keep their attributes
         try:
             typed = _typed_decoder(keys).decode(data).Records
         except (msgspec.DecodeError, msgspec.ValidationError):
-            pass  # a precise report comes from the slower paths below
+            pass  # a record that is not an object: the raw split below names it
         else:
-            _match_typed(data, typed, keys, compiled, options, result, plan.on_fields)
+            _match_typed(data, typed, keys, compiled, plan, options, result)
             return True
     try:
         slices = _decoder.decode(data).Records
     except (msgspec.DecodeError, msgspec.ValidationError):
         return False
+    _match_raw(data, slices, compiled, plan, options, result)
+    return True
+
+
+def _possible(data: bytes, plan: _Plan) -> bool:
+    """Can any pattern match some record of the document?  (False is a proof.)"""
+    if any(could_match(data, n, False) for n in plan.cheap):
+        return True
+    if plan.keys is not None:
+        # Typed decoding follows: when the document holds escapes at all, decoding it is
+        # cheaper than proving them harmless.
+        return b"\\" in data and (b"\\u" in data or b"\\/" in data)
+    return escapes_can_hide(data, plan.chars)
+
+
+def _match_raw(
+    data: bytes,
+    slices: list[msgspec.Raw],
+    compiled: Sequence[CompiledPattern],
+    plan: _Plan,
+    options: ScanOptions,
+    result: FileResult,
+) -> None:
+    """Raw record slices: a record lacking a pattern's needles is not decoded for it."""
     from engine.replay.formats import Unit
     from engine.replay.formats import _kind as describe_kind
     from engine.replay.scan import Match, event_time
 
+    window = options.window
+    limit = options.oversize_bytes
+    needles = plan.needles
     # Per record, an escape may hide a needle even where the document shows it elsewhere.
     escapes = escapes_can_hide(data, plan.chars)
+    candidates = [i for i, n in enumerate(plan.cheap) if escapes or could_match(data, n, False)]
     match_all = [i for i in candidates if compiled[i].kind == "all"]
     always = [i for i in candidates if needles[i] is None and i not in match_all]
     filtered = [(i, needles[i]) for i in candidates if needles[i] is not None]
@@ -291,36 +307,29 @@ def match_document(
             continue
         result.records += 1
         if window is None:
-            # Size as CloudWatch Logs would hold it: the compact text (the raw slice of a
-            # CloudTrail file is compact; re-serialise only when it looks too big).
-            oversized = len(raw) > limit and len(orjson.dumps(orjson.loads(raw))) > limit
-            if oversized:
-                result.oversized += 1
             todo = always + [i for i, n in filtered if could_match(raw, n, escapes)]
-            if not todo:
-                if match_all:  # every record matches: no need to decode it
-                    _add(result, Match(index, _line(raw), tuple(match_all), oversized))
-                continue
-            record = orjson.loads(raw)
+            record = orjson.loads(raw) if todo else None
         else:
             record = orjson.loads(raw)
             if not window.contains(event_time(Unit(index, record))):
                 result.outside_window += 1
                 continue
-            oversized = len(raw) > limit and len(orjson.dumps(record)) > limit
-            if oversized:
-                result.oversized += 1
-            todo = list(range(len(compiled)))
-        hits = [i for i in json_idx if i in todo and compiled[i].matches_record(record)]
-        texts = [i for i in text_idx if i in todo]
-        if texts:
-            message = orjson.dumps(record).decode()
-            hits.extend(i for i in texts if compiled[i].matches(message))
-        hits.extend(match_all)
+            todo = candidates
+        # Size as CloudWatch Logs would hold it: the compact text (the raw slice of a
+        # CloudTrail file is compact; re-serialise only when it looks too big).
+        oversized = len(raw) > limit and len(orjson.dumps(orjson.loads(raw))) > limit
+        if oversized:
+            result.oversized += 1
+        hits = list(match_all)  # every record matches these: no need to decode for them
+        if record is not None:
+            hits += [i for i in json_idx if i in todo and compiled[i].matches_record(record)]
+            texts = [i for i in text_idx if i in todo]
+            if texts:
+                message = orjson.dumps(record).decode()
+                hits += [i for i in texts if compiled[i].matches(message)]
         if hits:
             hits.sort()
-            _add(result, Match(index, _line(raw), tuple(hits), oversized))
-    return True
+            result.add(Match(index, _line(raw), tuple(hits), oversized))
 
 
 def _line(raw: bytes) -> bytes:
@@ -331,39 +340,39 @@ def _line(raw: bytes) -> bytes:
     return raw
 
 
-def _add(result: FileResult, match: Match) -> None:
-    for i in match.patterns:
-        result.matches_per_pattern[i] += 1
-    result.matched_records += 1
-    result.matches.append(match)
-
-
 def _match_typed(
     data: bytes,
     typed: list[Any],
     keys: tuple[str, ...],
     compiled: Sequence[CompiledPattern],
+    plan: _Plan,
     options: ScanOptions,
     result: FileResult,
-    on_fields: tuple[Callable[[Any], bool], ...] | None = None,
 ) -> None:
     """Match JSON patterns on records holding only the keys they read.
 
     A JSON pattern's selectors start at these keys, so a record cut down to them gives
-    exactly the verdict of the whole record.  Whole records are decoded only for the
-    matches; record sizes are looked at only in a document big enough to hold one over
-    the limit."""
-    from engine.replay.formats import Unit
-    from engine.replay.scan import Match, event_time
+    exactly the verdict of the whole record.  The matchers are generated for the typed
+    records' attributes (``plan.on_fields``), or, when a pattern has a wildcard selector,
+    run on small dicts.  Whole records are decoded only for the matches; record sizes are
+    looked at only in a document big enough to hold one over the limit."""
+    from engine.replay.scan import Match
+    from engine.replay.window import parse_event_time
 
     names = [f"f{i}" for i in range(len(keys))]
-    pairs = list(zip(names, keys, strict=True))
     unset = msgspec.UNSET
-    window = options.window
-    matchers = [(i, p.matches_object) for i, p in enumerate(compiled)]
-    single = matchers[0][1] if len(matchers) == 1 else None
-    found: list[tuple[int, list[int]]] = []
     result.records += len(typed)
+    records: list[Any]
+    matchers: Sequence[Callable[[Any], bool]]
+    if plan.on_fields is not None:
+        records, matchers = typed, plan.on_fields
+    else:
+        pairs = list(zip(names, keys, strict=True))
+        records = [
+            {key: v for name, key in pairs if (v := getattr(rec, name)) is not unset}
+            for rec in typed
+        ]
+        matchers = [p.matches_object for p in compiled]
     limit = options.oversize_bytes
     slices: list[msgspec.Raw] | None = None
     oversized: set[int] = set()
@@ -374,36 +383,29 @@ def _match_typed(
         oversized = {
             i for i in big if len(orjson.dumps(orjson.loads(memoryview(slices[i])))) > limit
         }
-        result.oversized += len(oversized)
-    if window is None and on_fields is not None:
-        # Matchers generated for the typed records themselves: one call a record.
-        if len(on_fields) == 1:
-            (m,) = on_fields
-            found = [(index, [0]) for index, rec in enumerate(typed) if m(rec)]
-        else:
-            for index, rec in enumerate(typed):
-                hits = [i for i, m in enumerate(on_fields) if m(rec)]
-                if hits:
-                    found.append((index, hits))
-        typed = []  # done: skip the dict loop below
-    for index, rec in enumerate(typed):
-        record = {key: v for name, key in pairs if (v := getattr(rec, name)) is not unset}
-        if window is not None and not window.contains(event_time(Unit(index, record))):
-            result.outside_window += 1
-            if index in oversized:
-                result.oversized -= 1
-            continue
-        if single is not None:
-            if single(record):
-                found.append((index, [0]))
-            continue
-        hits = [i for i, m in matchers if m(record)]
-        if hits:
-            found.append((index, hits))
+    indices: Sequence[int] = range(len(records))
+    window = options.window
+    if window is not None:
+        time_of = names[keys.index("eventTime")]
+        indices = [
+            i for i in indices if window.contains(parse_event_time(getattr(typed[i], time_of)))
+        ]
+        result.outside_window += len(records) - len(indices)
+        oversized.intersection_update(indices)
+    result.oversized += len(oversized)
+    if len(matchers) == 1:
+        (m,) = matchers
+        found = [(i, [0]) for i in indices if m(records[i])]
+    else:
+        found = [
+            (i, hits)
+            for i in indices
+            if (hits := [j for j, m in enumerate(matchers) if m(records[i])])
+        ]
     if not found:
         return
     if slices is None:
         slices = _decoder.decode(data).Records
     for index, hits in found:
         raw = memoryview(slices[index]).tobytes()
-        _add(result, Match(index, _line(raw), tuple(hits), index in oversized))
+        result.add(Match(index, _line(raw), tuple(hits), index in oversized))

@@ -82,6 +82,13 @@ class FileResult:
     matches: list[Match] = field(default_factory=list)
     raw_bytes: int = 0
 
+    def add(self, match: Match) -> None:
+        """Record one matching record and count it for each pattern it matched."""
+        for i in match.patterns:
+            self.matches_per_pattern[i] += 1
+        self.matched_records += 1
+        self.matches.append(match)
+
     def problem(self, message: str) -> None:
         self.status = "failed"
         self.problem_count += 1
@@ -175,7 +182,6 @@ def match_units(
     text_idx = [i for i, p in enumerate(compiled) if p.kind != "json"]
     window = options.window
     limit = options.oversize_bytes
-    per_pattern = result.matches_per_pattern
     for unit in units:
         record = unit.record
         message = unit.message
@@ -201,10 +207,7 @@ def match_units(
             result.oversized += 1
         if hits:
             hits.sort()
-            for i in hits:
-                per_pattern[i] += 1
-            result.matched_records += 1
-            result.matches.append(Match(unit.index, raw, tuple(hits), oversized, record is None))
+            result.add(Match(unit.index, raw, tuple(hits), oversized, record is None))
             if flush is not None and len(result.matches) >= FLUSH_EVERY:
                 flush(result)
 

@@ -124,3 +124,14 @@ def test_typed_path_equals_general_path(
 ) -> None:
     """Only JSON patterns: the typed decoding and the generated attribute matchers."""
     _check_equal(items, list(nodes))
+
+
+def test_a_record_that_is_not_an_object_does_not_hide_other_patterns_matches() -> None:
+    # Several JSON patterns (typed decoding) and a bad record: the document falls back to
+    # the raw split, where every pattern must still be tried.
+    doc = b'{"Records":[{"a":"x"},7,{"b":"y"}]}'
+    patterns = [engine.compile('{ $.a = "x" }'), engine.compile('{ $.b = "y" }')]
+    result = FileResult("x", matches_per_pattern=[0, 0])
+    assert match_document(doc, patterns, ScanOptions(), result)
+    assert result.problems == ["record 1 is a number, not an object"]
+    assert [(m.index, m.patterns) for m in result.matches] == [(0, (0,)), (2, (1,))]
