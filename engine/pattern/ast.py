@@ -21,8 +21,10 @@ printer parenthesises every compound operand.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 Span: TypeAlias = tuple[int, int]
 NO_SPAN: Span = (0, 0)
@@ -80,6 +82,16 @@ Value: TypeAlias = String | Number | Regex
 
 CompareOp: TypeAlias = Literal["=", "!=", "<", ">", "<=", ">="]
 COMPARE_OPS: tuple[CompareOp, ...] = ("=", "!=", "<", ">", "<=", ">=")
+#: Each operator as a function (numbers, strings, or anything else with Python's operators,
+#: such as the prover's z3 terms).
+RELATIONS: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+}
 RELATIONAL_OPS: frozenset[str] = frozenset({"<", ">", "<=", ">="})
 
 # --------------------------------------------------------------------------- selectors

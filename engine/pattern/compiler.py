@@ -230,29 +230,19 @@ def _field_expr(node: ast.Expr) -> Callable[[str], bool]:
     literal, op = node.value, node.op
     if isinstance(literal, ast.Number):
         target = literal.value
-        rel = _RELATION_FUNCS[op]
+        rel = ast.RELATIONS[op]
         is_ne = op == "!="
 
         def numeric(v: str) -> bool:
             if not NUMBER_RE.match(v):
                 return is_ne
-            return rel(parse_number(v), target)
+            return bool(rel(parse_number(v), target))
 
         return numeric
     test = searcher(literal.source) if isinstance(literal, ast.Regex) else glob(literal.text)
     if op == "=":
         return test
     return lambda v: not test(v)
-
-
-_RELATION_FUNCS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    ">": lambda a, b: a > b,
-    "<=": lambda a, b: a <= b,
-    ">=": lambda a, b: a >= b,
-}
 
 
 def glob(pattern: str) -> Callable[[str], bool]:

@@ -6,9 +6,7 @@ written for clarity, straight from docs/semantics.md; never optimise it.
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable
 from typing import Any
 
 from engine.pattern import ast
@@ -16,15 +14,6 @@ from engine.pattern.events import compact, load_json_object, number_text
 from engine.pattern.grammar import NUMBER_RE, parse_number
 from engine.pattern.regex import searcher
 from engine.pattern.select import select
-
-_RELATIONS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    ">": operator.gt,
-    "<=": operator.le,
-    ">=": operator.ge,
-}
 
 
 def evaluate(node: ast.Pattern, message: str) -> bool:
@@ -114,7 +103,7 @@ def compare_json(value: Any, op: ast.CompareOp, literal: ast.Value) -> bool:
     if isinstance(literal, ast.Number):
         if type(value) is str:
             return op == "!="  # a string is never equal to a number
-        return _RELATIONS[op](value, literal.value)
+        return bool(ast.RELATIONS[op](value, literal.value))
     text = value if type(value) is str else number_text(value)
     if isinstance(literal, ast.Regex):
         found = searcher(literal.source)(text)
@@ -192,7 +181,7 @@ def field_condition(node: ast.Expr, value: str) -> bool:
     if isinstance(literal, ast.Number):
         if not NUMBER_RE.match(value):
             return node.op == "!="
-        return _RELATIONS[node.op](parse_number(value), literal.value)
+        return bool(ast.RELATIONS[node.op](parse_number(value), literal.value))
     if isinstance(literal, ast.Regex):
         found = searcher(literal.source)(value)
     else:

@@ -327,15 +327,7 @@ class Encoder:
             if isinstance(value.value, float) and not math.isfinite(value.value):
                 raise Unsupported(f"the literal {value.text} is not a finite number")
             lit = z.RealVal(str(Fraction(value.value)))
-            rel: dict[str, Callable[[Any, Any], Any]] = {
-                "=": lambda a, b: a == b,
-                "!=": lambda a, b: a != b,
-                "<": lambda a, b: a < b,
-                ">": lambda a, b: a > b,
-                "<=": lambda a, b: a <= b,
-                ">=": lambda a, b: a >= b,
-            }
-            on_num = z.And(is_num, rel[op](n.r, lit))
+            on_num = z.And(is_num, ast.RELATIONS[op](n.r, lit))
             return z.Or(is_str, on_num) if op == "!=" else on_num
         if op not in ("=", "!="):
             raise Unsupported("a relational operator with a non-number literal")
