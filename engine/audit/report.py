@@ -9,9 +9,9 @@ from typing import Any
 import orjson
 
 from engine.audit.judge import ControlResult, Finding
+from engine.sarif import TOOL_URI, sarif_log
 
 FORMATS = ("text", "json", "sarif")
-_TOOL_URI = "https://github.com/trailreplay/trailreplay"
 
 
 def summary(results: Sequence[ControlResult]) -> dict[str, int]:
@@ -57,7 +57,7 @@ def to_sarif(results: Sequence[ControlResult], snapshot: str) -> dict[str, Any]:
             "id": r.id,
             "name": r.id,
             "shortDescription": {"text": r.title},
-            "helpUri": f"{_TOOL_URI}/blob/main/docs/audit.md",
+            "helpUri": f"{TOOL_URI}/blob/main/docs/audit.md",
         }
         for r in results
     ]
@@ -85,36 +85,11 @@ def to_sarif(results: Sequence[ControlResult], snapshot: str) -> dict[str, Any]:
                 "properties": {"status": r.status, "findings": [f.to_json() for f in r.findings]},
             }
         )
-    return {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "trailreplay-audit",
-                        "informationUri": _TOOL_URI,
-                        "version": _version(),
-                        "rules": rules,
-                    }
-                },
-                "results": sarif_results,
-            }
-        ],
-    }
+    return sarif_log("audit", rules, sarif_results)
 
 
 def render_sarif(results: Sequence[ControlResult], snapshot: str) -> str:
     return orjson.dumps(to_sarif(results, snapshot), option=orjson.OPT_INDENT_2).decode() + "\n"
-
-
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("trailreplay")
-    except Exception:
-        return "0.1.0"
 
 
 def render(results: Sequence[ControlResult], fmt: str, snapshot: str, verbose: bool = False) -> str:

@@ -10,9 +10,9 @@ from typing import Any
 import orjson
 
 from engine.lint.model import LEVELS, LintFinding, Source
+from engine.sarif import TOOL_URI, sarif_log
 
 FORMATS = ("text", "json", "sarif")
-_TOOL_URI = "https://github.com/trailreplay/trailreplay"
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
@@ -89,30 +89,16 @@ def to_sarif(findings: Sequence[LintFinding]) -> dict[str, Any]:
         if f.resource:
             result["locations"][0]["logicalLocations"] = [{"name": f.resource, "kind": "resource"}]
         results.append(result)
-    return {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "trailreplay-lint",
-                        "informationUri": _TOOL_URI,
-                        "rules": [
-                            {
-                                "id": c,
-                                "name": c,
-                                "shortDescription": {"text": c},
-                                "helpUri": f"{_TOOL_URI}/blob/main/docs/lint.md",
-                            }
-                            for c in codes
-                        ],
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
+    rules = [
+        {
+            "id": c,
+            "name": c,
+            "shortDescription": {"text": c},
+            "helpUri": f"{TOOL_URI}/blob/main/docs/lint.md",
+        }
+        for c in codes
+    ]
+    return sarif_log("lint", rules, results)
 
 
 def render_sarif(findings: Sequence[LintFinding]) -> str:
