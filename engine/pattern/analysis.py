@@ -13,7 +13,6 @@ One step serves three clients:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,11 +20,11 @@ import orjson
 
 from engine.pattern import ast
 from engine.pattern.errors import Finding
+from engine.pattern.events import could_be_number_text
 from engine.pattern.printer import format_selector
 from engine.pattern.regex import has_space, has_undocumented_escape
 
 NeedleSpace = Literal["json", "message", "none"]
-_NUMBERISH = re.compile(r"[0-9+\-.eE]*\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +125,7 @@ def _json_needles(node: ast.Expr, keys: frozenset[str]) -> list[frozenset[str]]:
     if (
         node.op == "="
         and isinstance(value, ast.String)
-        and not _NUMBERISH.match(value.text.replace("*", ""))
+        and not could_be_number_text(value.text.replace("*", ""))
     ):
         needle = _string_needle(value.text)
         if needle:

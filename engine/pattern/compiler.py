@@ -23,7 +23,6 @@ Terms, regex and space-delimited patterns are compiled to closures.
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -35,6 +34,7 @@ from engine.pattern.analysis import Analysis, analyze
 from engine.pattern.errors import Finding
 from engine.pattern.events import (
     compact,
+    could_be_number_text,
     load_json_object,
     number_text,
     split_fields,
@@ -49,7 +49,6 @@ RecordMatcher = Callable[[Any], bool]
 
 _MISSING = object()
 _NUM = (int, float)
-_NUMBERISH = re.compile(r"[0-9+\-.eE]*\Z")
 
 
 class CompiledPattern:
@@ -357,7 +356,7 @@ class _Codegen:
                 and item.op == "="
                 and isinstance(item.value, ast.String)
                 and "*" not in item.value.text
-                and not _NUMBERISH.match(item.value.text)
+                and not could_be_number_text(item.value.text)
                 and not item.selector.wildcards
             ):
                 if item.selector not in groups:
@@ -405,7 +404,7 @@ class _Codegen:
             return f"({head}.__class__ in NUM and {v} {pyop} {n})"
         if isinstance(literal, ast.String) and "*" not in literal.text:
             s = self.bind("s", literal.text)
-            numeric = bool(_NUMBERISH.match(literal.text)) and literal.text != ""
+            numeric = could_be_number_text(literal.text) and literal.text != ""
             if op == "=":
                 if not numeric:
                     # Only a str can equal a str: no type test needed.

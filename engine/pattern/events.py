@@ -15,8 +15,6 @@ from typing import Any
 
 import orjson
 
-_MISSING = object()
-
 
 def load_json_object(message: str | bytes) -> dict[str, Any] | None:
     try:
@@ -40,6 +38,15 @@ def number_text(value: int | float) -> str:
 # the line), or a run of non-spaces.  Matching resumes right after a closing delimiter, so
 # text glued to it starts a new field.
 _FIELD = re.compile(r'"([^"]*)(?:"|$)|\[([^\]]*)(?:\]|$)|([^ ]+)')
+
+
+_NUMBER_CHARS = re.compile(r"[0-9+\-.eE]*\Z")
+
+
+def could_be_number_text(text: str) -> bool:
+    """Could a JSON number's text (:func:`number_text`) equal ``text``?  Only if it is made
+    of digits, signs, dots and exponent letters."""
+    return _NUMBER_CHARS.match(text) is not None
 
 
 def split_fields(message: str) -> list[tuple[str, int, int]]:

@@ -47,7 +47,6 @@ def check_regex(source: str, pattern: str, offset: int) -> None:
     if source == "":
         raise PatternError("empty regular expression '%%'", pattern, offset)
     i = 0
-    depth_class = False
     while i < len(source):
         ch = source[i]
         pos = offset + i
@@ -95,10 +94,6 @@ def check_regex(source: str, pattern: str, offset: int) -> None:
                 )
             i += 2
             continue
-        if ch == "[":
-            depth_class = True
-        elif ch == "]":
-            depth_class = False
         if not (ch.isalnum() or ch in ALLOWED_SYMBOLS or ch in OPERATORS):
             raise PatternError(
                 f"character {ch!r} is not supported in a regular expression",
@@ -107,7 +102,6 @@ def check_regex(source: str, pattern: str, offset: int) -> None:
                 hint=f"write it as \\x{ord(ch):02X}",
             )
         i += 1
-    del depth_class
     try:
         _compile(source)
     except re2.error as exc:
