@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, assume, find, given, settings
 from hypothesis import strategies as st
 
 import engine
@@ -56,7 +56,15 @@ def test_rewrites_are_proved_equivalent(
 ) -> None:
     a = engine.format(tree)
     b = engine.format(ast.JsonPattern(_distribute(_shuffle(tree.expr, rng))))
-    pa, pb = engine.compile(a), engine.compile(b)
+    pa = engine.compile(a)
+    try:
+        pb = engine.compile(b)
+    except engine.PatternError as exc:
+        # Distributing copies clauses: the rewrite may exceed AWS's quotas (2 regexes, 3
+        # wildcard selectors), and then it is not a pattern at all.
+        assert "at most" in exc.msg, exc
+        assume(False)
+        raise
     r = equiv(pa, pb)
     assert r.holds, (a, b, r)
     if r.method == "z3":
