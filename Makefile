@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 	else \
 		$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'; \
 	fi
+	# Bytecode now, as a wheel install would: the CLI starts ~60 ms sooner when Python
+	# does not write it itself (PYTHONDONTWRITEBYTECODE, read-only trees).
+	$(BIN)/python -m compileall -q engine
 	touch $(STAMP)
 
 install: $(STAMP)

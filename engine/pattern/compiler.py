@@ -451,7 +451,8 @@ def compile_json(expr: ast.Expr, gen: _Codegen | None = None) -> Callable[[dict[
             f"def match(r):\n    return {body}",
             f"def checked(r):\n    return r.__class__ is dict and {body}"
             if gen.fields is None
-            else "",
+            # Over typed records: the indices of the matching ones, one call per document.
+            else f"def indices(rs):\n    return [i for i, r in enumerate(rs) if {body}]",
         ]
     )
     try:
@@ -463,4 +464,5 @@ def compile_json(expr: ast.Expr, gen: _Codegen | None = None) -> Callable[[dict[
     fn: Callable[[dict[str, Any]], bool] = gen.env["match"]
     fn.__trailreplay_source__ = source  # type: ignore[attr-defined]
     fn.checked = gen.env.get("checked")  # type: ignore[attr-defined]
+    fn.indices = gen.env.get("indices")  # type: ignore[attr-defined]
     return fn

@@ -150,7 +150,10 @@ class _Prefixed(io.RawIOBase):
 
 class Opened:
     """An open source: ``stream`` yields decompressed bytes; ``raw_bytes`` counts bytes read
-    from disk (or standard input) so far."""
+    from disk (or standard input) so far.  ``data`` holds the whole decompressed content when
+    it was read in one call (then ``stream`` serves the same bytes)."""
+
+    data: bytes | None = None
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -186,6 +189,7 @@ class Opened:
         else:
             data = raw
         self._counter.count = len(raw)
+        self.data = data
         self.stream = io.BytesIO(data)
         return True
 
@@ -306,7 +310,8 @@ def read_units(
     ``fast``, when given, is offered a CloudTrail ``{"Records": [...]}`` document's bytes
     first (``engine.replay.fastpath``); if it returns True it has consumed the document and
     no units are left.  Otherwise the document is decoded here as usual."""
-    head = opened.stream.read(HEAD_SIZE)
+    whole = opened.data
+    head = opened.stream.read(HEAD_SIZE) if whole is None else whole[:HEAD_SIZE]
     if forced is None:
         fmt = detect(head, opened.path)
     else:
@@ -319,12 +324,18 @@ def read_units(
         fmt = forced
     if fmt == "digest":
         raise SkipFile("digest")
-    stream: IO[bytes] = io.BufferedReader(_Prefixed(head, opened.stream), _BUFFER)
+    if whole is not None:
+        # Read whole already: hand it over without copying it through a buffered reader.
+        if fast is not None and fmt == "cloudtrail" and fast(whole):
+            return fmt, iter(())
+        stream: IO[bytes] = io.BytesIO(whole)
+    else:
+        stream = io.BufferedReader(_Prefixed(head, opened.stream), _BUFFER)
     if fmt == "ndjson":
         return fmt, _ndjson(stream)
     if fmt == "cwl-export":
         return fmt, _cwl_export(stream)
-    if fast is not None and fmt == "cloudtrail":
+    if fast is not None and fmt == "cloudtrail" and whole is None:
         content = stream.read()
         if fast(content):
             return fmt, iter(())

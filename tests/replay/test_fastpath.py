@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 import engine
 from engine.pattern import ast
-from engine.replay.fastpath import could_match, match_document, pattern_needles
+from engine.replay.fastpath import _valid_utf8, could_match, match_document, pattern_needles
 from engine.replay.formats import Unit
-from engine.replay.scan import FileResult, ScanOptions, match_units
+from engine.replay.scan import OVERSIZE_BYTES, FileResult, ScanOptions, match_units
 from tests.pattern import gen
 
 CT_RECORDS = st.fixed_dictionaries(
@@ -43,33 +43,45 @@ def _encode(record: dict[str, Any], style: int) -> bytes:
     return text.replace("A", "\\u0041").replace("c", "\\u0063").replace("D", "\\u0044").encode()
 
 
-def _general(records: list[dict[str, Any]], patterns: list[engine.CompiledPattern]) -> FileResult:
+def _general(
+    records: list[dict[str, Any]], patterns: list[engine.CompiledPattern], options: ScanOptions
+) -> FileResult:
     result = FileResult("x", matches_per_pattern=[0] * len(patterns))
-    match_units((Unit(i, r) for i, r in enumerate(records)), patterns, ScanOptions(), result)
+    match_units((Unit(i, r) for i, r in enumerate(records)), patterns, options, result)
     return result
+
+
+# The limit on event size, small enough here for documents and records to cross it: the
+# fast path sizes records only in documents bigger than the limit.
+LIMITS = st.sampled_from([OVERSIZE_BYTES, 0, 30, 120])
 
 
 @given(
     st.lists(st.tuples(RECORDS, st.integers(0, 3)), max_size=6),
     st.lists(gen.patterns, min_size=1, max_size=3),
+    LIMITS,
 )
 def test_fast_path_equals_general_path(
-    items: list[tuple[dict[str, Any], int]], nodes: list[ast.Pattern]
+    items: list[tuple[dict[str, Any], int]], nodes: list[ast.Pattern], limit: int
 ) -> None:
-    _check_equal(items, nodes)
+    _check_equal(items, nodes, limit)
 
 
-def _check_equal(items: list[tuple[dict[str, Any], int]], nodes: list[ast.Pattern]) -> None:
+def _check_equal(
+    items: list[tuple[dict[str, Any], int]], nodes: list[ast.Pattern], limit: int
+) -> None:
     patterns = [engine.compile(engine.format(n)) for n in nodes]
     doc = b'{"Records":[' + b",".join(_encode(r, s) for r, s in items) + b"]}"
     records = [orjson.loads(_encode(r, s)) for r, s in items]
+    options = ScanOptions(oversize_bytes=limit)
     fast = FileResult("x", matches_per_pattern=[0] * len(patterns))
-    assert match_document(doc, patterns, ScanOptions(), fast)
-    slow = _general(records, patterns)
+    assert match_document(doc, patterns, options, fast)
+    slow = _general(records, patterns, options)
     assert fast.records == slow.records
+    assert fast.oversized == slow.oversized
     assert fast.matches_per_pattern == slow.matches_per_pattern
-    assert [(m.index, m.patterns) for m in fast.matches] == [
-        (m.index, m.patterns) for m in slow.matches
+    assert [(m.index, m.patterns, m.oversized) for m in fast.matches] == [
+        (m.index, m.patterns, m.oversized) for m in slow.matches
     ]
 
 
@@ -118,12 +130,13 @@ def test_an_escape_hides_a_needle_in_one_record_while_another_shows_it() -> None
 @given(
     st.lists(st.tuples(RECORDS, st.integers(0, 3)), max_size=6),
     st.lists(gen.json_patterns, min_size=1, max_size=3),
+    LIMITS,
 )
 def test_typed_path_equals_general_path(
-    items: list[tuple[dict[str, Any], int]], nodes: list[ast.JsonPattern]
+    items: list[tuple[dict[str, Any], int]], nodes: list[ast.JsonPattern], limit: int
 ) -> None:
     """Only JSON patterns: the typed decoding and the generated attribute matchers."""
-    _check_equal(items, list(nodes))
+    _check_equal(items, list(nodes), limit)
 
 
 def test_a_record_that_is_not_an_object_does_not_hide_other_patterns_matches() -> None:
@@ -135,3 +148,32 @@ def test_a_record_that_is_not_an_object_does_not_hide_other_patterns_matches() -
     assert match_document(doc, patterns, ScanOptions(), result)
     assert result.problems == ["record 1 is a number, not an object"]
     assert [(m.index, m.patterns) for m in result.matches] == [(0, (0,)), (2, (1,))]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=5),
+            st.text(max_size=3).map(str.encode),
+            st.just(b"a" * 4095),  # pieces of 4 KB are looked at separately
+        ),
+        max_size=8,
+    )
+)
+def test_utf8_check_is_exact(parts: list[bytes]) -> None:
+    data = b"".join(parts)
+    try:
+        data.decode()
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    assert _valid_utf8(data) == valid
+
+
+def test_utf8_check_at_piece_boundaries() -> None:
+    for at in range(4090, 4100):
+        for char in ("é", "€", "😀"):
+            good = b"a" * at + char.encode() + b"b"
+            assert _valid_utf8(good)
+            assert not _valid_utf8(good[: at + 1] + b"b" + good[at + 1 :])  # a cut sequence
+            assert not _valid_utf8(b"a" * at + b"\x80" + b"b")  # a stray continuation byte
