@@ -163,6 +163,7 @@ def could_match(raw: bytes, needles: Needles, escapes: bool = True) -> bool:
 
 
 _UNICODE_ESCAPE = re.compile(rb"\\u([0-9a-fA-F]{4})")
+_ASCII_ESCAPE = re.compile(rb"\\(u00[0-7][0-9a-fA-F]|/)")
 
 
 @lru_cache(maxsize=256)
@@ -182,6 +183,13 @@ def escapes_can_hide(data: bytes, chars: frozenset[str]) -> bool:
     escapes (non-ASCII text, ``\\u003d`` in policies) never spell a needle's letters."""
     if not chars:
         return False
+    if max(chars) < "\x80":
+        # ASCII needles (the usual case): only \u0000-\u007f and \/ can spell them, and
+        # one regex pass finds just those (the escapes of non-ASCII text are skipped).
+        return any(
+            ("/" if code == b"/" else chr(int(code[1:], 16))) in chars
+            for code in set(_ASCII_ESCAPE.findall(data))
+        )
     if b"\\/" in data and "/" in chars:
         return True
     if b"\\u" not in data:

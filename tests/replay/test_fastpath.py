@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -11,7 +12,13 @@ from hypothesis import strategies as st
 
 import engine
 from engine.pattern import ast
-from engine.replay.fastpath import _valid_utf8, could_match, match_document, pattern_needles
+from engine.replay.fastpath import (
+    _valid_utf8,
+    could_match,
+    escapes_can_hide,
+    match_document,
+    pattern_needles,
+)
 from engine.replay.formats import Unit
 from engine.replay.scan import OVERSIZE_BYTES, FileResult, ScanOptions, match_units
 from tests.pattern import gen
@@ -177,3 +184,22 @@ def test_utf8_check_at_piece_boundaries() -> None:
             assert _valid_utf8(good)
             assert not _valid_utf8(good[: at + 1] + b"b" + good[at + 1 :])  # a cut sequence
             assert not _valid_utf8(b"a" * at + b"\x80" + b"b")  # a stray continuation byte
+
+
+_ESCAPES = st.sampled_from(
+    [b"\\u0041", b"\\u00e9", b"\\u0022", b"\\/", b"\\\\", b"\\n", b"\\u007F"]
+)
+
+
+@given(
+    st.lists(st.one_of(_ESCAPES, st.text('Aa/"\\u0e9', max_size=4).map(str.encode)), max_size=8),
+    st.frozensets(st.sampled_from('Aa/"éb\x7f'), max_size=4),
+)
+def test_escape_check_sees_every_escape_that_spells_a_needle_character(
+    parts: list[bytes], chars: frozenset[str]
+) -> None:
+    data = b"".join(parts)
+    spelled = {chr(int(code, 16)) for code in re.findall(rb"\\u([0-9a-fA-F]{4})", data)}
+    if b"\\/" in data:
+        spelled.add("/")
+    assert escapes_can_hide(data, chars) == bool(spelled & chars)
