@@ -27,7 +27,6 @@ Anything the fast path does not handle (not a ``Records`` document, a decode err
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -265,29 +264,17 @@ def match_document(
     plan = _plan(tuple(p.text for p in compiled))
     if plan.keys is not None and _match_keys(data, compiled, plan, options, result):
         return True
-    slices: list[msgspec.Raw] | None = None
     if options.window is None and not _possible(data, plan):
-        if len(data) <= options.oversize_bytes:
-            # Nothing can match and no record can be oversized: only count the records,
-            # validating that each is an object, without building any of them.
-            try:
-                result.records += len(_shape_decoder.decode(data).Records)
-                return True
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                pass  # a precise report comes from the slower paths below
-        else:
-            slices = _split(data)
-            if (
-                slices is not None
-                and _objects(slices)
-                and _largest(slices) <= options.oversize_bytes
-            ):
-                result.records += len(slices)
-                return True
+        # Nothing can match: only count the records, validating that each is an object,
+        # without building any of them.
+        try:
+            result.records += len(_shape_decoder.decode(data).Records)
+            return True
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            pass  # a precise report comes from the raw split below
+    slices = _split(data)
     if slices is None:
-        slices = _split(data)
-        if slices is None:
-            return False
+        return False
     _match_raw(data, slices, compiled, plan, options, result)
     return True
 
@@ -298,19 +285,6 @@ def _split(data: bytes) -> list[msgspec.Raw] | None:
         return _decoder.decode(data).Records
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
-
-
-_first_byte = operator.itemgetter(0)
-
-
-def _objects(slices: list[msgspec.Raw]) -> bool:
-    """Whether every raw record is an object (its first byte ``{``), at C speed."""
-    firsts = set(map(_first_byte, map(memoryview, slices)))  # type: ignore[arg-type]
-    return not slices or firsts == {123}
-
-
-def _largest(slices: list[msgspec.Raw]) -> int:
-    return max(map(len, slices), default=0)
 
 
 def _possible(data: bytes, plan: _Plan) -> bool:
@@ -331,23 +305,12 @@ def _match_keys(
 
     A JSON pattern's selectors start at these keys, so a record cut down to them gives
     exactly the verdict of the whole record.  Only the patterns whose needles the document
-    shows (or could hide in an escape) are run; whole records are decoded only for the
-    matches.  A document too big for the limit on events is split into raw records first,
-    which sizes them; when nothing can match there, that split is all the work.  False
-    (nothing recorded) when the document is not such a ``Records`` list of objects."""
+    shows (or could hide in an escape) are run; whole records are split out only for the
+    matches, which are then sized.  False (nothing recorded) when the document is not a
+    ``Records`` list of objects."""
     assert plan.keys is not None
     keys = plan.keys
     window = options.window
-    limit = options.oversize_bytes
-    slices: list[msgspec.Raw] | None = None
-    if len(data) > limit:
-        slices = _split(data)
-        if slices is None or not _objects(slices):
-            return False
-        if window is None and not _possible(data, plan):
-            result.records += len(slices)
-            result.oversized += len(_oversized(slices, range(len(slices)), limit))
-            return True
     if window is not None and "eventTime" not in keys:
         keys = (*keys, "eventTime")  # appended: the other keys keep their attributes
     try:
@@ -368,37 +331,26 @@ def _match_keys(
             i for i in indices if window.contains(parse_event_time(getattr(typed[i], time_of)))
         ]
         result.outside_window += len(typed) - len(indices)
-    oversized: set[int] = set()
-    if len(data) > limit:
-        if slices is None:
-            slices = _split(data)
-            assert slices is not None  # the typed decode validated the document
-        oversized = _oversized(slices, indices, limit)
-        result.oversized += len(oversized)
     if not todo:
         return True
     found = _found(typed, keys, indices, todo, compiled, plan, window is None)
     if not found:
         return True
-    if slices is None:
-        slices = _split(data)
-        assert slices is not None
+    slices = _split(data)
+    assert slices is not None  # the typed decode validated the document
     from engine.replay.scan import Match
 
+    limit = options.oversize_bytes
     for index in sorted(found):
         raw = memoryview(slices[index]).tobytes()
-        result.add(Match(index, _line(raw), tuple(found[index]), index in oversized))
+        result.add(Match(index, _line(raw), tuple(found[index]), _oversized(raw, limit)))
     return True
 
 
-def _oversized(slices: list[msgspec.Raw], indices: Sequence[int], limit: int) -> set[int]:
-    """The records among ``indices`` whose compact JSON is over ``limit`` bytes (what
-    CloudWatch Logs would hold; a raw slice is looked at only when it is that big)."""
-    if _largest(slices) <= limit:
-        return set()
-    keep = set(indices)
-    big = [i for i, s in enumerate(slices) if len(s) > limit and i in keep]
-    return {i for i in big if len(orjson.dumps(orjson.loads(memoryview(slices[i])))) > limit}
+def _oversized(raw: bytes, limit: int) -> bool:
+    """Whether a record's compact JSON, what CloudWatch Logs would hold, is over ``limit``
+    bytes (a raw slice of a CloudTrail file is compact: re-serialise only a big one)."""
+    return len(raw) > limit and len(orjson.dumps(orjson.loads(raw))) > limit
 
 
 def _found(
@@ -477,11 +429,6 @@ def _match_raw(
                 result.outside_window += 1
                 continue
             todo = candidates
-        # Size as CloudWatch Logs would hold it: the compact text (the raw slice of a
-        # CloudTrail file is compact; re-serialise only when it looks too big).
-        oversized = len(raw) > limit and len(orjson.dumps(orjson.loads(raw))) > limit
-        if oversized:
-            result.oversized += 1
         hits = list(match_all)  # every record matches these: no need to decode for them
         if record is not None:
             hits += [i for i in json_idx if i in todo and compiled[i].matches_record(record)]
@@ -491,7 +438,7 @@ def _match_raw(
                 hits += [i for i in texts if compiled[i].matches(message)]
         if hits:
             hits.sort()
-            result.add(Match(index, _line(raw), tuple(hits), oversized))
+            result.add(Match(index, _line(raw), tuple(hits), _oversized(raw, limit)))
 
 
 def _line(raw: bytes) -> bytes:

@@ -76,7 +76,7 @@ class FileResult:
     problem_count: int = 0
     records: int = 0
     outside_window: int = 0
-    oversized: int = 0
+    oversized: int = 0  # matched records over the limit on event size
     matched_records: int = 0
     matches_per_pattern: list[int] = field(default_factory=list)
     matches: list[Match] = field(default_factory=list)
@@ -87,6 +87,7 @@ class FileResult:
         for i in match.patterns:
             self.matches_per_pattern[i] += 1
         self.matched_records += 1
+        self.oversized += match.oversized
         self.matches.append(match)
 
     def problem(self, message: str) -> None:
@@ -193,21 +194,20 @@ def match_units(
             result.outside_window += 1
             continue
         if record is not None:
-            raw = orjson.dumps(record)
             hits: list[int] = [i for i in json_idx if compiled[i].matches_record(record)]
+            # The compact JSON is what text patterns see and what a match writes out.
+            raw = orjson.dumps(record) if hits or text_idx else b""
         else:  # a message that is not a JSON object: no JSON pattern matches it
             raw = message.encode("utf-8", "surrogatepass")  # type: ignore[union-attr]
             hits = []
-        size = len(raw) if message is None else len(message.encode("utf-8", "surrogatepass"))
         if text_idx:
             text = message if message is not None else raw.decode()
             hits.extend(i for i in text_idx if compiled[i].matches(text))
-        oversized = size > limit
-        if oversized:
-            result.oversized += 1
         if hits:
+            # Sized as CloudWatch Logs holds the event: its message, or the compact JSON.
+            size = len(raw) if message is None else len(message.encode("utf-8", "surrogatepass"))
             hits.sort()
-            result.add(Match(unit.index, raw, tuple(hits), oversized, record is None))
+            result.add(Match(unit.index, raw, tuple(hits), size > limit, record is None))
             if flush is not None and len(result.matches) >= FLUSH_EVERY:
                 flush(result)
 

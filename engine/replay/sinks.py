@@ -115,11 +115,16 @@ class Summary:
             + f", {files['failed']} failed",
             f"records: {self.records}"
             + (f" ({self.outside_window} outside --since/--until)" if self.outside_window else "")
-            + (f", {self.oversized} over 256 KB" if self.oversized else "")
             + (f", {self.problems} problems" if self.problems else ""),
             "matches: "
             + ", ".join(f"{pid} {n}" for pid, n in zip(self.pattern_ids, self.matches, strict=True))
-            + f" ({self.matched_records} record{'' if self.matched_records == 1 else 's'})",
+            + f" ({self.matched_records} record{'' if self.matched_records == 1 else 's'}"
+            + (
+                f", {self.oversized} over 256 KB, never sent to CloudWatch Logs"
+                if self.oversized
+                else ""
+            )
+            + ")",
             f"read {_human_bytes(self.bytes)} of input as stored in {self.seconds:.2f}s"
             + (
                 f" ({_human_bytes(self.bytes / self.seconds)}/s, "
