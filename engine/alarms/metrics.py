@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from engine.replay.scan import OVERSIZE_BYTES
+
 if TYPE_CHECKING:
     from engine.pattern.compiler import CompiledPattern
 
@@ -275,6 +277,9 @@ class MetricReplay:
     non_numeric: int = 0
     missing_dimension: int = 0
     no_time: int = 0
+    #: Matching (or defaulting) records over 256 KB: CloudTrail never sends them to
+    #: CloudWatch Logs, so the live filter never saw them and they publish nothing.
+    undelivered: int = 0
     first_time: int | None = None
     last_time: int | None = None
     max_events_per_period: int = 50
@@ -392,6 +397,9 @@ def replay_metric(
         out.last_time = t if out.last_time is None else max(out.last_time, t)
         outcome, dims, value = mf.observe(record)
         if outcome == "nomatch":
+            continue
+        if len(orjson.dumps(record)) > OVERSIZE_BYTES:
+            out.undelivered += 1
             continue
         if outcome == "default":
             assert value is not None

@@ -28,6 +28,7 @@ def summary(mr: MetricReplay) -> dict[str, Any]:
         "skipped_non_numeric": mr.non_numeric,
         "skipped_missing_dimension": mr.missing_dimension,
         "skipped_no_event_time": mr.no_time,
+        "skipped_over_256kb": mr.undelivered,
         "first_event": iso(mr.first_time) if mr.first_time is not None else None,
         "last_event": iso(mr.last_time) if mr.last_time is not None else None,
     }

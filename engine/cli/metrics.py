@@ -147,6 +147,11 @@ def _skipped_note(mr: Any) -> None:
         )
     if mr.no_time:
         _err(f"trailreplay: {mr.no_time} record(s) had no valid eventTime and were skipped")
+    if mr.undelivered:
+        _err(
+            f"trailreplay: {mr.undelivered} matching record(s) are over 256 KB, which CloudTrail "
+            "never sends to CloudWatch Logs, and published nothing"
+        )
 
 
 Sources = Annotated[list[str], typer.Argument(help="CloudTrail files, directories, globs or -.")]

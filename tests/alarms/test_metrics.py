@@ -20,6 +20,7 @@ from engine.alarms.metrics import (
     to_number,
     validate,
 )
+from engine.replay.scan import OVERSIZE_BYTES
 
 JSON_P = "{ $.eventName = PutObject }"
 TERMS_P = "PutObject"
@@ -169,6 +170,16 @@ def test_records_without_event_time_are_counted() -> None:
     mr = run(JSON_P, [{"eventName": "PutObject"}, rec("not a time")])
     assert mr.no_time == 2 and not list(mr.datapoints())
     assert parse_time("2024-03-01T10:00:00") is None  # no zone: not CloudTrail's format
+
+
+def test_matching_records_over_256_kb_publish_nothing() -> None:
+    # CloudTrail never sends a record over 256 KB to CloudWatch Logs: the live filter never
+    # saw it, so neither its value nor a default value is published.
+    big = rec("2024-03-01T10:00:01Z", blob="x" * OVERSIZE_BYTES)
+    mr = run(JSON_P, [big, rec("2024-03-01T10:00:02Z")])
+    assert (mr.records, mr.matched, mr.published, mr.undelivered) == (2, 1, 1, 1)
+    mr = run("{ $.eventName = Nothing }", [big], default_value=0.0)
+    assert (mr.defaults, mr.undelivered) == (0, 1)
 
 
 # --------------------------------------------------------------- transformation errors
