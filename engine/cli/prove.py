@@ -7,14 +7,15 @@ is reported with its caret).
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 
 import engine
-from engine.prove import ProofResult
-from engine.prove.counterexample import clause_owner
+
+if TYPE_CHECKING:
+    from engine.prove import ProofResult
 
 EXIT_YES, EXIT_NO, EXIT_ERROR = 0, 1, 2
 
@@ -55,6 +56,8 @@ def _render_text(r: ProofResult, a: engine.CompiledPattern, b: engine.CompiledPa
         lines.append(f"counterexample: {_event_text(r.counterexample)}")
         lines.append(f"  matched by {r.matched_by}, not by {other}")
         if r.deciding_clause:
+            from engine.prove.counterexample import clause_owner  # the prover loads on use
+
             owner = clause_owner(r.deciding_clause, a.ast, b.ast)
             where = f"  (in {owner})" if owner else ""
             lines.append(f"  deciding clause: {r.deciding_clause}{where}")
