@@ -65,6 +65,10 @@ class SerialExecutor:
         pass
 
 
+def _run_batch(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    return [fn(item) for item in items]
+
+
 def _init_worker(patterns: Sequence[str]) -> None:
     # Ctrl-C goes to the whole process group: let the parent alone decide how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -92,9 +96,12 @@ def _context() -> multiprocessing.context.BaseContext:
 class LocalPoolExecutor:
     """A pool of local processes; ``patterns`` are compiled once in each worker."""
 
-    def __init__(self, workers: int, patterns: Sequence[str] = (), in_flight: int = 0) -> None:
+    def __init__(
+        self, workers: int, patterns: Sequence[str] = (), in_flight: int = 0, batch: int = 8
+    ) -> None:
         self.workers = max(1, workers)
         self.in_flight = in_flight or self.workers * 4
+        self.batch = max(1, batch)
         self._patterns = tuple(patterns)
         self._pool: ProcessPoolExecutor | None = None
 
@@ -127,24 +134,37 @@ class LocalPoolExecutor:
             yield from (run_here(item) for item in head)
             return
         pool = self._started()
-        pending: deque[Future[R] | tuple[T]] = deque()
+        # Items travel in batches: one round trip per batch instead of per file (a
+        # CloudTrail file takes ~0.5 ms to scan; a round trip costs ~0.1 ms of CPU).
+        pending: deque[Future[list[R]] | tuple[T]] = deque()
+        batch: list[T] = []
 
-        def drain_one() -> R:
+        def drain_one() -> Iterator[R]:
             first = pending.popleft()
             if isinstance(first, tuple):
-                return run_here(first[0])
-            return first.result()
+                yield run_here(first[0])
+            else:
+                yield from first.result()
+
+        def submit() -> None:
+            if batch:
+                pending.append(pool.submit(_run_batch, fn, tuple(batch)))
+                batch.clear()
 
         try:
             for item in itertools.chain(head, iterator):
                 if local(item):
+                    submit()
                     pending.append((item,))
                 else:
-                    pending.append(pool.submit(fn, item))
+                    batch.append(item)
+                    if len(batch) >= self.batch:
+                        submit()
                 while len(pending) >= self.in_flight or (pending and isinstance(pending[0], tuple)):
-                    yield drain_one()
+                    yield from drain_one()
+            submit()
             while pending:
-                yield drain_one()
+                yield from drain_one()
         finally:
             for left in pending:
                 if isinstance(left, Future):
