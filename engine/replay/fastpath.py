@@ -27,10 +27,12 @@ Anything the fast path does not handle (not a ``Records`` document, a decode err
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -215,6 +217,8 @@ class _Plan:
     on_fields: tuple[Callable[[Any], bool], ...] | None
     #: The same, over a whole document's typed records: ``indices(records)`` of the matches.
     indices: tuple[Callable[[list[Any]], list[int]], ...] | None
+    #: Every pattern matches every event (``""``, ``" "``): output-bound.
+    everything: bool
 
 
 @lru_cache(maxsize=64)
@@ -247,6 +251,7 @@ def _plan(texts: tuple[str, ...]) -> _Plan:
         keys=keys,
         on_fields=on_fields,
         indices=indices,
+        everything=all(p.kind == "all" for p in compiled),
         json_idx=tuple(i for i, p in enumerate(compiled) if p.kind == "json"),
         text_idx=tuple(i for i, p in enumerate(compiled) if p.kind != "json"),
     )
@@ -275,8 +280,37 @@ def match_document(
     slices = _split(data)
     if slices is None:
         return False
-    _match_raw(data, slices, compiled, plan, options, result)
+    if not (
+        plan.everything
+        and options.window is None
+        and _match_everything(data, slices, options, result)
+    ):
+        _match_raw(data, slices, compiled, plan, options, result)
     return True
+
+
+def _match_everything(
+    data: bytes, slices: list[msgspec.Raw], options: ScanOptions, result: FileResult
+) -> bool:
+    """Only match-everything patterns: every record is a match, written as it stands, in
+    bulk (an output-bound scan).  False when some record is not an object."""
+    from engine.replay.scan import Match
+
+    raws = list(map(bytes, slices))
+    if raws and set(map(_first_byte, raws)) != {123}:  # b"{"
+        return False  # the raw split reports each record that is not an object
+    if b"\n" in data or b"\r" in data:
+        raws = list(map(_line, raws))
+    limit = options.oversize_bytes
+    big = max(map(len, raws), default=0) > limit
+    flags = [_oversized(r, limit) for r in raws] if big else [False] * len(raws)
+    result.records += len(raws)
+    patterns = tuple(range(len(result.matches_per_pattern)))
+    result.add_many(list(map(Match, range(len(raws)), raws, repeat(patterns), flags)))
+    return True
+
+
+_first_byte = operator.itemgetter(0)
 
 
 def _split(data: bytes) -> list[msgspec.Raw] | None:

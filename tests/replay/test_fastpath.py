@@ -203,3 +203,20 @@ def test_escape_check_sees_every_escape_that_spells_a_needle_character(
     if b"\\/" in data:
         spelled.add("/")
     assert escapes_can_hide(data, chars) == bool(spelled & chars)
+
+
+@given(st.lists(st.tuples(RECORDS, st.integers(0, 3)), max_size=6), LIMITS, st.integers(1, 2))
+def test_match_everything_equals_general_path(
+    items: list[tuple[dict[str, Any], int]], limit: int, copies: int
+) -> None:
+    """Only match-everything patterns: the bulk path, pretty-printed records included."""
+    _check_equal(items, [engine.parse("")] * copies, limit)
+
+
+def test_match_everything_reports_records_that_are_not_objects() -> None:
+    result = FileResult("x", matches_per_pattern=[0])
+    assert match_document(
+        b'{"Records":[{"a":1},[2],{"b":3}]}', [engine.compile("")], ScanOptions(), result
+    )
+    assert result.problems == ["record 1 is an array, not an object"]
+    assert [(m.index, m.raw) for m in result.matches] == [(0, b'{"a":1}'), (2, b'{"b":3}')]

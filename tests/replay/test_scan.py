@@ -296,3 +296,17 @@ def test_property_any_bytes_give_a_result_never_an_exception(
     if result.status == "failed":
         line = result.error_line()
         assert line is not None and "\n" not in line
+
+
+def test_a_file_result_survives_pickling_as_columns() -> None:
+    import pickle
+
+    from engine.replay.scan import FileResult, Match
+
+    result = FileResult("f", matches_per_pattern=[0, 0], records=3, format="cloudtrail")
+    result.add(Match(0, b'{"a":1}', (0, 1), oversized=True))
+    result.add(Match(2, b"plain text", (1,), text_only=True))
+    result.problem("record 1 is a number, not an object")
+    back = pickle.loads(pickle.dumps(result))
+    assert back == result
+    assert back.matches[1].text_only and back.status == "failed"
