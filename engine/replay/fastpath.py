@@ -3,14 +3,17 @@
 Full ``orjson.loads`` of every record is where a naive replay spends its time.  Here, per
 document (each step validates the whole document as JSON with msgspec):
 
-1. **nothing can match**: when no pattern's literal needles (``engine.pattern.analysis``)
-   occur in the document, its records are only counted, as objects whose content is skipped;
-2. **typed decoding** (JSON patterns only): each record is built with just the top-level
+1. **typed decoding** (JSON patterns only): each record is built with just the top-level
    keys the patterns' selectors start from, and matchers generated for those attributes run
-   on it; whole records are decoded only for the matches;
-3. **raw split** (any other pattern set, or a record that is not an object): every record
-   becomes a byte slice; a slice that lacks a pattern's needles is not decoded for it, and
-   candidates are decoded with orjson.
+   over the document's records in one call; whole records are split out only for matches;
+2. **nothing can match** (other pattern sets): when no pattern's literal needles
+   (``engine.pattern.analysis``) occur in the document, its records are only counted, as
+   objects whose content is skipped;
+3. **raw split** (otherwise, or a record that is not an object): every record becomes a
+   byte slice; a slice that lacks a pattern's needles is not decoded for it, and candidates
+   are decoded with orjson; match-everything patterns take every slice in bulk.
+
+Records are sized against the limit on events only when they match (``summary.oversized``).
 
 Soundness of the needles: they are searched in raw bytes, while the pattern sees the decoded
 record (JSON patterns) or its compact re-serialization (text patterns).  The two can differ
