@@ -25,6 +25,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Protocol, TypeVar
 
 T = TypeVar("T")
+
+#: A batch of items sent to a worker holds at most this much input (as stored).
+BATCH_BYTES = 2 * 1024 * 1024
 R = TypeVar("R")
 
 
@@ -147,17 +150,23 @@ class LocalPoolExecutor:
                 yield from first.result()
 
         submitted = 0
+        batch_bytes = 0
 
         def submit() -> None:
-            nonlocal submitted
+            nonlocal submitted, batch_bytes
             if batch:
                 pending.append(pool.submit(_run_batch, fn, tuple(batch)))
                 batch.clear()
                 submitted += 1
+                batch_bytes = 0
 
-        def size() -> int:
-            # Small batches first, so a small tree still spreads over every worker.
-            return min(self.batch, 1 + submitted // self.workers)
+        def full() -> bool:
+            # Small batches first, so a small tree still spreads over every worker; and no
+            # more than BATCH_BYTES of input in one, so what is in flight (an output-bound
+            # scan returns every record) stays small whatever the files' sizes.
+            if len(batch) >= min(self.batch, 1 + submitted // self.workers):
+                return True
+            return batch_bytes >= BATCH_BYTES
 
         try:
             for item in itertools.chain(head, iterator):
@@ -166,7 +175,8 @@ class LocalPoolExecutor:
                     pending.append((item,))
                 else:
                     batch.append(item)
-                    if len(batch) >= size():
+                    batch_bytes += getattr(item, "size", None) or 0
+                    if full():
                         submit()
                 while len(pending) >= self.in_flight or (pending and isinstance(pending[0], tuple)):
                     yield from drain_one()

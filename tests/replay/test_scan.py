@@ -310,3 +310,19 @@ def test_a_file_result_survives_pickling_as_columns() -> None:
     back = pickle.loads(pickle.dumps(result))
     assert back == result
     assert back.matches[1].text_only and back.status == "failed"
+
+
+def test_pool_batches_keep_order_whatever_the_sizes() -> None:
+    from engine.replay.executors import BATCH_BYTES, LocalPoolExecutor
+    from engine.replay.sources import Source
+
+    items = [Source(f"f{i}", size=(BATCH_BYTES if i % 3 == 0 else 10)) for i in range(50)]
+    executor = LocalPoolExecutor(2, batch=4)
+    try:
+        assert list(executor.map_ordered(_path_of, items)) == [s.path for s in items]
+    finally:
+        executor.close()
+
+
+def _path_of(source: Any) -> str:
+    return str(source.path)
