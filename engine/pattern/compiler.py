@@ -23,7 +23,7 @@ Terms, regex and space-delimited patterns are compiled to closures.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -272,8 +272,17 @@ class _Codegen:
     record is an object holding only those top-level keys as attributes, ``missing`` where
     absent (the replay's typed decoding); otherwise it is the decoded ``dict``."""
 
-    def __init__(self, fields: dict[str, str] | None = None, missing: object = _MISSING) -> None:
+    def __init__(
+        self,
+        fields: dict[str, str] | None = None,
+        missing: object = _MISSING,
+        nested: Mapping[str, tuple[type, Mapping[str, str]]] | None = None,
+    ) -> None:
         self.fields = fields
+        # key -> (class, sub-key -> attribute): that top-level value is an object of
+        # ``class`` holding just the sub-keys read (or anything else: then every one is
+        # missing, as for a value that is not a JSON object).
+        self.nested = nested or {}
         self.env: dict[str, Any] = {
             "M": missing,
             "NUM": _NUM,
@@ -317,6 +326,15 @@ class _Codegen:
         if self.fields is not None:
             lines.append(f"    v = {root.replace('r.', 'v.', 1)}")
             steps = steps[1:]
+            first = selector.steps[0]
+            assert isinstance(first, ast.Key)
+            if first.name in self.nested:
+                cls, subs = self.nested[first.name]
+                second = steps[0]
+                assert isinstance(second, ast.Key)  # the layout nests only such keys
+                lines.append(f"    if v.__class__ is not {self.bind('cls', cls)}: return M")
+                lines.append(f"    v = v.{subs[second.name]}")  # an identifier we chose
+                steps = steps[1:]
         for step in steps:
             if isinstance(step, ast.Key):
                 lines.append("    if v.__class__ is not dict: return M")
@@ -427,17 +445,25 @@ class _Codegen:
 
 
 def compile_json_fields(
-    expr: ast.Expr, fields: dict[str, str], missing: object
+    expr: ast.Expr,
+    fields: dict[str, str],
+    missing: object,
+    nested: Mapping[str, tuple[type, Mapping[str, str]]] | None = None,
 ) -> Callable[[Any], bool] | None:
     """``match(obj) -> bool`` over an object whose attributes ``fields[key]`` hold the
     record's top-level values (``missing`` where absent), or None when the pattern reads
-    something else (a wildcard selector needs the whole record)."""
+    something else (a wildcard selector needs the whole record).
+
+    ``nested[key] = (cls, subs)``: that value is instead an instance of ``cls`` whose
+    attributes ``subs[sub_key]`` hold the values of the sub-keys the pattern reads, or any
+    other value when it is not an object; every selector starting at ``key`` must then go
+    on with a key step."""
     for node in ast.walk(expr):
         if isinstance(node, ast.Selector) and (
             node.wildcards or not isinstance(node.steps[0], ast.Key)
         ):
             return None
-    return compile_json(expr, _Codegen(fields, missing))
+    return compile_json(expr, _Codegen(fields, missing, nested))
 
 
 def compile_json(expr: ast.Expr, gen: _Codegen | None = None) -> Callable[[dict[str, Any]], bool]:

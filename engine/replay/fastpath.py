@@ -35,7 +35,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -64,37 +63,78 @@ _decoder = msgspec.json.Decoder(_Document)
 _shape_decoder = msgspec.json.Decoder(_Shape)
 
 
+#: What typed decoding builds of each record: per top-level key read, either the whole value
+#: (None) or, when every selector goes on with a key step, an object holding just those
+#: sub-keys (``userIdentity.type``: not the whole ``userIdentity``).
+Layout = tuple[tuple[str, tuple[str, ...] | None], ...]
+
+
+@lru_cache(maxsize=256)
+def _sub_record(key: str, subs: tuple[str, ...]) -> type:
+    """The class of a nested value holding only ``subs`` (one per key and sub-keys, so every
+    layout and every compiled matcher share it)."""
+    names = [f"g{i}" for i in range(len(subs))]
+    return msgspec.defstruct(
+        f"Sub_{len(subs)}",
+        [(n, Any, msgspec.UNSET) for n in names],
+        rename=dict(zip(names, subs, strict=True)),
+    )
+
+
+def nested_fields(layout: Layout) -> dict[str, tuple[type, dict[str, str]]]:
+    """key -> (class, sub-key -> attribute) for the nested keys of ``layout`` (what
+    :func:`engine.pattern.compiler.compile_json_fields` reads them with)."""
+    return {
+        key: (_sub_record(key, subs), {sub: f"g{i}" for i, sub in enumerate(subs)})
+        for key, subs in layout
+        if subs is not None
+    }
+
+
 @lru_cache(maxsize=64)
-def _typed_decoder(keys: tuple[str, ...]) -> Any:
-    """A decoder of ``{"Records": [...]}`` that builds only the top-level ``keys`` of each
+def _typed_decoder(layout: Layout) -> Any:
+    """A decoder of ``{"Records": [...]}`` that builds only what ``layout`` says of each
     record (everything else is validated and skipped): typed decoding, several times
-    faster than building whole records."""
-    names = [f"f{i}" for i in range(len(keys))]
+    faster than building whole records.  A nested key whose value is neither an object
+    nor null fails validation, and the document takes the raw split instead."""
+    names = [f"f{i}" for i in range(len(layout))]
+    types: list[Any] = [
+        Any if subs is None else _sub_record(key, subs) | None for key, subs in layout
+    ]
     record = msgspec.defstruct(
         "Record",
-        [(n, Any, msgspec.UNSET) for n in names],
-        rename=dict(zip(names, keys, strict=True)),
+        [(n, t, msgspec.UNSET) for n, t in zip(names, types, strict=True)],
+        rename=dict(zip(names, (k for k, _ in layout), strict=True)),
     )
     document = msgspec.defstruct("Document", [("Records", list[record])])  # type: ignore[valid-type]
     return msgspec.json.Decoder(document)
 
 
-def top_level_keys(compiled: Sequence[CompiledPattern]) -> tuple[str, ...] | None:
-    """The record keys a set of JSON patterns can read, or None if it is not such a set
-    (a text pattern, or a selector starting with ``.*``, needs the whole record)."""
+def typed_layout(compiled: Sequence[CompiledPattern]) -> Layout | None:
+    """What typed decoding builds for a set of JSON patterns, or None if it is not such a
+    set (a text pattern, or a selector starting with ``.*``, needs the whole record)."""
     from engine.pattern import ast
 
-    keys: dict[str, None] = {}
+    selectors = []
     for p in compiled:
         if p.kind != "json":
             return None
-        for node in ast.walk(p.ast):
-            if isinstance(node, ast.Selector):
-                first = node.steps[0]
-                if not isinstance(first, ast.Key):
-                    return None
-                keys[first.name] = None
-    return tuple(keys)
+        selectors += [n for n in ast.walk(p.ast) if isinstance(n, ast.Selector)]
+    # A wildcard selector is matched on plain dicts built from the typed record: no nesting.
+    nest = not any(sel.wildcards for sel in selectors)
+    order: dict[str, None] = {}
+    whole: set[str] = {"eventTime"}  # read whole by --since/--until
+    subs: dict[str, dict[str, None]] = {}
+    for sel in selectors:
+        first = sel.steps[0]
+        if not isinstance(first, ast.Key):
+            return None
+        order[first.name] = None
+        if nest and len(sel.steps) > 1 and isinstance(sel.steps[1], ast.Key):
+            subs.setdefault(first.name, {})[sel.steps[1].name] = None
+        else:
+            whole.add(first.name)
+    return tuple((k, None if k in whole or k not in subs else tuple(subs[k])) for k in order)
 
 
 _UTF8_PIECE = 4096
@@ -213,7 +253,8 @@ class _Plan:
     needles: tuple[Needles, ...]
     cheap: tuple[Needles, ...]
     chars: frozenset[str]
-    keys: tuple[str, ...] | None
+    #: What typed decoding builds (None: not a set of JSON patterns; no typed decoding).
+    layout: Layout | None
     json_idx: tuple[int, ...]
     text_idx: tuple[int, ...]
     #: Matchers reading the typed records' attributes directly (None: use dicts).
@@ -232,26 +273,31 @@ def _plan(texts: tuple[str, ...]) -> _Plan:
 
     compiled = [engine.compile(t) for t in texts]
     needles = tuple(pattern_needles(p) for p in compiled)
-    keys = top_level_keys(compiled)
+    layout = typed_layout(compiled)
     on_fields: tuple[Callable[[Any], bool], ...] | None = None
     indices: tuple[Callable[[list[Any]], list[int]], ...] | None = None
-    if keys is not None:
-        fields = {k: f"f{i}" for i, k in enumerate(keys)}
+    if layout is not None:
+        fields = {k: f"f{i}" for i, (k, _) in enumerate(layout)}
+        nested = nested_fields(layout)
         made = [
-            compile_json_fields(p.ast.expr, fields, msgspec.UNSET)
+            compile_json_fields(p.ast.expr, fields, msgspec.UNSET, nested)
             for p in compiled
             if isinstance(p.ast, ast.JsonPattern)
         ]
-        if all(m is not None for m in made):
+        # A pattern the generated code cannot hold (too deeply nested for Python's parser)
+        # comes back as the reference walk, which reads dicts: build flat records for it.
+        if all(m is not None and hasattr(m, "indices") for m in made):
             on_fields = tuple(m for m in made if m is not None)
             found = [getattr(m, "indices", None) for m in on_fields]
             if all(f is not None for f in found):
                 indices = tuple(f for f in found if f is not None)
+        else:
+            layout = tuple((k, None) for k, _ in layout)
     return _Plan(
         needles=needles,
         cheap=tuple(_cheap(n) for n in needles),
         chars=needle_chars(needles),
-        keys=keys,
+        layout=layout,
         on_fields=on_fields,
         indices=indices,
         everything=all(p.kind == "all" for p in compiled),
@@ -270,7 +316,7 @@ def match_document(
     if not data.isascii() and not _valid_utf8(data):
         return False  # the general path names the offending byte
     plan = _plan(tuple(p.text for p in compiled))
-    if plan.keys is not None and _match_keys(data, compiled, plan, options, result):
+    if plan.layout is not None and _match_keys(data, compiled, plan, options, result):
         return True
     if options.window is None and not _possible(data, plan):
         # Nothing can match: only count the records, validating that each is an object,
@@ -297,19 +343,12 @@ def _match_everything(
 ) -> bool:
     """Only match-everything patterns: every record is a match, written as it stands, in
     bulk (an output-bound scan).  False when some record is not an object."""
-    from engine.replay.scan import Match
-
-    raws = list(map(bytes, slices))
-    if raws and set(map(_first_byte, raws)) != {123}:  # b"{"
+    firsts = set(map(_first_byte, map(memoryview, slices)))  # type: ignore[arg-type]
+    if slices and firsts != {123}:  # b"{"
         return False  # the raw split reports each record that is not an object
-    if b"\n" in data or b"\r" in data:
-        raws = list(map(_line, raws))
-    limit = options.oversize_bytes
-    big = max(map(len, raws), default=0) > limit
-    flags = [_oversized(r, limit) for r in raws] if big else [False] * len(raws)
-    result.records += len(raws)
-    patterns = tuple(range(len(result.matches_per_pattern)))
-    result.add_many(list(map(Match, range(len(raws)), raws, repeat(patterns), flags)))
+    result.records += len(slices)
+    every = [tuple(range(len(result.matches_per_pattern)))] * len(slices)
+    _add_matches(data, slices, list(range(len(slices))), every, options, result)
     return True
 
 
@@ -345,13 +384,16 @@ def _match_keys(
     shows (or could hide in an escape) are run; whole records are split out only for the
     matches, which are then sized.  False (nothing recorded) when the document is not a
     ``Records`` list of objects."""
-    assert plan.keys is not None
-    keys = plan.keys
+    assert plan.layout is not None
+    layout = plan.layout
     window = options.window
+    keys = [k for k, _ in layout]
     if window is not None and "eventTime" not in keys:
-        keys = (*keys, "eventTime")  # appended: the other keys keep their attributes
+        # Appended: the other keys keep their attributes (the layout never nests eventTime).
+        layout = (*layout, ("eventTime", None))
+        keys.append("eventTime")
     try:
-        typed = _typed_decoder(keys).decode(data).Records
+        typed = _typed_decoder(layout).decode(data).Records
     except (msgspec.DecodeError, msgspec.ValidationError):
         return False  # a record that is not an object: the raw split names it
     result.records += len(typed)
@@ -375,13 +417,30 @@ def _match_keys(
         return True
     slices = _split(data)
     assert slices is not None  # the typed decode validated the document
+    order = sorted(found)
+    _add_matches(data, slices, order, [tuple(found[i]) for i in order], options, result)
+    return True
+
+
+def _add_matches(
+    data: bytes,
+    slices: list[msgspec.Raw],
+    order: list[int],
+    patterns: Sequence[tuple[int, ...]],
+    options: ScanOptions,
+    result: FileResult,
+) -> None:
+    """The records at ``order`` (ascending) matched ``patterns``: write them out as they
+    stand, in bulk (an output-bound scan may match every record)."""
     from engine.replay.scan import Match
 
+    raws = list(map(bytes, map(slices.__getitem__, order)))
+    if b"\n" in data or b"\r" in data:
+        raws = list(map(_line, raws))  # pretty-printed: a line of compact JSON each
     limit = options.oversize_bytes
-    for index in sorted(found):
-        raw = memoryview(slices[index]).tobytes()
-        result.add(Match(index, _line(raw), tuple(found[index]), _oversized(raw, limit)))
-    return True
+    big = max(map(len, raws), default=0) > limit
+    flags = [_oversized(r, limit) for r in raws] if big else [False] * len(raws)
+    result.add_many(list(map(Match, order, raws, patterns, flags)))
 
 
 def _oversized(raw: bytes, limit: int) -> bool:
@@ -392,7 +451,7 @@ def _oversized(raw: bytes, limit: int) -> bool:
 
 def _found(
     typed: list[Any],
-    keys: tuple[str, ...],
+    keys: Sequence[str],
     indices: Sequence[int],
     todo: list[int],
     compiled: Sequence[CompiledPattern],

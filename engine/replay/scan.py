@@ -13,9 +13,12 @@ CloudWatch Logs export, the very message CloudWatch Logs stored.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
@@ -64,6 +67,10 @@ class Match:
     text_only: bool = False  # ``raw`` is a CloudWatch Logs message that is not a JSON object
 
 
+_PATTERNS_OF = attrgetter("patterns")
+_OVERSIZED = attrgetter("oversized")
+
+
 @dataclass(slots=True)
 class FileResult:
     """Everything one file contributed to the scan."""
@@ -91,13 +98,13 @@ class FileResult:
         self.matches.append(match)
 
     def add_many(self, matches: list[Match]) -> None:
-        """Record matches that all matched the same patterns (those of the first)."""
-        if matches:
-            for i in matches[0].patterns:
-                self.matches_per_pattern[i] += len(matches)
-            self.matched_records += len(matches)
-            self.oversized += sum(m.oversized for m in matches)
-            self.matches.extend(matches)
+        """:meth:`add` for many matches at once."""
+        per = self.matches_per_pattern
+        for i, n in Counter(chain.from_iterable(map(_PATTERNS_OF, matches))).items():
+            per[i] += n
+        self.matched_records += len(matches)
+        self.oversized += sum(map(_OVERSIZED, matches))
+        self.matches.extend(matches)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Sent back from every worker: the matches travel as columns, which pickle several

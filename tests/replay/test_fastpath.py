@@ -220,3 +220,66 @@ def test_match_everything_reports_records_that_are_not_objects() -> None:
     )
     assert result.problems == ["record 1 is an array, not an object"]
     assert [(m.index, m.raw) for m in result.matches] == [(0, b'{"a":1}'), (2, b'{"b":3}')]
+
+
+NESTED_RECORDS = st.fixed_dictionaries(
+    {"eventName": st.sampled_from(["ConsoleLogin", "x"])},
+    optional={
+        "userIdentity": st.one_of(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "type": st.sampled_from(["Root", "IAMUser", None, 1]),
+                    "arn": st.sampled_from(["a", "b"]),
+                    "sessionContext": st.fixed_dictionaries(
+                        {}, optional={"x": st.sampled_from(["true", "false"])}
+                    ),
+                },
+            ),
+            gen.json_values,  # null, strings, numbers, arrays: not objects
+        ),
+        "additionalEventData": st.fixed_dictionaries(
+            {}, optional={"MFAUsed": st.sampled_from(["Yes", "No"])}
+        ),
+    },
+)
+NESTED_PATTERNS = st.lists(
+    st.sampled_from(
+        [
+            '{ $.userIdentity.type = "Root" }',
+            "{ $.userIdentity.type NOT EXISTS }",
+            "{ $.userIdentity.type IS NULL }",
+            '{ $.userIdentity.sessionContext.x = "true" }',
+            '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }',
+            '{ $.userIdentity.arn = "a" || $.userIdentity.type = 1 }',
+            "{ $.userIdentity NOT EXISTS }",
+        ]
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@given(st.lists(st.tuples(NESTED_RECORDS, st.integers(0, 3)), max_size=6), NESTED_PATTERNS)
+def test_nested_typed_decoding_equals_general_path(
+    items: list[tuple[dict[str, Any], int]], texts: list[str]
+) -> None:
+    """Sub-keys decoded alone (``userIdentity.type``), values that are not objects included."""
+    _check_equal(items, [engine.parse(t) for t in texts], OVERSIZE_BYTES)
+
+
+def test_typed_layout_nests_only_keys_read_through_a_key_step() -> None:
+    from engine.replay.fastpath import typed_layout
+
+    patterns = [
+        engine.compile('{ $.userIdentity.type = "Root" && $.a.b[0] = 1 }'),
+        engine.compile("{ $.eventTime.x = 1 || $.c[0] = 2 || $.d = 3 || $.e.f = 4 }"),
+    ]
+    assert typed_layout(patterns) == (
+        ("userIdentity", ("type",)),
+        ("a", ("b",)),
+        ("eventTime", None),
+        ("c", None),
+        ("d", None),
+        ("e", ("f",)),
+    )
