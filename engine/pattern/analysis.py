@@ -22,7 +22,7 @@ from engine.pattern import ast
 from engine.pattern.errors import Finding
 from engine.pattern.events import could_be_number_text
 from engine.pattern.printer import format_selector
-from engine.pattern.regex import has_space, has_undocumented_escape
+from engine.pattern.regex import has_space, has_undocumented_escape, required_literals
 
 NeedleSpace = Literal["json", "message", "none"]
 
@@ -72,6 +72,10 @@ def analyze(node: ast.Pattern, text: str = "") -> Analysis:
         space = "json"
     elif isinstance(node, ast.TermPattern):
         needles = _term_needles(node)
+        space = "message"
+    elif isinstance(node, ast.RegexPattern):
+        literals = required_literals(node.regex.source)
+        needles = (literals,) if literals else ()
         space = "message"
     findings = _findings(node, nodes)
     return Analysis(

@@ -186,3 +186,80 @@ def has_space(source: str) -> bool:
 
 def has_undocumented_escape(source: str) -> bool:
     return bool(re.search(r"(?<!\\)(?:\\\\)*\\[tnr]", source))
+
+
+_REPEAT = re.compile(r"\{(\d+)(,\d*)?\}")
+
+
+def required_literals(source: str, shortest: int = 2) -> frozenset[str] | None:
+    """Literal texts of which every match of the (validated) regex contains one: the longest
+    run of plain characters each top-level alternative requires, or None when some
+    alternative requires none of ``shortest`` characters or more.
+
+    A run ends at anything that is not one plain character: a set, ``.``, a class escape, a
+    control-character escape, an anchor, and any atom a quantifier makes optional (``?``,
+    ``*``, ``{0,...}``); an atom repeated at least once (``+``, ``{n,...}``) ends its run after
+    it.  The replay's prefilter searches these in the raw text (engine.pattern.analysis)."""
+    branches: list[list[str]] = [[]]  # runs of the current branch; the last one is open
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        literal: str | None = None
+        if ch == "|":
+            branches.append([])
+            i += 1
+            continue
+        if ch == "\\":
+            nxt = source[i + 1]
+            if nxt == "x":
+                code = int(source[i + 2 : i + 4], 16)
+                literal = chr(code) if 0x20 <= code < 0x7F else None
+                i += 4
+            else:
+                literal = (
+                    nxt if nxt not in CLASS_ESCAPES and nxt not in UNDOCUMENTED_ESCAPES else None
+                )
+                i += 2
+        elif ch == "[":
+            j = i + 1
+            if j < n and source[j] == "^":
+                j += 1
+            if j < n and source[j] == "]":
+                j += 1  # a ']' first in a set is itself a member
+            while j < n and source[j] != "]":
+                j += 2 if source[j] == "\\" else 1
+            i = j + 1
+        elif ch in ".^$?*+{":  # any character, an anchor, a '{' RE2 reads as text
+            i += 1
+        else:
+            literal = ch
+            i += 1
+        # The quantifier after the atom, if any (and a lazy '?' after it).
+        least = 1
+        repeat = False
+        if i < n and source[i] in "?*+":
+            least = 0 if source[i] in "?*" else 1
+            repeat = True
+            i += 1
+        elif i < n and (m := _REPEAT.match(source, i)):
+            least = int(m.group(1))
+            repeat = True
+            i = m.end()
+        if repeat and i < n and source[i] == "?":
+            i += 1
+        runs = branches[-1]
+        if literal is None or least == 0:
+            runs.append("")  # the run is broken here
+        else:
+            if not runs:
+                runs.append("")
+            runs[-1] += literal
+            if repeat:
+                runs.append("")
+    best = []
+    for runs in branches:
+        longest = max(runs, key=len, default="")
+        if len(longest) < shortest:
+            return None
+        best.append(longest)
+    return frozenset(best)

@@ -93,3 +93,27 @@ def test_field_splitting_equals_the_hand_written_reference(message: str) -> None
     from engine.pattern.events import split_fields
 
     assert split_fields(message) == reference.split_fields(message)
+
+
+_REGEX_ATOMS = st.sampled_from(
+    ["a", "b", "c", "-", "0", ".", "[ab]", "[^a]", "\\d", "\\w", "\\x61", "\\.", "^", "$", " "]
+)
+_QUANTIFIERS = st.sampled_from(["", "", "", "?", "*", "+", "{2}", "{0,2}", "{1,}", "+?", "*?"])
+_REGEX_BRANCHES = st.lists(st.tuples(_REGEX_ATOMS, _QUANTIFIERS), min_size=1, max_size=6).map(
+    lambda parts: "".join(atom + ("" if atom in "^$" else q) for atom, q in parts)
+)
+_AWS_REGEXES = st.lists(_REGEX_BRANCHES, min_size=1, max_size=3).map("|".join)
+
+
+@given(_AWS_REGEXES, st.text(alphabet="abc-0.1 xa", max_size=24))
+def test_regex_needles_are_sound(source: str, message: str) -> None:
+    """A message a regex pattern matches contains one of its required literals."""
+    from engine.pattern.regex import required_literals
+
+    try:
+        compiled = engine.compile(f"%{source}%")
+    except engine.PatternError:
+        return  # RE2 or AWS rejects it: nothing to prefilter
+    literals = required_literals(source, shortest=1)
+    if literals is not None and compiled.matches(message):
+        assert any(lit in message for lit in literals), (source, message, literals)
