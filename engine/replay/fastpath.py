@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import operator
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -507,17 +509,34 @@ def _match_raw(
     candidates = [i for i, n in enumerate(plan.cheap) if escapes or could_match(data, n, False)]
     match_all = [i for i in candidates if compiled[i].kind == "all"]
     always = [i for i in candidates if needles[i] is None and i not in match_all]
-    filtered = [(i, needles[i]) for i in candidates if needles[i] is not None]
+    filtered = [(i, n) for i in candidates if (n := needles[i]) is not None]
     json_idx = [i for i in plan.json_idx if i in candidates]
     text_idx = [i for i in plan.text_idx if i in candidates and i not in match_all]
-    for index, piece in enumerate(slices):
-        raw = memoryview(piece).tobytes()
-        if raw[0] != 123:  # b"{"
-            result.problem(f"record {index} is {describe_kind(orjson.loads(raw))}, not an object")
-            continue
-        result.records += 1
+    firsts = set(map(_first_byte, map(memoryview, slices)))  # type: ignore[arg-type]
+    objects: Sequence[int] = range(len(slices))
+    if firsts - {123}:  # b"{"
+        objects = []
+        for index, piece in enumerate(slices):
+            if memoryview(piece)[0] == 123:
+                objects.append(index)
+            else:
+                kind = describe_kind(orjson.loads(memoryview(piece)))
+                result.problem(f"record {index} is {kind}, not an object")
+    result.records += len(objects)
+    # Where the needles are, when the document says which record each position is in: then
+    # only those records are looked at (the others cannot match).
+    where = None
+    if window is None and not escapes and not match_all and not always:
+        where = _needle_records(data, slices, filtered)
+        if where is not None:
+            objects = sorted(set().union(*where.values()).intersection(objects))
+    for index in objects:
+        raw = bytes(slices[index])
         if window is None:
-            todo = always + [i for i, n in filtered if could_match(raw, n, escapes)]
+            if where is not None:
+                todo = [i for i, _ in filtered if index in where[i]]
+            else:
+                todo = always + [i for i, n in filtered if could_match(raw, n, escapes)]
             record = orjson.loads(raw) if todo else None
         else:
             record = orjson.loads(raw)
@@ -535,6 +554,49 @@ def _match_raw(
         if hits:
             hits.sort()
             result.add(Match(index, _line(raw), tuple(hits), _oversized(raw, limit)))
+
+
+_PREFIX = b'{"Records":['
+
+
+def _needle_records(
+    data: bytes,
+    slices: list[msgspec.Raw],
+    filtered: list[tuple[int, tuple[tuple[bytes, ...], ...]]],
+) -> dict[int, set[int]] | None:
+    """Pattern -> the records holding a needle of each of its clauses, or None when the
+    document is not laid out as ``{"Records":[`` records separated by single commas ``]}``
+    (CloudTrail's own layout, checked by length: then record k starts at a known offset).
+
+    A needle never spans two records: message needles hold no JSON structural character,
+    and JSON needles are quoted strings or bare tokens.  (Escapes are the caller's concern:
+    this runs only where no escape can spell a needle character.)"""
+    if not data.startswith(_PREFIX) or not slices:
+        return None
+    end = len(data)
+    while end and data[end - 1] in b" \t\r\n":
+        end -= 1
+    lengths = list(map(len, slices))
+    if data[end - 2 : end] != b"]}" or end != len(_PREFIX) + sum(lengths) + len(lengths) + 1:
+        return None
+    starts = list(accumulate(lengths[:-1], lambda at, n: at + n + 1, initial=len(_PREFIX)))
+    last = len(starts) - 1
+    out: dict[int, set[int]] = {}
+    for i, clauses in filtered:
+        records: set[int] | None = None
+        for clause in clauses:
+            found: set[int] = set()
+            for needle in clause:
+                at = data.find(needle, len(_PREFIX))
+                while at != -1:
+                    k = bisect_right(starts, at) - 1
+                    found.add(k)
+                    if k == last:
+                        break
+                    at = data.find(needle, starts[k + 1])
+            records = found if records is None else records & found
+        out[i] = records or set()
+    return out
 
 
 def _line(raw: bytes) -> bytes:

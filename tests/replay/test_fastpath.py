@@ -283,3 +283,21 @@ def test_typed_layout_nests_only_keys_read_through_a_key_step() -> None:
         ("d", None),
         ("e", ("f",)),
     )
+
+
+def test_needles_are_placed_in_records_by_offset() -> None:
+    records = [b'{"m":"x AccessDenied"}', b'{"m":"y"}', b'{"m":"AccessDenied AccessDenied"}']
+    compact = b'{"Records":[' + b",".join(records) + b"]}"
+    layouts = [
+        compact,
+        compact + b"\n",  # trailing blank: still CloudTrail's layout
+        b'{"Records": [' + b", ".join(records) + b"]}",  # blanks: records found one by one
+        b'{"Records":[{"m":"AccessDenied"}],"Records":[' + b",".join(records) + b"]}",
+    ]
+    for doc in layouts:
+        for pattern in ("AccessDenied", "%Acc[e]ssDenied%", '"x AccessDenied"', "-y"):
+            compiled = engine.compile(pattern)
+            fast = FileResult("x", matches_per_pattern=[0])
+            assert match_document(doc, [compiled], ScanOptions(), fast), doc
+            want = [i for i, r in enumerate(records) if compiled.matches_record(orjson.loads(r))]
+            assert [m.index for m in fast.matches] == want, (doc, pattern)
