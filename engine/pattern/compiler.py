@@ -35,9 +35,11 @@ from engine.pattern.errors import Finding
 from engine.pattern.events import (
     compact,
     could_be_number_text,
+    field_at,
+    field_value,
+    leading_fields,
     load_json_object,
     number_text,
-    split_fields,
     split_values,
 )
 from engine.pattern.grammar import NUMBER_RE, parse, parse_number
@@ -173,20 +175,27 @@ def _compile_space(node: ast.SpacePattern) -> MessageMatcher:
     n = len(conds)
     last = conds[-1]
     tested = [(i, c) for i, c in enumerate(conds[:-1]) if c is not None]
+    # One regex match finds the first n-1 fields (not a split of the whole event).
+    head = leading_fields(n - 1).match
 
     def match(message: str) -> bool:
-        values = split_values(message)
-        if len(values) < n:
-            return False
+        m = head(message)
+        if m is None:
+            return False  # fewer than n-1 fields
+        groups = m.groups()
         for i, cond in tested:
-            if not cond(values[i]):
+            if not cond(field_value(groups, i)):
                 return False
+        start = m.end()
+        nth = field_at(message, start)
+        if nth is None:
+            return False  # exactly n-1 fields
         if last is None:
             return True
-        if len(values) == n:
-            return last(values[-1])
-        # The last field takes the rest of the line (A2): its raw extent is needed.
-        start = split_fields(message)[n - 1][1]
+        end = nth.end()
+        if end == len(message) or not message[end:].strip(" "):
+            return last(field_value(nth.groups(), 0))  # exactly n fields
+        # The last field takes the rest of the line (A2).
         return last(message[start:].rstrip(" "))
 
     return match

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -38,6 +39,32 @@ def number_text(value: int | float) -> str:
 # the line), or a run of non-spaces.  Matching resumes right after a closing delimiter, so
 # text glued to it starts a new field.
 _FIELD = re.compile(r'"([^"]*)(?:"|$)|\[([^\]]*)(?:\]|$)|([^ ]+)')
+#: ``field_at(message, pos)``: the field starting at ``pos`` (no blank before it), or None.
+field_at = _FIELD.match
+
+
+# The first ``n`` fields at once: the same alternatives as _FIELD, each in an atomic group so
+# that, as in a field-by-field scan, a field once taken is never re-split to let later fields
+# match; runs of spaces between them (possessive).
+_ONE_FIELD = r'(?>"([^"]*)(?:"|$)|\[([^\]]*)(?:\]|$)|([^ ]+)) *+'
+
+
+@lru_cache(maxsize=64)
+def leading_fields(n: int) -> re.Pattern[str]:
+    """A regex matching the leading blanks and first ``n`` fields of a space-delimited event
+    (and the blanks after them); field ``i``'s value is group ``3i+1`` (quoted), ``3i+2``
+    (bracketed) or ``3i+3`` (bare), whichever took part."""
+    return re.compile("^ *+" + _ONE_FIELD * n)
+
+
+def field_value(groups: tuple[str | None, ...], i: int) -> str:
+    """Field ``i``'s value from the groups of a :func:`leading_fields` match."""
+    quoted, bracketed, bare = groups[3 * i : 3 * i + 3]
+    if quoted is not None:
+        return quoted
+    if bracketed is not None:
+        return bracketed
+    return bare or ""
 
 
 _NUMBER_CHARS = re.compile(r"[0-9+\-.eE]*\Z")

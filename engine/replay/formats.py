@@ -303,13 +303,15 @@ def read_units(
     opened: Opened,
     forced: str | None = None,
     fast: Callable[[bytes], bool] | None = None,
+    fast_export: Callable[[IO[bytes]], None] | None = None,
 ) -> tuple[str, Iterator[Unit]]:
     """Detect (or take ``forced``) the format of an open source and return it with an iterator
     over its events.  Raises :class:`SkipFile`, :class:`FormatError` or a read error.
 
     ``fast``, when given, is offered a CloudTrail ``{"Records": [...]}`` document's bytes
     first (``engine.replay.fastpath``); if it returns True it has consumed the document and
-    no units are left.  Otherwise the document is decoded here as usual."""
+    no units are left.  Otherwise the document is decoded here as usual.  ``fast_export``,
+    when given, consumes a CloudWatch Logs export's lines itself (then no units are left)."""
     whole = opened.data
     head = opened.stream.read(HEAD_SIZE) if whole is None else whole[:HEAD_SIZE]
     if forced is None:
@@ -334,6 +336,9 @@ def read_units(
     if fmt == "ndjson":
         return fmt, _ndjson(stream)
     if fmt == "cwl-export":
+        if fast_export is not None:
+            fast_export(stream)
+            return fmt, iter(())
         return fmt, _cwl_export(stream)
     if fast is not None and fmt == "cloudtrail" and whole is None:
         content = stream.read()
@@ -494,14 +499,33 @@ def _ndjson(stream: IO[bytes]) -> Iterator[Unit]:
 
 
 def _cwl_export(stream: IO[bytes]) -> Iterator[Unit]:
-    for index, (lineno, line) in enumerate(_lines(stream)):
-        if not _CWL_LINE.match(line):
-            yield Unit(index, None, None, f"line {lineno}: not '<timestamp> <message>'")
-            continue
-        stamp, raw = line.split(b" ", 1)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            yield Unit(index, None, None, f"line {lineno}: not valid UTF-8")
-            continue
-        yield _message_unit(index, text, stamp.decode("ascii"))
+    for index, (lineno, line) in enumerate(export_lines(stream)):
+        yield export_unit(index, lineno, line)
+
+
+def export_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines of a CloudWatch Logs export, stripped, with their numbers."""
+    return _lines(stream)
+
+
+def export_message(line: bytes) -> str | None:
+    """The message of an export line, or None when the line is not ``<timestamp> <message>``
+    in UTF-8 (:func:`export_unit` says which)."""
+    if not _CWL_LINE.match(line):
+        return None
+    try:
+        return line[line.index(b" ") + 1 :].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def export_unit(index: int, lineno: int, line: bytes) -> Unit:
+    """One line of a CloudWatch Logs export as an event."""
+    if not _CWL_LINE.match(line):
+        return Unit(index, None, None, f"line {lineno}: not '<timestamp> <message>'")
+    stamp, raw = line.split(b" ", 1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Unit(index, None, None, f"line {lineno}: not valid UTF-8")
+    return _message_unit(index, text, stamp.decode("ascii"))

@@ -19,12 +19,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import orjson
 
 from engine.replay.fastpath import match_document
-from engine.replay.formats import FormatError, Opened, SkipFile, Unit, describe_error, read_units
+from engine.replay.formats import (
+    FormatError,
+    Opened,
+    SkipFile,
+    Unit,
+    describe_error,
+    export_lines,
+    export_message,
+    export_unit,
+    read_units,
+)
 from engine.replay.sources import Source
 from engine.replay.window import TimeWindow, parse_event_time
 
@@ -201,9 +211,39 @@ def read_and_match(
     def fast(data: bytes) -> bool:
         return match_document(data, compiled, options, result)
 
-    fmt, units = read_units(opened, options.input_format, fast if options.fast else None)
+    def fast_export(stream: IO[bytes]) -> None:
+        match_export_text(stream, compiled, options, result, flush)
+
+    text_only = options.window is None and all(p.kind != "json" for p in compiled)
+    fmt, units = read_units(
+        opened,
+        options.input_format,
+        fast if options.fast else None,
+        fast_export if options.fast and text_only else None,
+    )
     result.format = fmt
     match_units(units, compiled, options, result, flush)
+
+
+def match_export_text(
+    stream: IO[bytes],
+    compiled: Sequence[CompiledPattern],
+    options: ScanOptions,
+    result: FileResult,
+    flush: Callable[[FileResult], None] | None = None,
+) -> None:
+    """A CloudWatch Logs export against text patterns only (no window): each pattern sees
+    the message as stored, so no event is built for a line that matches nothing.  A line
+    that matches, or is not ``<timestamp> <message>`` in UTF-8, goes through
+    :func:`match_units` exactly as the general path would take it."""
+    matchers = [p.matches for p in compiled]
+    for index, (lineno, line) in enumerate(export_lines(stream)):
+        text = export_message(line)
+        if text is not None and not any(m(text) for m in matchers):
+            result.records += 1
+            continue
+        unit = export_unit(index, lineno, line)
+        match_units([unit], compiled, options, result, flush)
 
 
 def match_units(

@@ -117,3 +117,11 @@ def test_regex_needles_are_sound(source: str, message: str) -> None:
     literals = required_literals(source, shortest=1)
     if literals is not None and compiled.matches(message):
         assert any(lit in message for lit in literals), (source, message, literals)
+
+
+@given(gen.space_patterns, st.text(alphabet='a1 "[]-*', max_size=16))
+def test_space_matcher_equals_reference_on_delimiter_soup(node: ast.Pattern, message: str) -> None:
+    """Unbalanced and glued quotes and brackets, runs of blanks: the compiled space-delimited
+    matcher (one regex for the leading fields) agrees with the reference splitter."""
+    compiled = engine.compile(engine.format(node))
+    assert compiled.matches(message) is reference.evaluate(compiled.ast, message)
