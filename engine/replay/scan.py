@@ -236,14 +236,24 @@ def match_export_text(
     the message as stored, so no event is built for a line that matches nothing.  A line
     that matches, or is not ``<timestamp> <message>`` in UTF-8, goes through
     :func:`match_units` exactly as the general path would take it."""
-    matchers = [p.matches for p in compiled]
+    matchers = [(i, p.matches) for i, p in enumerate(compiled)]
+    limit = options.oversize_bytes
     for index, (lineno, line) in enumerate(export_lines(stream)):
         text = export_message(line)
-        if text is not None and not any(m(text) for m in matchers):
-            result.records += 1
-            continue
-        unit = export_unit(index, lineno, line)
-        match_units([unit], compiled, options, result, flush)
+        if text is not None:
+            hits = [i for i, m in matchers if m(text)]
+            if not hits:
+                result.records += 1
+                continue
+            if not text.lstrip().startswith("{"):  # plain text: the match is the message
+                result.records += 1
+                raw = text.encode("utf-8", "surrogatepass")
+                result.add(Match(index, raw, tuple(hits), len(raw) > limit, True))
+                if flush is not None and len(result.matches) >= FLUSH_EVERY:
+                    flush(result)
+                continue
+        # A JSON message (its record is what a match writes out), or a bad line.
+        match_units([export_unit(index, lineno, line)], compiled, options, result, flush)
 
 
 def match_units(

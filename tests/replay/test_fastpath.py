@@ -19,7 +19,7 @@ from engine.replay.fastpath import (
     match_document,
     pattern_needles,
 )
-from engine.replay.formats import Unit
+from engine.replay.formats import Unit, _cwl_export
 from engine.replay.scan import OVERSIZE_BYTES, FileResult, ScanOptions, match_units
 from tests.pattern import gen
 
@@ -301,3 +301,50 @@ def test_needles_are_placed_in_records_by_offset() -> None:
             assert match_document(doc, [compiled], ScanOptions(), fast), doc
             want = [i for i, r in enumerate(records) if compiled.matches_record(orjson.loads(r))]
             assert [m.index for m in fast.matches] == want, (doc, pattern)
+
+
+_EXPORT_LINES = st.sampled_from(
+    [
+        b'2024-03-12T10:00:00.000Z 10.0.0.1 - - [x] "GET /a" 404 7',
+        b'2024-03-12T10:00:01.000Z 10.0.0.2 - - [x] "GET /b" 200 9',
+        b'2024-03-12T10:00:02.000Z {"eventName":"AccessDenied","n":1}',
+        b"2024-03-12T10:00:03.000Z [1, 2] AccessDenied",
+        b"2024-03-12T10:00:04.000Z   {not json AccessDenied",
+        b"not a timestamp AccessDenied",
+        b"2024-03-12T10:00:05.000Z caf\xc3\xa9 404",
+        b"2024-03-12T10:00:06.000Z bad \xff AccessDenied",
+        b"",
+        b"   ",
+        b"2024-03-12T10:00:07.000Z " + b"AccessDenied " * 30000,  # over 256 KB
+    ]
+)
+_TEXT_PATTERNS = st.lists(
+    st.sampled_from(
+        ["AccessDenied", "404", "%GET /[ab]%", "[ip, a, b, t, req, code=4*, size]", ""]
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@given(st.lists(_EXPORT_LINES, max_size=8), _TEXT_PATTERNS)
+def test_export_text_path_equals_general_path(lines: list[bytes], texts: list[str]) -> None:
+    """A CloudWatch Logs export against text patterns: events are built only for the lines
+    that match (or are bad), with exactly the general path's results."""
+    import io
+
+    from engine.replay.scan import match_export_text
+
+    compiled = [engine.compile(t) for t in texts]
+    data = b"\n".join(lines) + b"\n"
+    fast = FileResult("x", matches_per_pattern=[0] * len(compiled))
+    match_export_text(io.BytesIO(data), compiled, ScanOptions(), fast)
+    slow = FileResult("x", matches_per_pattern=[0] * len(compiled))
+    units = _cwl_export(io.BytesIO(data))
+    match_units(units, compiled, ScanOptions(), slow)
+    assert (fast.records, fast.problems, fast.oversized) == (
+        slow.records,
+        slow.problems,
+        slow.oversized,
+    )
+    assert fast.matches == slow.matches
