@@ -18,6 +18,7 @@ note.
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import datetime as _dt
 import importlib.util
@@ -637,6 +638,9 @@ def main(argv: list[str] | None = None) -> int:
     if a.render:
         return rerender(a)
     load_before = _loadavg()
+    # Bytecode for the package as it stands, as a wheel install has: with
+    # PYTHONDONTWRITEBYTECODE set, an edited module would otherwise be recompiled at every start.
+    compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "engine"), quiet=1)
     data, truth = gen.ensure(a.size, a.seed)
     notes: list[str] = []
     no_control = False
