@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import IO, Any, Protocol
 
 import orjson
@@ -146,6 +147,9 @@ def _human_bytes(n: float) -> str:
     return f"{n:.1f} GB"  # pragma: no cover
 
 
+_RAW = attrgetter("raw")
+
+
 class RecordsSink:
     """Each matching record once, unchanged, one compact JSON object per line."""
 
@@ -154,7 +158,7 @@ class RecordsSink:
 
     def write(self, result: FileResult) -> None:
         if result.matches:
-            self.out.write(b"".join(m.raw + b"\n" for m in result.matches))
+            self.out.write(b"\n".join(map(_RAW, result.matches)) + b"\n")
             self.out.flush()
 
     def close(self, summary: Summary) -> None:
