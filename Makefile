@@ -39,7 +39,7 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m uv pip install --python $(BIN)/python --quiet -e '.[bench]' || \
+	$(BIN)/python -m uv pip install --python $(BIN)/python --quiet --compile-bytecode -e '.[bench]' || \
 		$(BIN)/python -m pip install --quiet -e '.[bench]' || true
 	$(BIN)/python -m benchmarks.run
 
