@@ -164,7 +164,7 @@ class LocalPoolExecutor:
             # Small batches first, so a small tree still spreads over every worker; and no
             # more than BATCH_BYTES of input in one, so what is in flight (an output-bound
             # scan returns every record) stays small whatever the files' sizes.
-            if len(batch) >= min(self.batch, 1 + submitted // self.workers):
+            if len(batch) >= min(self.batch, 1 << min(submitted // self.workers, 10)):
                 return True
             return batch_bytes >= BATCH_BYTES
 
