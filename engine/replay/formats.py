@@ -82,6 +82,8 @@ _BUFFER = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 _FIRST_KEY = re.compile(rb'^\{\s*"([^"\\]{1,64})"\s*:')
 _CWL_LINE = re.compile(rb"^\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:?\d{2})? ")
+# The same, capturing the message (the timestamp holds no blank: the first one ends it).
+CWL_MESSAGE = re.compile(rb"\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:?\d{2})? (.*)", re.S)
 _DIGEST_KEYS = ("digestStartTime", "digestEndTime", "digestSignatureAlgorithm")
 
 
@@ -499,24 +501,8 @@ def _ndjson(stream: IO[bytes]) -> Iterator[Unit]:
 
 
 def _cwl_export(stream: IO[bytes]) -> Iterator[Unit]:
-    for index, (lineno, line) in enumerate(export_lines(stream)):
+    for index, (lineno, line) in enumerate(_lines(stream)):
         yield export_unit(index, lineno, line)
-
-
-def export_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """The non-blank lines of a CloudWatch Logs export, stripped, with their numbers."""
-    return _lines(stream)
-
-
-def export_message(line: bytes) -> str | None:
-    """The message of an export line, or None when the line is not ``<timestamp> <message>``
-    in UTF-8 (:func:`export_unit` says which)."""
-    if not _CWL_LINE.match(line):
-        return None
-    try:
-        return line[line.index(b" ") + 1 :].decode("utf-8")
-    except UnicodeDecodeError:
-        return None
 
 
 def export_unit(index: int, lineno: int, line: bytes) -> Unit:

@@ -25,13 +25,12 @@ import orjson
 
 from engine.replay.fastpath import match_document
 from engine.replay.formats import (
+    CWL_MESSAGE,
     FormatError,
     Opened,
     SkipFile,
     Unit,
     describe_error,
-    export_lines,
-    export_message,
     export_unit,
     read_units,
 )
@@ -238,20 +237,31 @@ def match_export_text(
     :func:`match_units` exactly as the general path would take it."""
     matchers = [(i, p.matches) for i, p in enumerate(compiled)]
     limit = options.oversize_bytes
-    for index, (lineno, line) in enumerate(export_lines(stream)):
-        text = export_message(line)
-        if text is not None:
-            hits = [i for i, m in matchers if m(text)]
-            if not hits:
-                result.records += 1
-                continue
-            if not text.lstrip().startswith("{"):  # plain text: the match is the message
-                result.records += 1
-                raw = text.encode("utf-8", "surrogatepass")
-                result.add(Match(index, raw, tuple(hits), len(raw) > limit, True))
-                if flush is not None and len(result.matches) >= FLUSH_EVERY:
-                    flush(result)
-                continue
+    message = CWL_MESSAGE.match
+    index = -1
+    for lineno, line in enumerate(stream, 1):  # as _lines in formats, inline: a hot loop
+        line = line.strip()
+        if not line:
+            continue
+        index += 1
+        m = message(line)
+        if m is not None:
+            try:
+                text = m.group(1).decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                hits = [i for i, match in matchers if match(text)]
+                if not hits:
+                    result.records += 1
+                    continue
+                if not text.lstrip().startswith("{"):  # plain text: the match is the message
+                    result.records += 1
+                    raw = text.encode("utf-8", "surrogatepass")
+                    result.add(Match(index, raw, tuple(hits), len(raw) > limit, True))
+                    if flush is not None and len(result.matches) >= FLUSH_EVERY:
+                        flush(result)
+                    continue
         # A JSON message (its record is what a match writes out), or a bad line.
         match_units([export_unit(index, lineno, line)], compiled, options, result, flush)
 
