@@ -234,7 +234,7 @@ class _ProgressDisplay:
 
     def advance(self, result: FileResult) -> None:
         self.done_files += 1
-        self.matches += len(result.matches)
+        self.matches += result.matched_records
         self.progress.update(
             self.task,
             advance=result.raw_bytes,

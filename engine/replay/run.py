@@ -32,14 +32,23 @@ def process_item(
     patterns: Sequence[str],
     options: ScanOptions,
     flush: Callable[[FileResult], None] | None = None,
+    render: Callable[[FileResult], bytes] | None = None,
 ) -> FileResult:
-    """The executor's unit of work: read a source, or turn a skip/problem into a result."""
+    """The executor's unit of work: read a source, or turn a skip/problem into a result.
+
+    ``render``, in a worker, turns the matches into the output's bytes there: the parent
+    then writes them without building a match object each (an output-bound scan)."""
     if isinstance(item, Source):
         if item.path.startswith("s3://"):
             from engine.replay.s3 import scan_object
 
-            return scan_object(item, patterns, options, flush)
-        return scan_file(item, patterns, options, flush)
+            result = scan_object(item, patterns, options, flush)
+        else:
+            result = scan_file(item, patterns, options, flush)
+        if render is not None and result.matches:
+            result.rendered = render(result)
+            result.matches = []
+        return result
     result = FileResult(item.path, matches_per_pattern=[0] * len(patterns))
     if isinstance(item, Skipped):
         result.status = "skipped"
@@ -86,7 +95,8 @@ def run_scan(
     if items is None:
         items = expand(sources, window=options.window, prune=prune)
     texts = tuple(p.text for p in patterns)
-    work = partial(process_item, patterns=texts, options=options)
+    render = getattr(sink, "renderer", None)
+    work = partial(process_item, patterns=texts, options=options, render=render)
 
     def flush(partial_result: FileResult) -> None:
         # In-process work is at the head of the order: its matches can go out as they come.

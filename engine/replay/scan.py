@@ -97,6 +97,9 @@ class FileResult:
     matches_per_pattern: list[int] = field(default_factory=list)
     matches: list[Match] = field(default_factory=list)
     raw_bytes: int = 0
+    #: The matches as the output writes them, when a worker rendered them (then ``matches``
+    #: is empty and only the counts above speak of them).
+    rendered: bytes | None = None
 
     def add(self, match: Match) -> None:
         """Record one matching record and count it for each pattern it matched."""

@@ -11,8 +11,9 @@ as JSON (``--summary-json``).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from operator import attrgetter
 from typing import IO, Any, Protocol
 
@@ -150,15 +151,39 @@ def _human_bytes(n: float) -> str:
 _RAW = attrgetter("raw")
 
 
+def render_records(result: FileResult) -> bytes:
+    """The ``records`` output of one file's matches."""
+    return b"\n".join(map(_RAW, result.matches)) + b"\n" if result.matches else b""
+
+
+def render_envelopes(result: FileResult, ids: Sequence[bytes]) -> bytes:
+    """The ``envelope`` output of one file's matches (``ids``: the pattern ids as JSON)."""
+    return b"".join(_envelope(ids, result.path, m, i) for m in result.matches for i in m.patterns)
+
+
+def _envelope(ids: Sequence[bytes], path: str, match: Match, pattern: int) -> bytes:
+    source = orjson.dumps({"path": path, "index": match.index})
+    flag = b',"oversized":true' if match.oversized else b""
+    if match.text_only:  # a CloudWatch Logs message that is not JSON: no record
+        body = b',"record":null,"message":' + orjson.dumps(match.raw.decode("utf-8", "replace"))
+    else:
+        body = b',"record":' + match.raw
+    return b'{"pattern":' + ids[pattern] + b',"source":' + source + flag + body + b"}\n"
+
+
 class RecordsSink:
     """Each matching record once, unchanged, one compact JSON object per line."""
+
+    #: What a worker process may render in its place (picklable): the parent then only writes.
+    renderer: Callable[[FileResult], bytes] | None = staticmethod(render_records)
 
     def __init__(self, out: IO[bytes]) -> None:
         self.out = out
 
     def write(self, result: FileResult) -> None:
-        if result.matches:
-            self.out.write(b"\n".join(map(_RAW, result.matches)) + b"\n")
+        data = result.rendered if result.rendered is not None else render_records(result)
+        if data:
+            self.out.write(data)
             self.out.flush()
 
     def close(self, summary: Summary) -> None:
@@ -170,24 +195,18 @@ class EnvelopeSink:
 
     def __init__(self, out: IO[bytes], pattern_ids: Sequence[str]) -> None:
         self.out = out
-        self.ids = [orjson.dumps(pid) for pid in pattern_ids]
-
-    def envelope(self, path: str, match: Match, pattern: int) -> bytes:
-        source = orjson.dumps({"path": path, "index": match.index})
-        flag = b',"oversized":true' if match.oversized else b""
-        if match.text_only:  # a CloudWatch Logs message that is not JSON: no record
-            body = b',"record":null,"message":' + orjson.dumps(match.raw.decode("utf-8", "replace"))
-        else:
-            body = b',"record":' + match.raw
-        return b'{"pattern":' + self.ids[pattern] + b',"source":' + source + flag + body + b"}\n"
+        self.ids = tuple(orjson.dumps(pid) for pid in pattern_ids)
+        self.renderer: Callable[[FileResult], bytes] | None = partial(
+            render_envelopes, ids=self.ids
+        )
 
     def write(self, result: FileResult) -> None:
-        if result.matches:
-            self.out.write(
-                b"".join(
-                    self.envelope(result.path, m, i) for m in result.matches for i in m.patterns
-                )
-            )
+        if result.rendered is not None:
+            data = result.rendered
+        else:
+            data = render_envelopes(result, self.ids)
+        if data:
+            self.out.write(data)
             self.out.flush()
 
     def close(self, summary: Summary) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -326,3 +327,20 @@ def test_pool_batches_keep_order_whatever_the_sizes() -> None:
 
 def _path_of(source: Any) -> str:
     return str(source.path)
+
+
+def test_workers_render_records_and_envelopes_as_the_parent_would(tmp_path: Path) -> None:
+    from engine.replay.executors import LocalPoolExecutor
+    from engine.replay.sinks import EnvelopeSink
+
+    for i in range(6):
+        write(tmp_path / f"f{i}.json.gz", ct_doc([org(), record(), org(name="CreatePolicy")]))
+    patterns = [PatternSpec("org", DEFAULT_PATTERN), PatternSpec("all", "")]
+    outputs = []
+    for make in (RecordsSink, lambda out: EnvelopeSink(out, ["org", "all"])):
+        for executor in (None, LocalPoolExecutor(2)):
+            out = io.BytesIO()
+            run_scan([str(tmp_path)], patterns, ScanOptions(), sink=make(out), executor=executor)
+            outputs.append(out.getvalue().rsplit(b'{"summary"', 1)[0])
+    assert outputs[0] == outputs[1] and outputs[2] == outputs[3]
+    assert outputs[0].count(b"\n") == 18 and outputs[2].count(b"\n") == 18 + 12
