@@ -440,15 +440,22 @@ def _add_matches(
     if b"\n" in data or b"\r" in data:
         raws = list(map(_line, raws))  # pretty-printed: a line of compact JSON each
     limit = options.oversize_bytes
-    big = max(map(len, raws), default=0) > limit
+    big = _may_be_oversized(max(raws, key=len, default=b""), limit)
     flags = [_oversized(r, limit) for r in raws] if big else [False] * len(raws)
     result.add_many(list(map(Match, order, raws, patterns, flags)))
 
 
 def _oversized(raw: bytes, limit: int) -> bool:
     """Whether a record's compact JSON, what CloudWatch Logs would hold, is over ``limit``
-    bytes (a raw slice of a CloudTrail file is compact: re-serialise only a big one)."""
-    return len(raw) > limit and len(orjson.dumps(orjson.loads(raw))) > limit
+    bytes.  Re-serialising never lengthens a string, a key or the structure, but a number
+    may grow: ``1e15`` is written ``1000000000000000.0``, 4.5 times as long.  So a record
+    under a fifth of the limit as written cannot be over it, and only bigger ones are
+    re-serialised (only matches are sized)."""
+    return _may_be_oversized(raw, limit) and len(orjson.dumps(orjson.loads(raw))) > limit
+
+
+def _may_be_oversized(raw: bytes, limit: int) -> bool:
+    return len(raw) > limit // 5
 
 
 def _found(

@@ -348,3 +348,19 @@ def test_export_text_path_equals_general_path(lines: list[bytes], texts: list[st
         slow.oversized,
     )
     assert fast.matches == slow.matches
+
+
+def test_a_record_re_serialised_longer_than_written_is_sized_as_compact_json() -> None:
+    # 1e15 is written 1000000000000000.0 in compact JSON: a record under the limit as written
+    # can be over it as CloudWatch Logs would hold it (the general path's measure).
+    record = b'{"eventName":"X","a":[1e15,1e15,1e15,1e15,1e15,1e15,1e15,1e15]}'
+    doc = b'{"Records":[' + record + b"]}"
+    limit = 120
+    assert len(record) < limit < len(orjson.dumps(orjson.loads(record)))
+    for pattern in ("", '{ $.eventName = "X" }', "X"):
+        result = FileResult("x", matches_per_pattern=[0])
+        assert match_document(
+            doc, [engine.compile(pattern)], ScanOptions(oversize_bytes=limit), result
+        )
+        assert [m.oversized for m in result.matches] == [True], pattern
+        assert result.oversized == 1
