@@ -25,10 +25,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Protocol, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 #: A batch of items sent to a worker holds at most this much input (as stored).
 BATCH_BYTES = 2 * 1024 * 1024
-R = TypeVar("R")
 
 
 def _never(item: object) -> bool:
@@ -161,8 +161,8 @@ class LocalPoolExecutor:
                 batch_bytes = 0
 
         def full() -> bool:
-            # Small batches first, so a small tree still spreads over every worker; and no
-            # more than BATCH_BYTES of input in one, so what is in flight (an output-bound
+            # Batches double from one item, so a small tree still spreads over every worker;
+            # and no more than BATCH_BYTES of input in one, so what is in flight (an output-bound
             # scan returns every record) stays small whatever the files' sizes.
             if len(batch) >= min(self.batch, 1 << min(submitted // self.workers, 10)):
                 return True

@@ -23,6 +23,10 @@ from engine.replay.scan import FileResult, Match
 
 
 class Sink(Protocol):
+    """Where matches go.  A sink may also have ``renderer``: a picklable function from a
+    file's result to its output bytes, which worker processes then run in its place (the
+    result arrives with ``rendered`` set and no matches)."""
+
     def write(self, result: FileResult) -> None:
         """Write the matches of one file (files arrive in input order)."""
 
