@@ -376,9 +376,14 @@ class Encoder:
             return self._regex(key[1])
         if key[0] == "sub":
             return z.Concat(full, z.Re(zstr(z, key[1])), full)
-        parts = key[1].split("*")
+        return self._glob_regex(key[1])
+
+    def _glob_regex(self, text: str) -> Any:
+        """The z3 regex of a wildcard string: ``*`` is any text, the rest literal."""
+        z = self.z
+        full = z.Full(z.ReSort(z.StringSort()))
         pieces: list[Any] = []
-        for i, p in enumerate(parts):
+        for i, p in enumerate(text.split("*")):
             if i:
                 pieces.append(full)
             if p:
@@ -481,14 +486,7 @@ class Encoder:
             return z.SuffixOf(zstr(z, parts[1]), s)
         if len(parts) == 3 and parts[0] == "" and parts[2] == "":
             return z.Contains(s, zstr(z, parts[1]))
-        full = z.Full(z.ReSort(z.StringSort()))
-        pieces: list[Any] = []
-        for i, p in enumerate(parts):
-            if i:
-                pieces.append(full)
-            if p:
-                pieces.append(z.Re(zstr(z, p)))
-        return z.InRe(s, pieces[0] if len(pieces) == 1 else z.Concat(*pieces))
+        return z.InRe(s, self._glob_regex(text))
 
     def _float_pins(self, n: _Node) -> list[Any]:
         """Sound facts about a float's text: ``repr`` is a function of the value,
