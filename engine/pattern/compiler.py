@@ -174,9 +174,7 @@ def _compile_space(node: ast.SpacePattern) -> MessageMatcher:
     conds = [_field_predicate(e) for e in entries if isinstance(e, ast.Field)]
     n = len(conds)
     last = conds[-1]
-    # Field i's value is group 3i+1, 3i+2 or 3i+3 of the leading-fields match (field_value,
-    # inlined below: this runs once per event).
-    tested = [(3 * i, c) for i, c in enumerate(conds[:-1]) if c is not None]
+    tested = [(i, c) for i, c in enumerate(conds[:-1]) if c is not None]
     # One regex match finds the first n-1 fields (not a split of the whole event).
     head = leading_fields(n - 1).match
 
@@ -185,13 +183,8 @@ def _compile_space(node: ast.SpacePattern) -> MessageMatcher:
         if m is None:
             return False  # fewer than n-1 fields
         groups = m.groups()
-        for k, cond in tested:
-            value = groups[k]
-            if value is None:
-                value = groups[k + 1]
-                if value is None:
-                    value = groups[k + 2] or ""
-            if not cond(value):
+        for i, cond in tested:
+            if not cond(field_value(groups, i)):
                 return False
         start = m.end()
         nth = field_at(message, start)

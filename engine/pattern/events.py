@@ -38,7 +38,8 @@ def number_text(value: int | float) -> str:
 # One field: a "quoted" or [bracketed] run (delimiters stripped; unbalanced: to the end of
 # the line), or a run of non-spaces.  Matching resumes right after a closing delimiter, so
 # text glued to it starts a new field.
-_FIELD = re.compile(r'"([^"]*)(?:"|$)|\[([^\]]*)(?:\]|$)|([^ ]+)')
+_FIELD_TEXT = r'"([^"]*)(?:"|$)|\[([^\]]*)(?:\]|$)|([^ ]+)'
+_FIELD = re.compile(_FIELD_TEXT)
 #: ``field_at(message, pos)``: the field starting at ``pos`` (no blank before it), or None.
 field_at = _FIELD.match
 
@@ -46,7 +47,7 @@ field_at = _FIELD.match
 # The first ``n`` fields at once: the same alternatives as _FIELD, each in an atomic group so
 # that, as in a field-by-field scan, a field once taken is never re-split to let later fields
 # match; runs of spaces between them (possessive).
-_ONE_FIELD = r'(?>"([^"]*)(?:"|$)|\[([^\]]*)(?:\]|$)|([^ ]+)) *+'
+_ONE_FIELD = f"(?>{_FIELD_TEXT}) *+"
 
 
 @lru_cache(maxsize=64)
