@@ -83,7 +83,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _FIRST_KEY = re.compile(rb'^\{\s*"([^"\\]{1,64})"\s*:')
 _CWL_LINE = re.compile(rb"^\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:?\d{2})? ")
 # The same, capturing the message (the timestamp holds no blank: the first one ends it).
-CWL_MESSAGE = re.compile(rb"\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:?\d{2})? (.*)", re.S)
+CWL_MESSAGE = re.compile(_CWL_LINE.pattern + rb"(.*)", re.S)
 _DIGEST_KEYS = ("digestStartTime", "digestEndTime", "digestSignatureAlgorithm")
 
 
@@ -483,7 +483,8 @@ def _filter_log_events(events: list[Any]) -> Iterator[Unit]:
         yield _message_unit(index, text, when)
 
 
-def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+def nonblank_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines of a line format, stripped, with their 1-based numbers."""
     for lineno, line in enumerate(stream, 1):
         stripped = line.strip()
         if stripped:
@@ -491,7 +492,7 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
 
 
 def _ndjson(stream: IO[bytes]) -> Iterator[Unit]:
-    for index, (lineno, line) in enumerate(_lines(stream)):
+    for index, (lineno, line) in enumerate(nonblank_lines(stream)):
         try:
             value = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
@@ -501,17 +502,17 @@ def _ndjson(stream: IO[bytes]) -> Iterator[Unit]:
 
 
 def _cwl_export(stream: IO[bytes]) -> Iterator[Unit]:
-    for index, (lineno, line) in enumerate(_lines(stream)):
+    for index, (lineno, line) in enumerate(nonblank_lines(stream)):
         yield export_unit(index, lineno, line)
 
 
 def export_unit(index: int, lineno: int, line: bytes) -> Unit:
     """One line of a CloudWatch Logs export as an event."""
-    if not _CWL_LINE.match(line):
+    m = CWL_MESSAGE.match(line)
+    if m is None:
         return Unit(index, None, None, f"line {lineno}: not '<timestamp> <message>'")
-    stamp, raw = line.split(b" ", 1)
     try:
-        text = raw.decode("utf-8")
+        text = m.group(1).decode("utf-8")
     except UnicodeDecodeError:
         return Unit(index, None, None, f"line {lineno}: not valid UTF-8")
-    return _message_unit(index, text, stamp.decode("ascii"))
+    return _message_unit(index, text, line[: m.start(1) - 1].decode("ascii"))

@@ -32,6 +32,7 @@ from engine.replay.formats import (
     Unit,
     describe_error,
     export_unit,
+    nonblank_lines,
     read_units,
 )
 from engine.replay.sources import Source
@@ -241,12 +242,7 @@ def match_export_text(
     matchers = [(i, p.matches) for i, p in enumerate(compiled)]
     limit = options.oversize_bytes
     message = CWL_MESSAGE.match
-    index = -1
-    for lineno, line in enumerate(stream, 1):  # as _lines in formats, inline: a hot loop
-        line = line.strip()
-        if not line:
-            continue
-        index += 1
+    for index, (lineno, line) in enumerate(nonblank_lines(stream)):
         m = message(line)
         if m is not None:
             try:
