@@ -201,10 +201,13 @@ def filter_items(
     items: Iterable[Item], accounts: frozenset[str] | None, regions: frozenset[str] | None
 ) -> Iterator[Item]:
     """``--accounts``/``--regions`` over already expanded items (local paths: the S3 lister
-    never lists what they leave out)."""
+    never lists what they leave out).  A file they leave out is counted as skipped
+    (``outside-scope``), so a filter that excludes everything shows in the summary."""
     for item in items:
         if layout_keeps(item.path, accounts, regions):
             yield item
+        elif isinstance(item, Source):
+            yield Skipped(item.path, "outside-scope")
 
 
 def scoped_items(

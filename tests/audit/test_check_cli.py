@@ -53,7 +53,7 @@ def test_unknown_is_not_a_pass_exit_1(tmp_path: Path) -> None:
 
 def test_only_the_requested_controls(tmp_path: Path) -> None:
     path = write(tmp_path, b.passing())
-    res = runner.invoke(app, ["audit", "check", path, "-c", "4.15", "-f", "json"])
+    res = runner.invoke(app, ["audit", "check", path, "-c", "4.15", "--format", "json"])
     assert res.exit_code == 0
     assert [c["id"] for c in json.loads(res.stdout)["controls"]] == [b.ORG]
 

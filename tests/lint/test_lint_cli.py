@@ -64,7 +64,7 @@ def test_require_covers() -> None:
     assert ok.exit_code == 0, ok.output
     assert "covers control organizations-changes" in ok.stdout
     bad = runner.invoke(
-        app, ["lint", PATTERNS, "--require-covers", "organizations-changes", "-f", "json"]
+        app, ["lint", PATTERNS, "--require-covers", "organizations-changes", "--format", "json"]
     )
     assert bad.exit_code == 1
     codes = [f["code"] for f in json.loads(bad.stdout)["findings"]]
@@ -90,7 +90,7 @@ def test_directory_walk_and_unreadable_input(tmp_path: Path) -> None:
         'resource "aws_cloudwatch_log_subscription_filter" "s" { filter_pattern = "{ $.a = }" }\n'
     )
     (tmp_path / "notes.txt").write_text("not a pattern file unless named\n")
-    res = runner.invoke(app, ["lint", str(tmp_path), "-f", "json"])
+    res = runner.invoke(app, ["lint", str(tmp_path), "--format", "json"])
     assert res.exit_code == 1
     out = json.loads(res.stdout)
     assert out["summary"]["files"] == 1
