@@ -7,6 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Level = Literal["error", "warning", "info"]
+
+# Bounds on what one input file may make the readers build (issue 16): no real template
+# nests blocks or YAML collections anywhere near this deep, and the readers recurse once
+# per level, so a hostile file gets a named error instead of a RecursionError.
+MAX_DEPTH = 100
+# YAML aliases let a few hundred bytes stand for billions of nodes ("billion laughs").
+# CloudFormation itself does not accept aliases; pre-processors that expand them make
+# small repetitions, far below this many nodes reached through aliases in one file.
+MAX_ALIAS_NODES = 10_000
 LEVELS: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 
 

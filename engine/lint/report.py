@@ -25,6 +25,24 @@ def summary(findings: Sequence[LintFinding]) -> dict[str, int]:
     return {k: counts.get(k, 0) for k in ("error", "warning", "info")}
 
 
+_CONTEXT = 120  # characters of a source line shown around the caret
+
+
+def _window(line: str, col: int) -> tuple[str, int]:
+    """At most about ``_CONTEXT`` characters of ``line`` around index ``col``, and the
+    caret's index in them: a minified template is one line of megabytes."""
+    if len(line) <= _CONTEXT:
+        return line, col
+    start = max(0, min(col - _CONTEXT // 2, len(line) - _CONTEXT))
+    shown = line[start : start + _CONTEXT]
+    caret = col - start
+    if start > 0:
+        shown, caret = "…" + shown, caret + 1
+    if start + _CONTEXT < len(line):
+        shown += "…"
+    return shown, caret
+
+
 def render_text(findings: Sequence[LintFinding], sources: Mapping[str, Source]) -> str:
     lines: list[str] = []
     for f in sorted(findings, key=sort_key):
@@ -32,10 +50,10 @@ def render_text(findings: Sequence[LintFinding], sources: Mapping[str, Source]) 
         src = sources.get(f.path)
         context = src.line_text(f.line) if src is not None else ""
         if context.strip():
-            shown = context.replace("\t", " ")
-            width = max(1, (f.end_col or f.col + 1) - f.col)
+            shown, caret = _window(context.replace("\t", " "), f.col - 1)
+            width = max(1, min((f.end_col or f.col + 1) - f.col, len(shown) - caret))
             lines.append(f"  {shown}")
-            lines.append(f"  {' ' * (f.col - 1)}^{'~' * (width - 1)}")
+            lines.append(f"  {' ' * caret}^{'~' * (width - 1)}")
         if f.hint:
             lines.append(f"  hint: {f.hint}")
     s = summary(findings)

@@ -103,6 +103,14 @@ def lint_file(path: str, result: LintResult) -> None:
         line, col = source.pos(exc.offset)
         result.findings.append(LintFinding(path, line, col, "error", "unreadable", exc.message))
         return
+    except RecursionError:
+        # The readers bound their nesting (model.MAX_DEPTH); this is the last line of
+        # defence so that one file never costs the findings of the others.
+        result.unreadable = True
+        result.findings.append(
+            LintFinding(path, 1, 1, "error", "unreadable", "nested too deeply to read")
+        )
+        return
     for f in filters:
         found, compiled = rules.check(f)
         result.findings.extend(found)
