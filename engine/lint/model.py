@@ -112,7 +112,10 @@ class FilterDef:
 
 @dataclass(frozen=True)
 class LintFinding:
-    path: str
+    """One finding.  ``path`` is ``None`` for a finding about the whole input (no filter
+    covers a control, no file to check): it has no line or column (both 0)."""
+
+    path: str | None
     line: int
     col: int
     level: Level
@@ -122,11 +125,17 @@ class LintFinding:
     hint: str | None = None
     end_col: int | None = None
 
+    @classmethod
+    def whole(cls, level: Level, code: str, message: str, hint: str | None = None) -> LintFinding:
+        """A finding about the whole input, pinned to no file."""
+        return cls(None, 0, 0, level, code, message, hint=hint)
+
     def to_json(self) -> dict[str, Any]:
+        located = self.path is not None
         out: dict[str, Any] = {
             "path": self.path,
-            "line": self.line,
-            "col": self.col,
+            "line": self.line if located else None,
+            "col": self.col if located else None,
             "level": self.level,
             "code": self.code,
             "message": self.message,

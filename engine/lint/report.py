@@ -16,8 +16,9 @@ FORMATS = ("text", "json", "sarif")
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def sort_key(f: LintFinding) -> tuple[str, int, int, int]:
-    return (f.path, f.line, f.col, -LEVELS[f.level])
+def sort_key(f: LintFinding) -> tuple[bool, str, int, int, int]:
+    """By file, line, column; findings about the whole input last."""
+    return (f.path is None, f.path or "", f.line, f.col, -LEVELS[f.level])
 
 
 def summary(findings: Sequence[LintFinding]) -> dict[str, int]:
@@ -46,6 +47,11 @@ def _window(line: str, col: int) -> tuple[str, int]:
 def render_text(findings: Sequence[LintFinding], sources: Mapping[str, Source]) -> str:
     lines: list[str] = []
     for f in sorted(findings, key=sort_key):
+        if f.path is None:
+            lines.append(f"{f.level}: {f.message} [{f.code}]")
+            if f.hint:
+                lines.append(f"  hint: {f.hint}")
+            continue
         lines.append(f"{f.path}:{f.line}:{f.col}: {f.level}: {f.message} [{f.code}]")
         src = sources.get(f.path)
         context = src.line_text(f.line) if src is not None else ""
@@ -87,25 +93,24 @@ def to_sarif(findings: Sequence[LintFinding]) -> dict[str, Any]:
     index = {c: i for i, c in enumerate(codes)}
     results = []
     for f in sorted(findings, key=sort_key):
-        region: dict[str, Any] = {"startLine": f.line, "startColumn": f.col}
-        if f.end_col is not None:
-            region["endColumn"] = f.end_col
         result: dict[str, Any] = {
             "ruleId": f.code,
             "ruleIndex": index[f.code],
             "level": _SARIF_LEVEL[f.level],
             "message": {"text": f.message + (f"\nhint: {f.hint}" if f.hint else "")},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(f.path)},
-                        "region": region,
-                    }
-                }
-            ],
         }
-        if f.resource:
-            result["locations"][0]["logicalLocations"] = [{"name": f.resource, "kind": "resource"}]
+        # A finding about the whole input is a run-level result: SARIF results need no
+        # location, and pinning one to an unrelated line would misplace the annotation.
+        if f.path is not None:
+            region: dict[str, Any] = {"startLine": f.line, "startColumn": f.col}
+            if f.end_col is not None:
+                region["endColumn"] = f.end_col
+            location: dict[str, Any] = {
+                "physicalLocation": {"artifactLocation": {"uri": _uri(f.path)}, "region": region}
+            }
+            if f.resource:
+                location["logicalLocations"] = [{"name": f.resource, "kind": "resource"}]
+            result["locations"] = [location]
         results.append(result)
     rules = [
         {
