@@ -32,7 +32,9 @@ def imported(module: str, path: Path, known: set[str]) -> set[str]:
                 base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
             # ``from engine.replay import s3`` imports the submodule; any other name comes
             # from the package itself (its __init__).
-            names = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+            names = [
+                f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names
+            ]
         for name in names:
             # ``import engine.replay.s3.x`` -> the innermost module of ours it names
             while name and name not in known:
