@@ -72,13 +72,6 @@ def lint_cmd(
                 sys.stderr.write(f"trailreplay: {exc.args[0] if exc.args else cid}\n")
                 raise typer.Exit(2) from None
     result = lint(paths, controls)
-    if result.files == 0 and not result.unreadable:
-        # "0 clean" must not mean "nothing was looked at".
-        sys.stderr.write(
-            f"trailreplay: no file to check in {' '.join(paths)} "
-            "(.tf, .yaml/.yml/.json/.template, .pattern/.txt)\n"
-        )
-        raise typer.Exit(2)
     if fmt == "json":
         out = report.render_json(result.findings, result.files)
     elif fmt == "sarif":

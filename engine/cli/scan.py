@@ -515,8 +515,9 @@ def _run(
     scheduler: str | None = None,
 ) -> int:
     from engine.replay.executors import Executor, make_executor
+    from engine.replay.locations import expand
     from engine.replay.run import exit_status, run_scan
-    from engine.replay.s3 import MissingExtra, scoped_items
+    from engine.replay.s3 import MissingExtra
     from engine.replay.sinks import EnvelopeSink, RecordsSink, Sink, Summary, TableSink
 
     stdout_tty = _isatty(sys.stdout)
@@ -537,7 +538,7 @@ def _run(
 
     items: list[Item] | None = None
     progress: _ProgressDisplay | None = None
-    scoped = scoped_items(sources, options.window, prune, scope)
+    scoped = expand(sources, window=options.window, prune=prune, scope=scope)
     if show_progress:
         items = list(scoped)
     texts = [s.text for s in specs]
