@@ -234,7 +234,7 @@ class _ProgressDisplay:
         self.progress.stop()
 
     def advance(self, result: FileResult) -> None:
-        self.done_files += 1
+        self.done_files += result.files
         self.matches += result.matched_records
         self.progress.update(
             self.task,
