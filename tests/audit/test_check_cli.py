@@ -78,7 +78,7 @@ def test_sarif_output(tmp_path: Path) -> None:
         ("[]", "expected a JSON object"),
         ('{"unrelated": 1}', "none of the snapshot keys"),
         ('{"cloudwatch describe-alarms": []}', "keyed by ARN or Region"),
-        ('{"cloudtrail describe-trails": {"trailList": {}}}', "array of objects"),
+        ('{"cloudtrail describe-trails": {"trailList": {}}}', "trailList: expected an array"),
     ],
 )
 def test_unreadable_snapshot_exits_2(tmp_path: Path, content: str, why: str) -> None:
