@@ -20,21 +20,6 @@ from engine.replay.sinks import EnvelopeSink, RecordsSink, Sink, Summary, TableS
 from engine.replay.sources import Item, Source
 from engine.replay.window import TimeWindow
 
-# CIS AWS Foundations Benchmark, "Ensure AWS Organizations changes are monitored" (exact text).
-DEFAULT_PATTERN_ID = "organizations-changes"  # the catalog's id for the same control
-DEFAULT_PATTERN = (
-    '{ ($.eventSource = organizations.amazonaws.com) && (($.eventName = "AcceptHandshake") || '
-    '($.eventName = "AttachPolicy") || ($.eventName = "CreateAccount") || '
-    '($.eventName = "CreateOrganizationalUnit") || ($.eventName = "CreatePolicy") || '
-    '($.eventName = "DeclineHandshake") || ($.eventName = "DeleteOrganization") || '
-    '($.eventName = "DeleteOrganizationalUnit") || ($.eventName = "DeletePolicy") || '
-    '($.eventName = "DetachPolicy") || ($.eventName = "DisablePolicyType") || '
-    '($.eventName = "EnablePolicyType") || ($.eventName = "InviteAccountToOrganization") || '
-    '($.eventName = "LeaveOrganization") || ($.eventName = "MoveAccount") || '
-    '($.eventName = "RemoveAccountFromOrganization") || ($.eventName = "UpdatePolicy") || '
-    '($.eventName = "UpdateOrganizationalUnit")) }'
-)
-
 
 class OutputFormat(StrEnum):
     records = "records"
@@ -107,13 +92,24 @@ def control_patterns(ids: list[str]) -> list[PatternSpec]:
                 raise UsageError(f"--control: {exc}") from exc
             continue
         try:
-            entry = catalog.get(cid)
+            ref = catalog.resolve(cid)  # ID: the intent; ID@V: that version's published text
         except LookupError as exc:
             raise UsageError(f"--control {cid}: {exc.args[0] if exc.args else 'unknown'}") from exc
         except ValueError as exc:  # the catalog itself is broken (CatalogError)
             raise UsageError(f"--control: {exc}") from exc
-        specs.append(PatternSpec(entry.id, entry.pattern))
+        specs.append(PatternSpec(ref.id, ref.pattern))
     return specs
+
+
+def default_pattern() -> PatternSpec:
+    """No pattern given: the catalog's default control (CIS "AWS Organizations changes")."""
+    from engine import catalog
+
+    try:
+        entry = catalog.default()
+    except ValueError as exc:  # CatalogError: the catalog itself is unreadable
+        raise UsageError(f"the default pattern: {exc}") from exc
+    return PatternSpec(entry.id, entry.pattern)
 
 
 def gather_patterns(
@@ -125,7 +121,7 @@ def gather_patterns(
     if controls:
         specs.extend(control_patterns(controls))
     if not specs and not patterns_file:
-        specs = [PatternSpec(DEFAULT_PATTERN_ID, DEFAULT_PATTERN)]
+        specs = [default_pattern()]
     if not specs:
         raise UsageError(f"{patterns_file}: no patterns in the file")
     seen: set[str] = set()
@@ -237,7 +233,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         control: Annotated[
             list[str] | None,
-            typer.Option("--control", "-c", help="A catalog control id, or 'all' (repeatable)."),
+            typer.Option(
+                "--control",
+                "-c",
+                help="A catalog control (its intent), ID@V for CIS version V's published "
+                "text, or 'all' (repeatable).",
+            ),
         ] = None,
         input_format: Annotated[
             InputFormat,

@@ -148,7 +148,7 @@ def require_covers(result: LintResult, control_ids: Sequence[str]) -> None:
         f for f in result.filters if id(f) in result.compiled and f.kind != "subscription"
     ]
     for cid in control_ids:
-        entry = catalog.get(cid)
+        entry = catalog.resolve(cid)  # the intent, or with @V that version's published text
         covering: list[tuple[FilterDef, bool]] = []
         for f in candidates:
             r = covers(result.compiled[id(f)], entry.pattern)
