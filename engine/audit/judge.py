@@ -352,21 +352,23 @@ def management_events(selectors: JSON) -> tuple[Status, str, JSON]:
 
 
 def metric_value(value: object) -> tuple[Status, float | None, str]:
-    """The value one matching event publishes (the metric-value rules: engine.pattern.aws)."""
+    """The value one matching event publishes (the metric-value rules: engine.pattern.aws,
+    the same ones ``metrics`` and ``lint`` apply)."""
     text = str(value).strip()
-    if text.startswith("$"):
+    try:
+        parsed = aws.parse_metric_value(str(value))
+    except aws.MetricRuleError as e:
+        return "FAIL", None, f"{e.message}: CloudWatch Logs refuses it, no event is counted"
+    if not isinstance(parsed, float):
         return (
             "UNKNOWN",
             None,
             f"metric value {text!r} publishes the event's field, whose value cannot be known "
             "here: one matching event may count zero or nothing",
         )
-    v = aws.finite_number(text)
-    if v is None:
-        return "FAIL", None, f"metric value {text!r} is neither a number nor a field reference"
-    if v <= 0:
-        return "FAIL", v, f"metric value {text!r}: a matching event adds {text} to the metric"
-    return "PASS", v, f"metric value {text!r}: each matching event adds {v:g}"
+    if parsed <= 0:
+        return "FAIL", parsed, f"metric value {text!r}: a matching event adds {text} to the metric"
+    return "PASS", parsed, f"metric value {text!r}: each matching event adds {parsed:g}"
 
 
 # One event can only push a statistic up: the operators a rising datapoint breaches.
