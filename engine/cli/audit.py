@@ -80,6 +80,15 @@ def check_cmd(
             show_default=False,
         ),
     ] = None,
+    cis_version: Annotated[
+        str | None,
+        typer.Option(
+            "--cis-version",
+            metavar="V",
+            help="Judge against this CIS version's published text (e.g. 1.4.0), as Security "
+            "Hub and the benchmark's auditors do, instead of the control's intent.",
+        ),
+    ] = None,
     fmt: Annotated[
         str,
         typer.Option(
@@ -90,7 +99,12 @@ def check_cmd(
         bool, typer.Option("--verbose", "-v", help="Show every step of every control.")
     ] = False,
 ) -> None:
-    """Judge every catalog control (or those given) against a snapshot."""
+    """Judge every catalog control (or those given) against a snapshot.
+
+    A filter passes when it covers the control's intent and matches neither every event
+    nor anything outside the intent's bound; with --cis-version V (or -c ID@V), when it
+    covers V's published text.
+    """
     from engine import catalog
     from engine.audit import report
     from engine.audit.judge import exit_code, judge
@@ -101,17 +115,14 @@ def check_cmd(
     except SnapshotError as exc:
         _err(f"trailreplay: {exc}")
         raise typer.Exit(2) from None
-    if control:
-        controls = []
-        for cid in control:
-            try:
-                controls.append(catalog.get(cid))
-            except (KeyError, LookupError):
-                known = ", ".join(e.id for e in catalog.entries())
-                _err(f"trailreplay: unknown control {cid!r} (known: {known})")
-                raise typer.Exit(2) from None
-    else:
-        controls = list(catalog.entries())
+    try:
+        controls = catalog.audit_references(control or [], cis_version, warn=_err)
+    except LookupError as exc:
+        _err(f"trailreplay: {exc.args[0] if exc.args else exc}")
+        raise typer.Exit(2) from None
+    except catalog.CatalogError as exc:
+        _err(f"trailreplay: {exc}")
+        raise typer.Exit(2) from None
     results = judge(snap, controls)
     sys.stdout.write(report.render(results, fmt, snapshot, verbose))
     raise typer.Exit(exit_code(results))

@@ -62,12 +62,12 @@ def _resolve(control: str | None, pattern: str | None) -> tuple[Any, Any]:
     entry = None
     if control is not None:
         try:
-            entry = catalog.get(control)
+            ref = catalog.resolve(control)  # ID: the intent; ID@V: that published text
         except KeyError as e:
             raise _fail(str(e.args[0])) from None
         except catalog.CatalogError as e:
             raise _fail(str(e)) from None
-        text = entry.pattern
+        entry, text = ref.entry, ref.pattern
     else:
         assert pattern is not None
         text = pattern
@@ -184,7 +184,10 @@ Sources = Annotated[
 Control = Annotated[
     str | None,
     typer.Option(
-        "--control", "-c", metavar="ID", help="A catalog control id (trailreplay patterns list)."
+        "--control",
+        "-c",
+        metavar="ID",
+        help="A catalog control (its intent), or ID@V: CIS V's published text.",
     ),
 ]
 PatternOpt = Annotated[

@@ -40,7 +40,13 @@ def register(app: typer.Typer) -> None:
 
 def _compile(label: str, text: str) -> engine.CompiledPattern:
     import engine
+    from engine import catalog
 
+    try:
+        text = catalog.pattern_text(text)  # `control:ID[@V]` names a catalog pattern
+    except (KeyError, catalog.CatalogError) as exc:
+        sys.stderr.write(f"trailreplay: pattern {label}: {exc.args[0] if exc.args else exc}\n")
+        raise typer.Exit(EXIT_ERROR) from None
     try:
         return engine.compile(text)
     except engine.PatternError as exc:
@@ -103,8 +109,8 @@ def _run(question: str, a: str, b: str, output: str) -> None:
 
 
 def equiv(
-    a: Annotated[str, typer.Argument(metavar="A", help="Pattern A.")],
-    b: Annotated[str, typer.Argument(metavar="B", help="Pattern B.")],
+    a: Annotated[str, typer.Argument(metavar="A", help="Pattern A (or control:ID[@V]).")],
+    b: Annotated[str, typer.Argument(metavar="B", help="Pattern B (or control:ID[@V]).")],
     output: Annotated[
         str,
         typer.Option(
@@ -117,8 +123,10 @@ def equiv(
 
 
 def covers(
-    a: Annotated[str, typer.Argument(metavar="A", help="Pattern A (the wider one).")],
-    b: Annotated[str, typer.Argument(metavar="B", help="Pattern B.")],
+    a: Annotated[
+        str, typer.Argument(metavar="A", help="Pattern A, the wider one (or control:ID[@V]).")
+    ],
+    b: Annotated[str, typer.Argument(metavar="B", help="Pattern B (or control:ID[@V]).")],
     output: Annotated[
         str,
         typer.Option(

@@ -13,7 +13,6 @@ from engine.cli.options import FormatChoice, epilog
 
 if TYPE_CHECKING:
     import engine
-    from engine.pattern.errors import Finding
 
 # The engine is imported when a command runs (fast --help and usage errors).
 
@@ -31,46 +30,15 @@ def _read_lines(path: str) -> list[str]:
     return data.decode("utf-8").splitlines()
 
 
-def _pattern_lines(lines: list[str]) -> list[tuple[int, str]]:
-    # One pattern per line, with its 1-based line number (errors say FILE:LINE); blank lines
-    # and '#' comments are not patterns ('#' cannot start a valid pattern, so nothing is lost).
-    return [
-        (n, ln) for n, ln in enumerate(lines, 1) if ln.strip() and not ln.lstrip().startswith("#")
-    ]
-
-
-def extra_findings(compiled: engine.CompiledPattern) -> list[Finding]:
-    """Findings from the prover (engine.prove): a pattern that can never match, one that
-    matches every event, a clause that changes nothing."""
-    from engine.pattern.errors import Finding
+def _pattern_arg(arg: str) -> str:
+    """Pattern text, or the pattern a ``control:ID[@V]`` argument names in the catalog."""
+    from engine import catalog
 
     try:
-        from engine.prove import matches_everything, never_matches, redundant_clauses
-    except ImportError:
-        return []
-    out: list[Finding] = []
-    end = len(compiled.text)
-    events = "JSON event" if compiled.kind == "json" else "event"
-    try:
-        if compiled.kind in ("json", "terms") and never_matches(compiled) is True:
-            out.append(Finding("never-matches", "this pattern can never match any event", 0, end))
-            return out
-        if compiled.kind != "all" and matches_everything(compiled) is True:
-            out.append(
-                Finding("matches-everything", f"this pattern matches every {events}", 0, end)
-            )
-        for start, stop in redundant_clauses(compiled) or []:
-            out.append(
-                Finding(
-                    "redundant-clause",
-                    "this clause changes nothing: the pattern means the same without it",
-                    start,
-                    stop,
-                )
-            )
-    except Exception:  # analysis is advisory: never let it break validation
-        return out
-    return out
+        return catalog.pattern_text(arg)
+    except (KeyError, catalog.CatalogError) as exc:
+        _err(f"trailreplay: {exc.args[0] if isinstance(exc, KeyError) else exc}")
+        raise typer.Exit(EXIT_INPUT) from None
 
 
 def register(app: typer.Typer) -> None:
@@ -85,7 +53,7 @@ def _compile_or_exit(text: str, what: str = "invalid pattern") -> engine.Compile
     import engine
 
     try:
-        return engine.compile(text)
+        return engine.compile(_pattern_arg(text))
     except engine.PatternError as exc:
         _err(f"trailreplay: {what}: {exc}")
         raise typer.Exit(EXIT_INPUT) from None
@@ -136,26 +104,27 @@ def validate(
     An invalid pattern is what this command reports (exit 1), not a usage error.
     """
     import engine
+    from engine import patternfile
+    from engine.findings import pattern_findings
 
     texts: list[tuple[str, str]] = []  # (origin, pattern)
     unreadable = False
     for p in patterns or []:
         if p == "-":
             try:
-                texts += [(f"stdin:{n}", t) for n, t in _pattern_lines(_read_lines("-"))]
-            except (OSError, UnicodeDecodeError) as exc:
-                _err(f"trailreplay: cannot read stdin: {exc}")
+                texts += [(fp.where, fp.text) for fp in patternfile.read("-")]
+            except patternfile.PatternFileError as exc:
+                _err(f"trailreplay: {exc}")
                 unreadable = True
         else:
             texts.append(("argument", p))
     for f in file or []:
+        # The reader scan and lint use: the same formats, FILE:LINE for every pattern, one
+        # named error for a file that is missing, not UTF-8 or holds a lone surrogate.
         try:
-            texts += [(f"{f}:{n}", t) for n, t in _pattern_lines(_read_lines(f))]
-        except FileNotFoundError:
-            _err(f"trailreplay: {f}: no such file")
-            unreadable = True
-        except (OSError, UnicodeDecodeError) as exc:
-            _err(f"trailreplay: {f}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+            texts += [(fp.where, fp.text) for fp in patternfile.read(f)]
+        except patternfile.PatternFileError as exc:
+            _err(f"trailreplay: {exc}")
             unreadable = True
     if not texts and not unreadable:
         _err("trailreplay: no pattern: give patterns as arguments, -f FILE, or '-' for stdin")
@@ -179,7 +148,7 @@ def validate(
             if output == "text":
                 _err(f"{where}error: {exc}")
             continue
-        findings = [*compiled.findings, *extra_findings(compiled)]
+        findings = pattern_findings(compiled)
         warned = warned or any(f.severity == "warning" for f in findings)
         results.append(
             {
@@ -252,6 +221,8 @@ def test(
     the messages of its request: the --event values first, then the lines of --events.
     Blank lines are not events (AWS refuses empty messages) but keep their place, so
     eventNumber + 1 is the line number in the file and answers can be found in it.
+
+    PATTERN may name a catalog control: `control:ID` (its intent) or `control:ID@V`.
     """
     compiled = _compile_or_exit(pattern)
     messages: list[tuple[int, str]] = list(enumerate(event or []))
@@ -309,12 +280,16 @@ def explain(
         ),
     ] = "text",
 ) -> None:
-    """Show how trailreplay reads a pattern: kind, canonical form, tree, fields, literals."""
+    """Show how trailreplay reads a pattern: kind, canonical form, tree, fields, literals.
+
+    PATTERN may name a catalog control: `control:ID` (its intent) or `control:ID@V`.
+    """
     import engine
+    from engine.findings import pattern_findings
 
     compiled = _compile_or_exit(pattern)
     a = compiled.analysis
-    findings = [*a.findings, *extra_findings(compiled)]
+    findings = pattern_findings(compiled)
     info = {
         "kind": compiled.kind,
         "canonical": engine.format(compiled.ast),
