@@ -13,7 +13,9 @@ from typing import Annotated, Any
 import orjson
 import typer
 
+from engine.cli import MaxDocumentSize
 from engine.replay.executors import Executor, make_executor
+from engine.replay.formats import MAX_DOCUMENT_SIZE
 from engine.replay.run import EXIT_ERROR, PatternSpec, exit_status, run_scan
 from engine.replay.s3 import MissingExtra, S3Config, S3Scope, scoped_items
 from engine.replay.scan import FileResult, ScanOptions
@@ -283,6 +285,7 @@ def register(app: typer.Typer) -> None:
             InputFormat,
             typer.Option("--input-format", help="Force the input format (default: detect)."),
         ] = InputFormat.auto,
+        max_document_size: MaxDocumentSize = None,
         since: Annotated[
             str | None,
             typer.Option(help="Keep events at or after this ISO 8601 time (UTC if no zone)."),
@@ -369,6 +372,7 @@ def register(app: typer.Typer) -> None:
             ScanOptions(
                 input_format=None if input_format.value == "auto" else input_format.value,
                 window=window,
+                max_document_size=max_document_size or MAX_DOCUMENT_SIZE,
             ),
             output_format,
             summary_json,

@@ -26,6 +26,7 @@ import orjson
 from engine.replay.fastpath import match_document
 from engine.replay.formats import (
     CWL_MESSAGE,
+    MAX_DOCUMENT_SIZE,
     FormatError,
     Opened,
     SkipFile,
@@ -62,6 +63,8 @@ class ScanOptions:
     window: TimeWindow | None = None
     oversize_bytes: int = OVERSIZE_BYTES
     fast: bool = True
+    #: What is held whole at most (``--max-document-size``; ``engine.replay.formats``).
+    max_document_size: int = MAX_DOCUMENT_SIZE
 
 
 @dataclass(slots=True)
@@ -223,6 +226,7 @@ def read_and_match(
         options.input_format,
         fast if options.fast else None,
         fast_export if options.fast and text_only else None,
+        options.max_document_size,
     )
     result.format = fmt
     match_units(units, compiled, options, result, flush)
@@ -242,7 +246,7 @@ def match_export_text(
     matchers = [(i, p.matches) for i, p in enumerate(compiled)]
     limit = options.oversize_bytes
     message = CWL_MESSAGE.match
-    for index, (lineno, line) in enumerate(nonblank_lines(stream)):
+    for index, (lineno, line) in enumerate(nonblank_lines(stream, options.max_document_size)):
         m = message(line)
         if m is not None:
             try:
