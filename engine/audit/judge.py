@@ -17,7 +17,6 @@ some chain is UNKNOWN, else FAIL.  UNKNOWN is never a pass.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -31,6 +30,7 @@ from engine.audit.snapshot import (
     TRAIL_STATUS,
     Snapshot,
 )
+from engine.pattern import aws
 
 Status = Literal["PASS", "FAIL", "UNKNOWN"]
 JSON = dict[str, Any]
@@ -241,7 +241,7 @@ def management_events(selectors: JSON) -> tuple[Status, str, JSON]:
 
 
 def metric_value(value: object) -> tuple[Status, float | None, str]:
-    """The value one matching event publishes."""
+    """The value one matching event publishes (the metric-value rules: engine.pattern.aws)."""
     text = str(value).strip()
     if text.startswith("$"):
         return (
@@ -250,18 +250,17 @@ def metric_value(value: object) -> tuple[Status, float | None, str]:
             f"metric value {text!r} publishes the event's field, whose value cannot be known "
             "here: one matching event may count zero or nothing",
         )
-    try:
-        v = float(text)
-    except ValueError:
+    v = aws.finite_number(text)
+    if v is None:
         return "FAIL", None, f"metric value {text!r} is neither a number nor a field reference"
-    if not math.isfinite(v) or v <= 0:
+    if v <= 0:
         return "FAIL", v, f"metric value {text!r}: a matching event adds {text} to the metric"
     return "PASS", v, f"metric value {text!r}: each matching event adds {v:g}"
 
 
+# One event can only push a statistic up: the operators a rising datapoint breaches.
 _FIRES: dict[str, Callable[[float, float], bool]] = {
-    "GreaterThanOrEqualToThreshold": lambda d, t: d >= t,
-    "GreaterThanThreshold": lambda d, t: d > t,
+    op: aws.COMPARISONS[op] for op in aws.RISING_COMPARISONS
 }
 
 

@@ -88,11 +88,12 @@ def _records(
 def _number(text: str | None, what: str) -> float | None:
     if text is None:
         return None
-    from engine.alarms.metrics import is_number
+    from engine.pattern.aws import finite_number
 
-    if not is_number(text):
-        raise _fail(f"{what} {text!r} is not a number")
-    return float(text)
+    value = finite_number(text.strip())
+    if value is None:
+        raise _fail(f"{what} {text!r} is not a number (finite, like 1, 0.5, 1e3)")
+    return value
 
 
 def _transformation(

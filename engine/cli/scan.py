@@ -16,8 +16,9 @@ import typer
 from engine.cli import MaxDocumentSize
 from engine.replay.executors import Executor, make_executor
 from engine.replay.formats import MAX_DOCUMENT_SIZE
+from engine.replay.locations import expand
 from engine.replay.run import EXIT_ERROR, PatternSpec, exit_status, run_scan
-from engine.replay.s3 import MissingExtra, S3Config, S3Scope, scoped_items
+from engine.replay.s3 import MissingExtra, S3Config, S3Scope
 from engine.replay.scan import FileResult, ScanOptions
 from engine.replay.sinks import EnvelopeSink, RecordsSink, Sink, Summary, TableSink
 from engine.replay.sources import Item, Source
@@ -426,7 +427,7 @@ def _run(
 
     items: list[Item] | None = None
     progress: _ProgressDisplay | None = None
-    scoped = scoped_items(sources, options.window, prune, scope)
+    scoped = expand(sources, window=options.window, prune=prune, scope=scope)
     if show_progress:
         items = list(scoped)
     texts = [s.text for s in specs]
