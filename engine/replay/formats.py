@@ -489,16 +489,40 @@ def _documents(first: bytes | _Array, values: _Values, fmt: str, several: bool) 
 
 
 def _array_units(array: _Array, fmt: str) -> Iterator[Unit]:
-    """The records of a large ``{"Records": [...]}`` document or JSON array, one by one."""
+    """The records of a large ``{"Records": [...]}`` document or JSON array, a batch of
+    whole records (about a megabyte) at a time; a batch that does not decode is taken
+    record by record, so a bad record is named alone."""
     if fmt not in ("cloudtrail", "console", "json"):
         raise FormatError(f"not a {fmt} document: a list of records")
-    for index, raw in enumerate(array):
+    index = 0
+    for batch in array:
         try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            yield Unit(index, None, None, f"record {index}: {describe_json_error(exc)}")
+            values = orjson.loads(batch)
+        except orjson.JSONDecodeError:
+            values = None
+        if values is not None:
+            yield from _records(values, index)
+            index += len(values)
             continue
-        yield from _records([value], index)
+        for raw in _split_array(batch):
+            try:
+                value = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                yield Unit(index, None, None, f"record {index}: {describe_json_error(exc)}")
+            else:
+                yield from _records([value], index)
+            index += 1
+
+
+_raw_list = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def _split_array(batch: bytes) -> list[bytes]:
+    """The elements of a JSON array's text, as bytes (the array validated as a structure)."""
+    try:
+        return [bytes(raw) for raw in _raw_list.decode(batch)]
+    except msgspec.DecodeError:
+        return [batch[1:-1]]  # one malformed element (an element batch is one element)
 
 
 # --------------------------------------------------------------------------- streaming JSON
@@ -640,13 +664,17 @@ class _Values:
             scan -= moved
 
 
+_BATCH = 1 << 20
+
+
 class _Array:
-    """The elements of a large ``{"Records": [...]}`` document or JSON array, as raw bytes,
-    read from a :class:`_Values` one at a time."""
+    """The elements of a large ``{"Records": [...]}`` document or JSON array, read from a
+    :class:`_Values` a batch at a time: each batch is the text of a JSON array holding
+    whole elements (about :data:`_BATCH` bytes of them, one when they are not objects or
+    when a stretch does not parse), so a record costs no Python step to find."""
 
     def __init__(self, values: _Values) -> None:
         self._values = values
-        self._wrapped = False
         self._done = False
 
     def drain(self) -> None:
@@ -660,16 +688,17 @@ class _Array:
         self._done = True
         start = _ARRAY_START.match(v._buf, v._pos)
         assert start is not None
-        self._wrapped = start.group().startswith(b"{")
+        wrapped = start.group().startswith(b"{")
         v._consume(start.end())
-        index = 0
+        first = True
         while True:
             if not v._skip_blanks():
                 raise FormatError("truncated JSON (the input ends inside the list of records)")
-            if v._buf[v._pos] == ord("]") and index == 0:
+            if first and v._buf[v._pos] == ord("]"):
+                v._consume(v._pos + 1)
                 break
-            yield self._element(index)
-            index += 1
+            first = False
+            yield self._batch()
             if not v._skip_blanks():
                 raise FormatError("truncated JSON (the input ends inside the list of records)")
             sep = v._buf[v._pos]
@@ -677,14 +706,43 @@ class _Array:
             if sep == ord("]"):
                 break
             if sep != ord(","):
-                raise FormatError(f"invalid JSON after record {index - 1}: expected ',' or ']'")
-        if self._wrapped:
+                raise FormatError("invalid JSON in the list of records: expected ',' or ']'")
+        if wrapped:
             if not v._skip_blanks() or v._buf[v._pos] != ord("}"):
                 raise FormatError("other keys after 'Records' in a large document are not read")
             v._consume(v._pos + 1)
         v._open = None
 
-    def _element(self, index: int) -> bytes:
+    def _batch(self) -> bytes:
+        """Whole objects from here, about :data:`_BATCH` bytes of them, as an array's text;
+        else the one element here."""
+        v = self._values
+        if v._buf[v._pos] == ord("{"):
+            while len(v._buf) - v._pos < 2 * _BATCH and v._fill() >= 0:
+                pass
+            start = v._pos
+            scan = start + min(_BATCH, max(len(v._buf) - start - 1, 0))
+            shorter = scan == start
+            while True:
+                match = _OBJECT_END.search(v._buf, scan)
+                if match is None:
+                    if shorter:
+                        break
+                    scan, shorter = start, True  # near the end of the input: a shorter batch
+                    continue
+                end = match.start() + 1
+                text = b"[" + bytes(v._buf[start:end]) + b"]"
+                done = _complete(text)
+                if done:
+                    v._consume(end)
+                    return text
+                if done is False:
+                    break  # something in there is malformed: one element at a time
+                scan = end
+        return b"[" + self._element() + b"]"
+
+    def _element(self) -> bytes:
+        """One element (complete, or malformed: the caller names it)."""
         v = self._values
         ends = _OBJECT_END if v._buf[v._pos] == ord("{") else _ELEMENT_END
         scan = v._pos
@@ -692,17 +750,15 @@ class _Array:
             start = v._pos
             match = ends.search(v._buf, scan)
             if match is not None:
-                end = match.end() if ends is _OBJECT_END else match.start()
-                if ends is _OBJECT_END:
-                    end = match.start() + 1
+                end = match.start() + 1 if ends is _OBJECT_END else match.start()
                 raw = bytes(v._buf[start:end])
                 if end > start and _complete(raw) is not None:
                     v._consume(end)
-                    return raw  # complete, or malformed (the caller names it)
-                scan = max(match.end(), start + 1) if ends is _OBJECT_END else match.start() + 1
+                    return raw
+                scan = end if ends is _OBJECT_END else match.start() + 1
                 continue
             if len(v._buf) - start > v.max_size:
-                raise _over(f"record {index}", v.max_size)
+                raise _over("a record", v.max_size)
             scan = max(len(v._buf) - 1, start)
             moved = v._fill()
             if moved < 0:

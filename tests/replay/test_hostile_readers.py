@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from engine.replay import formats
@@ -149,6 +149,7 @@ def test_a_large_records_document_streams_record_by_record(
     recs[5] = 42
     doc = ct_doc(recs)
     monkeypatch.setattr(formats, "STREAM_ABOVE", 1_000_000)
+    monkeypatch.setattr(formats, "_BATCH", 1 << 16)  # batches of 64 KB: a small constant
     for name, pretty in (("big.json.gz", False), ("pretty.json", True)):
         data = json.dumps({"Records": recs}, indent=1).encode() if pretty else doc
         path = write(tmp_path / name, data)
@@ -321,3 +322,30 @@ def test_format_error_is_what_the_cap_raises(tmp_path: Path) -> None:
     path = write(tmp_path / "f.json", b'{"Events":[' + b"1," * 1000 + b"1]}")
     with pytest.raises(FormatError):
         units_of(path, max_size=100)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(_valid_inputs(), st.sampled_from([16, 64, 1 << 20]))
+def test_streamed_reading_gives_the_records_of_whole_reading(
+    tmp_path: Path, data: bytes, batch: int
+) -> None:
+    """A document read as a stream (standard input, a large file), in batches of any size,
+    gives the records of the same document read whole."""
+    # (orjson refuses a document nested over 1,024 deep, which a record alone may not be.)
+    assume(b"[" * 1000 not in data)
+    path = write(tmp_path / "f.json", data)
+
+    def read_all(streamed: bool) -> list[tuple[int, Any, str | None]]:
+        try:
+            units = _read_stream(data) if streamed else units_of(path)
+        except (FormatError, SkipFile, ValueError) as exc:
+            return [(-1, None, type(exc).__name__)]
+        return [(u.index, u.record, u.problem) for u in units]
+
+    whole = read_all(False)
+    old = formats.STREAM_ABOVE, formats._BATCH
+    formats.STREAM_ABOVE, formats._BATCH = 8, batch
+    try:
+        assert read_all(True) == whole
+    finally:
+        formats.STREAM_ABOVE, formats._BATCH = old
