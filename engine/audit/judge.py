@@ -4,7 +4,9 @@ The walk (issue 7, after the CIS audit procedure)::
 
     trail            multi-Region, logging, all management events, a CloudWatch Logs group
      └ log group     its metric filters are visible in the snapshot
-        └ filter     on that group, its pattern covers the control's CIS pattern
+        └ filter     on that group, its pattern covers the control's reference (the
+                     intent by default, or one version's published text) and, for the
+                     intent, matches neither every event nor anything outside its bound
            └ value   one matching event publishes a positive value
               └ alarm  same metric name AND namespace, actions enabled, fires on one event
                  └ sns  a topic among the alarm actions with a confirmed subscription
@@ -12,7 +14,9 @@ The walk (issue 7, after the CIS audit procedure)::
 A chain is PASS when every step passes, FAIL when some step fails, UNKNOWN when no
 step fails but one cannot be seen (missing snapshot entry, a field-valued metric, a
 prover that gave up).  A control is PASS when some chain passes, else UNKNOWN when
-some chain is UNKNOWN, else FAIL.  UNKNOWN is never a pass.
+some chain is UNKNOWN, else FAIL.  UNKNOWN is never a pass.  A reference that is not
+a valid pattern (a defective published text) makes the control UNKNOWN with one
+``reference`` finding: nothing can cover it.
 """
 
 from __future__ import annotations
@@ -68,6 +72,34 @@ class Control(Protocol):
     def pattern(self) -> str: ...
 
 
+def _bound(control: Control) -> str | None:
+    """The broadest filter accepted (a catalog reference to the intent has one; a
+    published text, judged as its own auditors judge it, has none)."""
+    b = getattr(control, "bound", None)
+    if b is None:
+        intent = getattr(control, "intent", None)  # a catalog Entry: its intent's bound
+        b = getattr(intent, "bound", None)
+    return b if isinstance(b, str) else None
+
+
+def _label(control: Control) -> str:
+    label = getattr(control, "label", None)
+    return label if isinstance(label, str) else "intent"
+
+
+def reference(control: Control) -> JSON:
+    """What the control was judged against, for the report."""
+    describe = getattr(control, "describe", None)
+    if callable(describe):
+        out = describe()
+        if isinstance(out, dict):
+            return out
+    ref: JSON = {"label": _label(control), "pattern": control.pattern}
+    if _bound(control) is not None:
+        ref["bound"] = _bound(control)
+    return ref
+
+
 @dataclass(frozen=True)
 class Finding:
     step: str
@@ -92,12 +124,14 @@ class ControlResult:
     title: str
     status: Status
     findings: list[Finding]
+    reference: JSON = field(default_factory=dict)  # what the filters were judged against
 
     def to_json(self) -> JSON:
         return {
             "id": self.id,
             "title": self.title,
             "status": self.status,
+            "reference": self.reference,
             "findings": [f.to_json() for f in self.findings],
         }
 
@@ -113,6 +147,23 @@ class CoverResult:
 
 
 CoversFn = Callable[[str, str], CoverResult]
+EverythingFn = Callable[[str], bool | None]
+
+
+def _default_everything() -> EverythingFn:
+    cache: dict[str, bool | None] = {}
+
+    def everything(p: str) -> bool | None:
+        if p not in cache:
+            try:
+                from engine.prove import matches_everything
+
+                cache[p] = matches_everything(p)
+            except Exception:  # an unusable pattern is reported by the covers step
+                cache[p] = None
+        return cache[p]
+
+    return everything
 
 
 def _default_covers() -> CoversFn:
@@ -133,6 +184,66 @@ def _default_covers() -> CoversFn:
         return cache[key]
 
     return covers
+
+
+def filter_verdict(
+    pattern: str,
+    control: Control,
+    covers: CoversFn | None = None,
+    everything: EverythingFn | None = None,
+) -> tuple[bool, str, JSON]:
+    """Does a filter with this pattern monitor the control?  (ok, why, evidence).
+
+    It must cover the control's reference (the intent, or a published text); for a
+    reference with a bound (the intent) it must also not match every event and match
+    nothing outside the bound.  The one home of this rule: the audit's metric-filter
+    step and ``patterns show`` (each published text as a deployed filter) use it.
+    """
+    covers = covers or _default_covers()
+    everything = everything or _default_everything()
+    label = _label(control)
+    ev: JSON = {"filterPattern": pattern, "control_pattern": control.pattern}
+    if label != "intent":
+        ev["reference"] = label
+    r = covers(pattern, control.pattern)
+    if r.error:
+        ev["error"] = r.error
+        return False, f"pattern not usable: {r.error}", ev
+    ev["proved"] = r.proved
+    if not r.holds:
+        ev["counterexample"] = r.counterexample
+        return (
+            False,
+            f"pattern does not cover the control's {label}: it misses events the control is "
+            "for (the counterexample is one the control matches and the filter does not)",
+            ev,
+        )
+    if everything(pattern):
+        ev["matches_everything"] = True
+        return (
+            False,
+            "pattern matches every event: its metric counts all API calls, not the control's "
+            "events (an alarm on it fires all day)",
+            ev,
+        )
+    bound = _bound(control)
+    if bound is not None:
+        ev["bound"] = bound
+        rb = covers(bound, pattern)
+        if not rb.error and not rb.holds:
+            ev["counterexample"] = rb.counterexample
+            return (
+                False,
+                "pattern matches events outside the control: the counterexample is one the "
+                "filter matches and the control's bound (the broadest filter accepted) does not",
+                ev,
+            )
+    msg = f"pattern covers the control's {label}"
+    if bound is not None:
+        msg += " and matches nothing outside its bound"
+    if not r.proved:
+        msg += " (not proved: the prover found no counterexample but gave no proof)"
+    return True, msg, ev
 
 
 # --------------------------------------------------------------------------- ARNs
@@ -241,21 +352,23 @@ def management_events(selectors: JSON) -> tuple[Status, str, JSON]:
 
 
 def metric_value(value: object) -> tuple[Status, float | None, str]:
-    """The value one matching event publishes (the metric-value rules: engine.pattern.aws)."""
+    """The value one matching event publishes (the metric-value rules: engine.pattern.aws,
+    the same ones ``metrics`` and ``lint`` apply)."""
     text = str(value).strip()
-    if text.startswith("$"):
+    try:
+        parsed = aws.parse_metric_value(str(value))
+    except aws.MetricRuleError as e:
+        return "FAIL", None, f"{e.message}: CloudWatch Logs refuses it, no event is counted"
+    if not isinstance(parsed, float):
         return (
             "UNKNOWN",
             None,
             f"metric value {text!r} publishes the event's field, whose value cannot be known "
             "here: one matching event may count zero or nothing",
         )
-    v = aws.finite_number(text)
-    if v is None:
-        return "FAIL", None, f"metric value {text!r} is neither a number nor a field reference"
-    if v <= 0:
-        return "FAIL", v, f"metric value {text!r}: a matching event adds {text} to the metric"
-    return "PASS", v, f"metric value {text!r}: each matching event adds {v:g}"
+    if parsed <= 0:
+        return "FAIL", parsed, f"metric value {text!r}: a matching event adds {text} to the metric"
+    return "PASS", parsed, f"metric value {text!r}: each matching event adds {parsed:g}"
 
 
 # One event can only push a statistic up: the operators a rising datapoint breaches.
@@ -336,11 +449,16 @@ class Judge:
     def __init__(self, snapshot: Snapshot, covers: CoversFn | None = None) -> None:
         self.snap = snapshot
         self.covers = covers or _default_covers()
+        self.everything = _default_everything()
 
     # ------------------------------------------------------------------ control
 
     def control(self, control: Control) -> ControlResult:
         findings: list[Finding] = []
+        ref = reference(control)
+        invalid = self._invalid_reference(control)
+        if invalid is not None:
+            return ControlResult(control.id, control.title, "UNKNOWN", [invalid], ref)
         trails = self.snap.trails()
         if trails is None:
             findings.append(
@@ -352,7 +470,23 @@ class Judge:
             status = "FAIL"
         else:
             status = best(self._trail(t, control, findings) for t in trails)
-        return ControlResult(control.id, control.title, status, findings)
+        return ControlResult(control.id, control.title, status, findings, ref)
+
+    def _invalid_reference(self, control: Control) -> Finding | None:
+        """A published text that is not a valid pattern (CIS v6.0.0's 4.15) cannot be
+        covered by anything: say so instead of failing every filter."""
+        import engine
+
+        try:
+            engine.compile(control.pattern)
+        except engine.PatternError as exc:
+            defect = getattr(control, "defect", None)
+            msg = f"the {_label(control)} is not a valid filter pattern, so nothing can cover it"
+            ev: JSON = {"pattern": control.pattern, "error": str(exc)}
+            if defect:
+                ev["defect"] = defect
+            return Finding("reference", "UNKNOWN", control.id, msg, ev)
+        return None
 
     # ------------------------------------------------------------------ trail
 
@@ -506,8 +640,8 @@ class Judge:
                     "metric-filter",
                     "FAIL",
                     group_arn,
-                    f"none of the {len(on_group)} metric filters on {name} covers the control's "
-                    "pattern",
+                    f"none of the {len(on_group)} metric filters on {name} monitors the "
+                    f"control: each misses events of its {_label(control)} or matches others",
                     {
                         "control_pattern": control.pattern,
                         "filters": [f.resource for f in not_covering],
@@ -532,29 +666,13 @@ class Judge:
         the control (its finding then goes to ``not_covering``)."""
         res = f"{group}/{f.get('filterName')}"
         pattern = str(f.get("filterPattern") or "")
-        r = self.covers(pattern, control.pattern)
-        ev: JSON = {"filterPattern": pattern, "control_pattern": control.pattern}
+        ok, msg, ev = filter_verdict(pattern, control, self.covers, self.everything)
         metrics = [t.get("metricName") for t in f.get("metricTransformations") or []]
         if metrics:
             ev["metricName"] = metrics[0]
-        if r.error:
-            ev["error"] = r.error
-            not_covering.append(
-                Finding("metric-filter", "FAIL", res, f"pattern not usable: {r.error}", ev)
-            )
-            return None
-        ev["proved"] = r.proved
-        if not r.holds:
-            ev["counterexample"] = r.counterexample
-            msg = (
-                "pattern does not cover the control: the counterexample is an event the "
-                "control matches and the filter misses"
-            )
+        if not ok:
             not_covering.append(Finding("metric-filter", "FAIL", res, msg, ev))
             return None
-        msg = "pattern covers the control's pattern"
-        if not r.proved:
-            msg += " (not proved: the prover found no counterexample but gave no proof)"
         out.append(Finding("metric-filter", "PASS", res, msg, ev))
 
         transformations = f.get("metricTransformations") or []

@@ -44,12 +44,12 @@ def _resolve(control: str | None, pattern: str | None) -> tuple[Any, Any]:
     entry = None
     if control is not None:
         try:
-            entry = catalog.get(control)
+            ref = catalog.resolve(control)  # ID: the intent; ID@V: that published text
         except KeyError as e:
             raise _fail(str(e.args[0])) from None
         except catalog.CatalogError as e:
             raise _fail(str(e)) from None
-        text = entry.pattern
+        entry, text = ref.entry, ref.pattern
     else:
         assert pattern is not None
         text = pattern
@@ -170,7 +170,10 @@ def _skipped_note(mr: Any) -> None:
 
 Sources = Annotated[list[str], typer.Argument(help="CloudTrail files, directories, globs or -.")]
 Control = Annotated[
-    str | None, typer.Option("--control", "-c", help="A catalog control id (patterns list).")
+    str | None,
+    typer.Option(
+        "--control", "-c", help="A catalog control (its intent), or ID@V: CIS V's published text."
+    ),
 ]
 PatternOpt = Annotated[str | None, typer.Option("--pattern", "-p", help="A filter pattern.")]
 MetricValue = Annotated[
