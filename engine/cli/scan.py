@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from engine.cli import MaxDocumentSize
 from engine.cli.options import EXIT_USAGE, FormatChoice, epilog, id_list, time_window
 
 if TYPE_CHECKING:
@@ -296,6 +297,7 @@ def register(app: typer.Typer) -> None:
                 "filter-log-events or console.",
             ),
         ] = InputFormat.auto,
+        max_document_size: MaxDocumentSize = None,
         since: Annotated[
             str | None,
             typer.Option(
@@ -400,6 +402,7 @@ def register(app: typer.Typer) -> None:
         since, until = time_window(since, until)
         account_ids = id_list(accounts, "--accounts")
         region_names = id_list(regions, "--regions")
+        from engine.replay.formats import MAX_DOCUMENT_SIZE
         from engine.replay.s3 import S3Config, S3Scope
         from engine.replay.scan import ScanOptions
         from engine.replay.window import TimeWindow
@@ -425,6 +428,7 @@ def register(app: typer.Typer) -> None:
             ScanOptions(
                 input_format=None if input_format.value == "auto" else input_format.value,
                 window=window,
+                max_document_size=max_document_size or MAX_DOCUMENT_SIZE,
             ),
             OutputFormat(output_format) if output_format else None,
             summary_json,
