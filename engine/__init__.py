@@ -9,15 +9,23 @@ The public API::
     p.matches_record(record)          # an already-decoded JSON object
     p.extract(message)                # TestMetricFilter's extractedValues
     engine.parse(text) -> AST;  engine.format(ast) -> canonical text
+
+The names are loaded on first use (PEP 562): ``import engine.cli.main`` or
+``import engine.replay`` does not load the parser, so a command's start-up pays only for
+what it uses (docs/performance.md, "Start-up").
 """
 
 from __future__ import annotations
 
-from engine.pattern.analysis import Analysis, analyze
-from engine.pattern.compiler import CompiledPattern, compile
-from engine.pattern.errors import Finding, PatternError
-from engine.pattern.grammar import parse
-from engine.pattern.printer import format
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.pattern.analysis import Analysis, analyze
+    from engine.pattern.compiler import CompiledPattern, compile
+    from engine.pattern.errors import Finding, PatternError
+    from engine.pattern.grammar import parse
+    from engine.pattern.printer import format
 
 __all__ = [
     "Analysis",
@@ -30,3 +38,27 @@ __all__ = [
     "parse",
 ]
 __version__ = "0.1.0"
+
+_HOMES = {
+    "Analysis": "engine.pattern.analysis",
+    "analyze": "engine.pattern.analysis",
+    "CompiledPattern": "engine.pattern.compiler",
+    "compile": "engine.pattern.compiler",
+    "Finding": "engine.pattern.errors",
+    "PatternError": "engine.pattern.errors",
+    "parse": "engine.pattern.grammar",
+    "format": "engine.pattern.printer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

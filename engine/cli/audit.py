@@ -146,8 +146,8 @@ def register(app: typer.Typer) -> None:
         "check",
         epilog=epilog(
             [
-                "trailreplay audit check samples/snapshot.json",
-                "trailreplay audit check samples/snapshot.json -c root-usage --format sarif",
+                "trailreplay audit check examples/snapshot.json",
+                "trailreplay audit check examples/snapshot.json -c root-usage --format sarif",
             ],
             "0 every control passes, 1 a control fails or is UNKNOWN, 2 usage error or an\n"
             "unreadable snapshot",

@@ -13,8 +13,8 @@ from engine.cli.options import FormatChoice, epilog
 LINT_FORMATS = FormatChoice(["text", "json", "sarif"])
 LEVELS = FormatChoice(["error", "warning"])
 LINT_EXAMPLES = (
-    "trailreplay lint samples/infra/",
-    "trailreplay lint samples/infra/ --require-covers root-usage --format sarif",
+    "trailreplay lint examples/infra/",
+    "trailreplay lint examples/infra/ --require-covers root-usage --format sarif",
 )
 LINT_EXIT = (
     "0 clean, 1 findings at or above --fail-level, 2 usage error, unreadable input,\n"

@@ -238,7 +238,7 @@ SCAN_EXAMPLES = (
     "trailreplay scan samples/",
     "trailreplay scan samples/ -c all --format envelope --since 2024-03-01",
     "trailreplay scan samples/ -e '{ $.eventName = ConsoleLogin }' --since 7d",
-    "zcat samples/AWSLogs/*/*/CloudTrail/*/*/*/*/*.json.gz | trailreplay scan -",
+    "zcat samples/AWSLogs/*/CloudTrail/*/*/*/*/*.json.gz | trailreplay scan -",
 )
 SCAN_EXIT = (
     "0 something matched, 1 nothing matched, 2 usage error or an input could not be\n"

@@ -61,7 +61,7 @@ def _compile_or_exit(text: str, what: str = "invalid pattern") -> engine.Compile
 
 VALIDATE_EXAMPLES = (
     "trailreplay validate '{ $.eventName = \"CreateAccount\" }'",
-    "trailreplay validate -f samples/patterns.txt --format json",
+    "trailreplay validate -f examples/patterns.txt --format json",
     "printf '%s\\n' ERROR '{ $.a == 1 }' | trailreplay validate -",
 )
 VALIDATE_EXIT = (
@@ -176,9 +176,9 @@ def validate(
 
 
 TEST_EXAMPLES = (
-    "trailreplay test '[..., status_code=4*, size]' --events samples/access.log",
+    "trailreplay test '[..., status_code=4*, size]' --events examples/access.log",
     "trailreplay test '{ $.a = Delete* }' --event '{\"a\":\"DeleteTrail\"}' --event x",
-    "cat samples/access.log | trailreplay test '\"GET\" 404'",
+    "cat examples/access.log | trailreplay test '\"GET\" 404'",
 )
 TEST_EXIT = (
     "0 the test ran (matched or not, as aws logs test-metric-filter answers),\n"

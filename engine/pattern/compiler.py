@@ -42,7 +42,6 @@ from engine.pattern.events import (
     load_json_object,
     split_values,
 )
-from engine.pattern.grammar import parse
 from engine.pattern.regex import searcher
 from engine.pattern.select import select
 
@@ -99,6 +98,9 @@ class CompiledPattern:
 @lru_cache(maxsize=1024)
 def compile(text: str) -> CompiledPattern:
     """Parse, analyse and compile a filter pattern (cached by text)."""
+    # The parse tree comes from the on-disk cache when the pattern is known (no pyparsing).
+    from engine.pattern.cache import parse
+
     return CompiledPattern(text, parse(text))
 
 

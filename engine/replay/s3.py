@@ -33,7 +33,6 @@ process builds its own (cached) ``S3FileSystem``.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 from collections import deque
@@ -532,6 +531,8 @@ def transient(exc: BaseException) -> bool:
 
 @cache
 def _transient_types() -> tuple[type[BaseException], ...]:
+    import asyncio  # here, not at the top: asyncio (and ssl) cost every scan ~30 ms to import
+
     types: list[type[BaseException]] = [OSError, TimeoutError, asyncio.TimeoutError]
     try:
         import aiohttp
