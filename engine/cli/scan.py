@@ -54,10 +54,13 @@ def _err(message: str) -> None:
 # --------------------------------------------------------------------------- patterns
 
 
-def load_patterns_file(path: str, first_number: int) -> list[PatternSpec]:
+def load_patterns_file(
+    path: str, first_number: int, origins: dict[str, str] | None = None
+) -> list[PatternSpec]:
     """Patterns from a file (engine.patternfile: one pattern per line, or a JSON/TOML list
     of ``{id, pattern}``); patterns without an id are numbered ``p<n>`` after the
-    ``--pattern`` ones."""
+    ``--pattern`` ones.  ``origins`` receives ``id -> FILE:LINE`` (or ``FILE: entry N``)
+    so an invalid pattern is reported where it was written."""
     from engine import patternfile
 
     try:
@@ -72,6 +75,8 @@ def load_patterns_file(path: str, first_number: int) -> list[PatternSpec]:
             pid = f"p{number}"
             number += 1
         specs.append(PatternSpec(pid, fp.text))
+        if origins is not None:
+            origins[pid] = fp.where
     return specs
 
 
@@ -113,11 +118,14 @@ def default_pattern() -> PatternSpec:
 
 
 def gather_patterns(
-    patterns: list[str], patterns_file: str | None, controls: list[str]
+    patterns: list[str],
+    patterns_file: str | None,
+    controls: list[str],
+    origins: dict[str, str] | None = None,
 ) -> list[PatternSpec]:
     specs = [PatternSpec(f"p{n}", text) for n, text in enumerate(patterns, 1)]
     if patterns_file is not None:
-        specs.extend(load_patterns_file(patterns_file, len(specs) + 1))
+        specs.extend(load_patterns_file(patterns_file, len(specs) + 1, origins))
     if controls:
         specs.extend(control_patterns(controls))
     if not specs and not patterns_file:
@@ -132,8 +140,9 @@ def gather_patterns(
     return specs
 
 
-def check_patterns(specs: list[PatternSpec]) -> bool:
-    """Compile every pattern; print each PatternError (with its caret) on stderr."""
+def check_patterns(specs: list[PatternSpec], origins: dict[str, str] | None = None) -> bool:
+    """Compile every pattern; print each PatternError (with its caret) on stderr, naming
+    where the pattern was written (``FILE:LINE`` for a patterns file)."""
     import engine
 
     ok = True
@@ -141,7 +150,8 @@ def check_patterns(specs: list[PatternSpec]) -> bool:
         try:
             engine.compile(spec.text)
         except engine.PatternError as exc:
-            _err(f"invalid pattern {spec.id}: {exc}")
+            where = (origins or {}).get(spec.id)
+            _err(f"invalid pattern {spec.id}" + (f" ({where})" if where else "") + f": {exc}")
             ok = False
     return ok
 
@@ -307,8 +317,9 @@ def register(app: typer.Typer) -> None:
         Exit status: 0 something matched, 1 nothing matched, 2 an input could not be read
         (matches from the readable inputs are still written), 130 interrupted.
         """
+        origins: dict[str, str] = {}
         try:
-            specs = gather_patterns(pattern or [], patterns_file, control or [])
+            specs = gather_patterns(pattern or [], patterns_file, control or [], origins)
             window = TimeWindow.from_text(since, until)
         except UsageError as exc:
             _err(str(exc))
@@ -316,7 +327,7 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             _err(f"--since/--until: not an ISO 8601 time: {exc}")
             raise typer.Exit(EXIT_ERROR) from None
-        if not check_patterns(specs):
+        if not check_patterns(specs, origins):
             raise typer.Exit(EXIT_ERROR)
         args = list(sources or [])
         if not args:
