@@ -15,6 +15,8 @@ from typing import Annotated, Any
 import orjson
 import typer
 
+from engine.cli import MaxDocumentSize
+
 EXIT_OK, EXIT_NONE, EXIT_INPUT = 0, 1, 2
 
 
@@ -61,7 +63,9 @@ def _resolve(control: str | None, pattern: str | None) -> tuple[Any, Any]:
 _UNREADABLE: list[str] = []
 
 
-def _records(sources: list[str], since: str | None, until: str | None) -> Any:
+def _records(
+    sources: list[str], since: str | None, until: str | None, max_document_size: int | None
+) -> Any:
     from engine.replay import iter_records
 
     _UNREADABLE.clear()
@@ -70,7 +74,15 @@ def _records(sources: list[str], since: str | None, until: str | None) -> Any:
         _UNREADABLE.append(path)
         _err(f"trailreplay: {path}: {message}")
 
-    return iter_records(sources, since=since, until=until, on_error=on_error)
+    from engine.replay.formats import MAX_DOCUMENT_SIZE
+
+    return iter_records(
+        sources,
+        since=since,
+        until=until,
+        on_error=on_error,
+        max_document_size=max_document_size or MAX_DOCUMENT_SIZE,
+    )
 
 
 def _number(text: str | None, what: str) -> float | None:
@@ -115,12 +127,13 @@ def _replay(
     period: int,
     since: str | None,
     until: str | None,
+    max_document_size: int | None = None,
 ) -> Any:
     from engine.alarms.metrics import MetricFilter, MetricTransformationError, replay_metric
 
     try:
         mf = MetricFilter(compiled, t)
-        records = _records(sources, since, until)
+        records = _records(sources, since, until, max_document_size)
         return replay_metric(records, mf, period=period)
     except MetricTransformationError as e:
         raise _fail(str(e)) from None
@@ -191,6 +204,7 @@ def metrics(
     output: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
     since: Since = None,
     until: Until = None,
+    max_document_size: MaxDocumentSize = None,
 ) -> None:
     """The datapoints the metric filter would have published, per period and dimensions."""
     from engine.alarms.report import metrics_report, metrics_table, summary
@@ -199,7 +213,7 @@ def metrics(
         raise _fail(f"unknown --format {output!r}; expected table, csv or json")
     compiled, entry = _resolve(control, pattern)
     t = _transformation(entry, metric_value, default_value, dimension, unit)
-    mr = _replay(sources, compiled, t, period, since, until)
+    mr = _replay(sources, compiled, t, period, since, until, max_document_size)
     report = metrics_report(mr)
     if output == "json":
         sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
@@ -262,6 +276,7 @@ def alarm(
     ] = None,
     since: Since = None,
     until: Until = None,
+    max_document_size: MaxDocumentSize = None,
 ) -> None:
     """Replay CloudWatch's alarm evaluation: the OK / ALARM timeline and the events behind it."""
     from engine.alarms.alarm import AlarmConfigError, AlarmSpec, replay
@@ -291,7 +306,7 @@ def alarm(
     except AlarmConfigError as e:
         raise _fail(str(e)) from None
     t = _transformation(entry, metric_value, default_value, None, None)
-    mr = _replay(sources, compiled, t, spec.period, since, until)
+    mr = _replay(sources, compiled, t, spec.period, since, until, max_document_size)
     values = mr.values(spec.statistic)
     tl = replay(values, spec, start=mr.first_time, end=mr.last_time)
     report = alarm_report(mr, tl, name=t.metric_name)

@@ -11,7 +11,9 @@ from typing import Annotated, Any
 import orjson
 import typer
 
+from engine.cli import MaxDocumentSize
 from engine.replay.executors import Executor, make_executor
+from engine.replay.formats import MAX_DOCUMENT_SIZE
 from engine.replay.locations import expand
 from engine.replay.run import EXIT_ERROR, PatternSpec, exit_status, run_scan
 from engine.replay.s3 import MissingExtra, S3Config, S3Scope
@@ -199,7 +201,7 @@ class _ProgressDisplay:
         self.progress.stop()
 
     def advance(self, result: FileResult) -> None:
-        self.done_files += 1
+        self.done_files += result.files
         self.matches += result.matched_records
         self.progress.update(
             self.task,
@@ -254,6 +256,7 @@ def register(app: typer.Typer) -> None:
             InputFormat,
             typer.Option("--input-format", help="Force the input format (default: detect)."),
         ] = InputFormat.auto,
+        max_document_size: MaxDocumentSize = None,
         since: Annotated[
             str | None,
             typer.Option(help="Keep events at or after this ISO 8601 time (UTC if no zone)."),
@@ -341,6 +344,7 @@ def register(app: typer.Typer) -> None:
             ScanOptions(
                 input_format=None if input_format.value == "auto" else input_format.value,
                 window=window,
+                max_document_size=max_document_size or MAX_DOCUMENT_SIZE,
             ),
             output_format,
             summary_json,
