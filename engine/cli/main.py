@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from engine.cli.options import ClickException
+from engine.cli.options import ClickException, NoArgsIsHelpError
 
 
 class _Group(TyperGroup):
@@ -52,7 +52,11 @@ class _Group(TyperGroup):
 
 
 def report_usage_error(exc: ClickException) -> None:
-    """One line: what is wrong and where to read more."""
+    """One line: what is wrong and where to read more (a group run with nothing after it
+    prints its help instead: that is what a newcomer typing ``trailreplay`` wants)."""
+    if isinstance(exc, NoArgsIsHelpError):
+        sys.stderr.write(exc.format_message().rstrip("\n") + "\n")
+        return
     message = exc.format_message().replace("\n", " ").strip().rstrip(".")
     ctx = getattr(exc, "ctx", None)
     where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""

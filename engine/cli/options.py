@@ -25,10 +25,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from typer._click.exceptions import BadParameter, ClickException, UsageError
+from typer._click.exceptions import BadParameter, ClickException, NoArgsIsHelpError, UsageError
 from typer._click.types import ParamType
 
-__all__ = ["BadParameter", "ClickException", "UsageError"]
+__all__ = ["BadParameter", "ClickException", "NoArgsIsHelpError", "UsageError"]
 
 EXIT_USAGE = 2
 

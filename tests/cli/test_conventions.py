@@ -173,6 +173,14 @@ def test_patterns_from_a_file_are_reported_as_file_line(tmp_path: Path) -> None:
     assert f"{f}:4: error:" in r.stderr
 
 
+@pytest.mark.parametrize("args", [[], ["patterns"], ["audit"]])
+def test_a_group_alone_prints_its_help(args: list[str]) -> None:
+    r = run(*args)
+    assert r.returncode == 2
+    assert r.stderr.startswith("Usage: trailreplay")
+    assert "Commands:\n" in r.stderr
+
+
 def test_version_and_short_help() -> None:
     r = run("--version")
     assert r.returncode == 0 and r.stdout.startswith("trailreplay ")
