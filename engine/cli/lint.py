@@ -24,6 +24,14 @@ def lint_cmd(
             "(repeatable).",
         ),
     ] = None,
+    sigma: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sigma",
+            help="Sigma rule file or directory: some filter among the inputs must cover each "
+            "rule's converted pattern (repeatable; the sigma extra).",
+        ),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or sarif.")] = "text",
     fail_level: Annotated[
         str, typer.Option("--fail-level", help="error or warning: the level that fails.")
@@ -52,7 +60,7 @@ def lint_cmd(
             except KeyError as exc:
                 sys.stderr.write(f"error: {exc.args[0] if exc.args else cid}\n")
                 raise typer.Exit(2) from None
-    result = lint(paths, controls)
+    result = lint(paths, controls, list(sigma or []))
     if fmt == "json":
         out = report.render_json(result.findings, result.files)
     elif fmt == "sarif":

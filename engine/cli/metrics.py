@@ -32,11 +32,34 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_INPUT)
 
 
-def _resolve(control: str | None, pattern: str | None) -> tuple[Any, Any]:
-    """(compiled pattern, catalog entry or None) from --control / --pattern."""
+def _sigma_pattern(sigma: str) -> str:
+    """``--sigma RULE_OR_DIR``: the pattern of the one rule there (a metric filter has one)."""
+    try:
+        from engine.sigma import rule_patterns
+
+        loaded = rule_patterns([sigma])
+    except ImportError:
+        raise _fail("--sigma needs the 'sigma' extra: pip install 'trailreplay[sigma]'") from None
+    for line in loaded.problems:
+        _err(f"trailreplay: {line}")
+    if loaded.unreadable or len(loaded.patterns) != 1:
+        raise _fail(
+            f"--sigma {sigma}: needs exactly one convertible rule (a metric filter has one pattern)"
+        )
+    rp = loaded.patterns[0]
+    _err(f"trailreplay: Sigma rule {rp.id}: {rp.title} [{rp.exactness}]")
+    return rp.pattern
+
+
+def _resolve(control: str | None, pattern: str | None, sigma: str | None = None) -> tuple[Any, Any]:
+    """(compiled pattern, catalog entry or None) from --control / --pattern / --sigma."""
     import engine
     from engine import catalog
 
+    if sigma is not None:
+        if control is not None or pattern is not None:
+            raise _fail("give exactly one of --control ID, --pattern PATTERN or --sigma RULE")
+        pattern = _sigma_pattern(sigma)
     if (control is None) == (pattern is None):
         raise _fail("give exactly one of --control ID or --pattern PATTERN")
     entry = None
@@ -159,6 +182,10 @@ Control = Annotated[
     str | None, typer.Option("--control", "-c", help="A catalog control id (patterns list).")
 ]
 PatternOpt = Annotated[str | None, typer.Option("--pattern", "-p", help="A filter pattern.")]
+SigmaOpt = Annotated[
+    str | None,
+    typer.Option("--sigma", help="A Sigma rule (file, or a directory holding one): its pattern."),
+]
 MetricValue = Annotated[
     str | None,
     typer.Option(
@@ -176,6 +203,7 @@ def metrics(
     sources: Sources,
     control: Control = None,
     pattern: PatternOpt = None,
+    sigma: SigmaOpt = None,
     metric_value: MetricValue = None,
     default_value: DefaultValue = None,
     dimension: Annotated[
@@ -193,7 +221,7 @@ def metrics(
 
     if output not in ("table", "csv", "json"):
         raise _fail(f"unknown --format {output!r}; expected table, csv or json")
-    compiled, entry = _resolve(control, pattern)
+    compiled, entry = _resolve(control, pattern, sigma)
     t = _transformation(entry, metric_value, default_value, dimension, unit)
     mr = _replay(sources, compiled, t, period, since, until)
     report = metrics_report(mr)
@@ -228,6 +256,7 @@ def alarm(
     sources: Sources,
     control: Control = None,
     pattern: PatternOpt = None,
+    sigma: SigmaOpt = None,
     statistic: Annotated[
         str | None, typer.Option("--statistic", help="Sum, SampleCount, Minimum, Maximum, Average")
     ] = None,
@@ -266,7 +295,7 @@ def alarm(
 
     if output not in ("table", "json"):
         raise _fail(f"unknown --format {output!r}; expected table or json")
-    compiled, entry = _resolve(control, pattern)
+    compiled, entry = _resolve(control, pattern, sigma)
     base = entry.alarm if entry is not None else None
     spec = AlarmSpec(
         statistic=statistic or (base.statistic if base else "Sum"),

@@ -157,14 +157,18 @@ def control_patterns(ids: list[str]) -> list[PatternSpec]:
 
 
 def gather_patterns(
-    patterns: list[str], patterns_file: str | None, controls: list[str]
+    patterns: list[str],
+    patterns_file: str | None,
+    controls: list[str],
+    extra: list[PatternSpec] | None = None,
 ) -> list[PatternSpec]:
     specs = [PatternSpec(f"p{n}", text) for n, text in enumerate(patterns, 1)]
     if patterns_file is not None:
         specs.extend(load_patterns_file(patterns_file, len(specs) + 1))
     if controls:
         specs.extend(control_patterns(controls))
-    if not specs and not patterns_file:
+    specs.extend(extra or [])
+    if not specs and not patterns_file and extra is None:
         specs = [PatternSpec(DEFAULT_PATTERN_ID, DEFAULT_PATTERN)]
     if not specs:
         raise UsageError(f"{patterns_file}: no patterns in the file")
@@ -174,6 +178,27 @@ def gather_patterns(
             raise UsageError(f"pattern id {spec.id!r} is used twice")
         seen.add(spec.id)
     return specs
+
+
+def sigma_patterns(paths: list[str]) -> tuple[list[PatternSpec], dict[str, str], bool]:
+    """``--sigma``: (a spec per converted rule, id -> title, whether some file was unreadable).
+
+    Unreadable files and unsupported rules get one stderr line each; the rest are scanned.
+    """
+    try:
+        from engine.sigma import rule_patterns
+
+        loaded = rule_patterns(paths)
+    except ImportError:
+        raise UsageError(
+            "--sigma needs the 'sigma' extra: pip install 'trailreplay[sigma]'"
+        ) from None
+    for line in loaded.problems:
+        _err(line)
+    if not loaded.patterns:
+        raise UsageError("--sigma: no rule gave a pattern")
+    specs = [PatternSpec(p.id, p.pattern) for p in loaded.patterns]
+    return specs, {p.id: p.title for p in loaded.patterns}, loaded.unreadable > 0
 
 
 def check_patterns(specs: list[PatternSpec]) -> bool:
@@ -279,6 +304,14 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--control", "-c", help="A catalog control id, or 'all' (repeatable)."),
         ] = None,
+        sigma: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--sigma",
+                help="Sigma rule file or directory (repeatable; the sigma extra): each rule's "
+                "pattern, under the rule's id (docs/sigma.md).",
+            ),
+        ] = None,
         input_format: Annotated[
             InputFormat,
             typer.Option("--input-format", help="Force the input format (default: detect)."),
@@ -346,8 +379,13 @@ def register(app: typer.Typer) -> None:
         Exit status: 0 something matched, 1 nothing matched, 2 an input could not be read
         (matches from the readable inputs are still written), 130 interrupted.
         """
+        titles: dict[str, str] = {}
+        sigma_failed = False
         try:
-            specs = gather_patterns(pattern or [], patterns_file, control or [])
+            extra = None
+            if sigma:
+                extra, titles, sigma_failed = sigma_patterns(sigma)
+            specs = gather_patterns(pattern or [], patterns_file, control or [], extra)
             window = TimeWindow.from_text(since, until)
         except UsageError as exc:
             _err(str(exc))
@@ -380,8 +418,9 @@ def register(app: typer.Typer) -> None:
             ),
             dask=executor is ExecutorKind.dask or scheduler is not None,
             scheduler=scheduler,
+            titles=titles,
         )
-        raise typer.Exit(code)
+        raise typer.Exit(EXIT_ERROR if sigma_failed and code in (0, 1) else code)
 
 
 def _id_set(values: list[str] | None) -> frozenset[str] | None:
@@ -402,6 +441,7 @@ def _run(
     scope: S3Scope | None = None,
     dask: bool = False,
     scheduler: str | None = None,
+    titles: dict[str, str] | None = None,
 ) -> int:
     from rich.console import Console
 
@@ -416,7 +456,11 @@ def _run(
         sink = EnvelopeSink(out, ids)
     else:
         # Piped tables (``--format table | less``) get a wide page instead of 80 columns.
-        sink = TableSink(Console(file=sys.stdout, width=None if stdout_tty else 200), ids)
+        # Sigma rules are shown by title (their ids are UUIDs).
+        labels = [(titles or {}).get(i, i) for i in ids]
+        sink = TableSink(
+            Console(file=sys.stdout, width=None if stdout_tty else 200), labels, bool(titles)
+        )
     err_console = Console(file=sys.stderr, stderr=True)
     show_progress = _isatty(sys.stderr) and not quiet
 
