@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,27 +12,13 @@ import orjson
 import typer
 
 from engine.replay.executors import Executor, make_executor
+from engine.replay.locations import expand
 from engine.replay.run import EXIT_ERROR, PatternSpec, exit_status, run_scan
-from engine.replay.s3 import MissingExtra, S3Config, S3Scope, scoped_items
+from engine.replay.s3 import MissingExtra, S3Config, S3Scope
 from engine.replay.scan import FileResult, ScanOptions
 from engine.replay.sinks import EnvelopeSink, RecordsSink, Sink, Summary, TableSink
 from engine.replay.sources import Item, Source
 from engine.replay.window import TimeWindow
-
-# CIS AWS Foundations Benchmark, "Ensure AWS Organizations changes are monitored" (exact text).
-DEFAULT_PATTERN_ID = "organizations-changes"  # the catalog's id for the same control
-DEFAULT_PATTERN = (
-    '{ ($.eventSource = organizations.amazonaws.com) && (($.eventName = "AcceptHandshake") || '
-    '($.eventName = "AttachPolicy") || ($.eventName = "CreateAccount") || '
-    '($.eventName = "CreateOrganizationalUnit") || ($.eventName = "CreatePolicy") || '
-    '($.eventName = "DeclineHandshake") || ($.eventName = "DeleteOrganization") || '
-    '($.eventName = "DeleteOrganizationalUnit") || ($.eventName = "DeletePolicy") || '
-    '($.eventName = "DetachPolicy") || ($.eventName = "DisablePolicyType") || '
-    '($.eventName = "EnablePolicyType") || ($.eventName = "InviteAccountToOrganization") || '
-    '($.eventName = "LeaveOrganization") || ($.eventName = "MoveAccount") || '
-    '($.eventName = "RemoveAccountFromOrganization") || ($.eventName = "UpdatePolicy") || '
-    '($.eventName = "UpdateOrganizationalUnit")) }'
-)
 
 
 class OutputFormat(StrEnum):
@@ -71,63 +55,24 @@ def _err(message: str) -> None:
 
 
 def load_patterns_file(path: str, first_number: int) -> list[PatternSpec]:
-    """Patterns from a file: a JSON/TOML list of ``{id, pattern}`` or one pattern per line.
+    """Patterns from a file (engine.patternfile: one pattern per line, or a JSON/TOML list
+    of ``{id, pattern}``); patterns without an id are numbered ``p<n>`` after the
+    ``--pattern`` ones."""
+    from engine import patternfile
 
-    Line files skip blank lines and lines starting with ``#`` (no pattern can start with ``#``);
-    their patterns, and list entries without an id, are numbered ``p<n>`` after the
-    ``--pattern`` ones.
-    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read patterns file: {exc}") from exc
+        entries = patternfile.read(path)
+    except patternfile.PatternFileError as exc:
+        raise UsageError(str(exc)) from exc
     number = first_number
-    entries = _structured_patterns(path, text)
     specs: list[PatternSpec] = []
-    if entries is None:
-        for line in text.splitlines():
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            specs.append(PatternSpec(f"p{number}", line.strip()))
-            number += 1
-        return specs
-    for n, entry in enumerate(entries, 1):
-        if isinstance(entry, str):
-            entry = {"pattern": entry}
-        if not isinstance(entry, dict) or not isinstance(entry.get("pattern"), str):
-            raise UsageError(f"{path}: entry {n} has no 'pattern' string")
-        pid = entry.get("id")
+    for fp in entries:
+        pid = fp.id
         if pid is None:
             pid = f"p{number}"
             number += 1
-        specs.append(PatternSpec(str(pid), entry["pattern"]))
+        specs.append(PatternSpec(pid, fp.text))
     return specs
-
-
-def _structured_patterns(path: str, text: str) -> list[Any] | None:
-    suffix = Path(path).suffix.lower()
-    doc: Any = None
-    if suffix == ".json" or (suffix != ".toml" and text.lstrip().startswith(("[", "{"))):
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if suffix == ".json":
-                raise UsageError(f"{path}: invalid JSON: {exc}") from exc
-    if doc is None and suffix != ".json":
-        try:
-            doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            if suffix == ".toml":
-                raise UsageError(f"{path}: invalid TOML: {exc}") from exc
-    if isinstance(doc, dict):
-        doc = doc.get("patterns")
-    if isinstance(doc, list) and all(isinstance(e, dict | str) for e in doc):
-        if doc and all(isinstance(e, str) for e in doc) and suffix not in (".json", ".toml"):
-            return None  # a line file whose first line happened to parse (e.g. `[a]`)
-        return doc
-    if suffix in (".json", ".toml"):
-        raise UsageError(f"{path}: expected a list of {{id, pattern}} (or 'patterns = [...]')")
-    return None
 
 
 def control_patterns(ids: list[str]) -> list[PatternSpec]:
@@ -147,13 +92,24 @@ def control_patterns(ids: list[str]) -> list[PatternSpec]:
                 raise UsageError(f"--control: {exc}") from exc
             continue
         try:
-            entry = catalog.get(cid)
+            ref = catalog.resolve(cid)  # ID: the intent; ID@V: that version's published text
         except LookupError as exc:
             raise UsageError(f"--control {cid}: {exc.args[0] if exc.args else 'unknown'}") from exc
         except ValueError as exc:  # the catalog itself is broken (CatalogError)
             raise UsageError(f"--control: {exc}") from exc
-        specs.append(PatternSpec(entry.id, entry.pattern))
+        specs.append(PatternSpec(ref.id, ref.pattern))
     return specs
+
+
+def default_pattern() -> PatternSpec:
+    """No pattern given: the catalog's default control (CIS "AWS Organizations changes")."""
+    from engine import catalog
+
+    try:
+        entry = catalog.default()
+    except ValueError as exc:  # CatalogError: the catalog itself is unreadable
+        raise UsageError(f"the default pattern: {exc}") from exc
+    return PatternSpec(entry.id, entry.pattern)
 
 
 def gather_patterns(
@@ -169,7 +125,7 @@ def gather_patterns(
         specs.extend(control_patterns(controls))
     specs.extend(extra or [])
     if not specs and not patterns_file and extra is None:
-        specs = [PatternSpec(DEFAULT_PATTERN_ID, DEFAULT_PATTERN)]
+        specs = [default_pattern()]
     if not specs:
         raise UsageError(f"{patterns_file}: no patterns in the file")
     seen: set[str] = set()
@@ -302,7 +258,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         control: Annotated[
             list[str] | None,
-            typer.Option("--control", "-c", help="A catalog control id, or 'all' (repeatable)."),
+            typer.Option(
+                "--control",
+                "-c",
+                help="A catalog control (its intent), ID@V for CIS version V's published "
+                "text, or 'all' (repeatable).",
+            ),
         ] = None,
         sigma: Annotated[
             list[str] | None,
@@ -466,7 +427,7 @@ def _run(
 
     items: list[Item] | None = None
     progress: _ProgressDisplay | None = None
-    scoped = scoped_items(sources, options.window, prune, scope)
+    scoped = expand(sources, window=options.window, prune=prune, scope=scope)
     if show_progress:
         items = list(scoped)
     texts = [s.text for s in specs]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import engine
+from engine import patternfile
 from engine.lint import cloudformation, rules, terraform
 from engine.lint.model import FilterDef, InputError, LintFinding, Source, Text
 
@@ -54,16 +55,24 @@ def discover(paths: Sequence[str], result: LintResult) -> list[str]:
 
 
 def plain(source: Source) -> list[FilterDef]:
-    """One pattern per line; blank lines and lines starting with '#' are skipped."""
+    """A patterns file, read as ``scan`` and ``validate`` read it (engine.patternfile)."""
     out: list[FilterDef] = []
-    offset = 0
-    for n, line in enumerate(source.text.split("\n"), start=1):
-        text = line.rstrip("\r")
-        if text.strip() and not text.lstrip().startswith("#"):
-            out.append(
-                FilterDef(source, f"line {n}", "pattern", offset, Text.literal(text, offset))
+    for fp in patternfile.parse(source.path, source.text):
+        if fp.offset is not None:
+            text = Text.literal(fp.text, fp.offset)
+        else:  # a structured entry written with escapes: point at its line
+            line_start = source.pos_of_line(fp.line) if fp.line is not None else 0
+            text = Text(fp.text, [line_start] * (len(fp.text) + 1), line_start)
+        start = text.start
+        out.append(
+            FilterDef(
+                source,
+                f"line {fp.line}" if fp.line else f"entry {fp.entry}",
+                "pattern",
+                start,
+                text,
             )
-        offset += len(line) + 1
+        )
     return out
 
 
@@ -87,11 +96,11 @@ def lint_file(path: str, result: LintResult) -> None:
         )
         return
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+        text = patternfile.decode(path, raw)
+    except patternfile.PatternFileError as exc:
         result.unreadable = True
         result.findings.append(
-            LintFinding(path, 1, 1, "error", "unreadable", f"not UTF-8 text: {exc.reason}")
+            LintFinding(path, exc.line or 1, exc.col or 1, "error", "unreadable", exc.reason)
         )
         return
     source = Source(path, text)
@@ -102,6 +111,20 @@ def lint_file(path: str, result: LintResult) -> None:
         result.unreadable = True
         line, col = source.pos(exc.offset)
         result.findings.append(LintFinding(path, line, col, "error", "unreadable", exc.message))
+        return
+    except patternfile.PatternFileError as exc:
+        result.unreadable = True
+        result.findings.append(
+            LintFinding(path, exc.line or 1, exc.col or 1, "error", "unreadable", exc.reason)
+        )
+        return
+    except RecursionError:
+        # The readers bound their nesting (model.MAX_DEPTH); this is the last line of
+        # defence so that one file never costs the findings of the others.
+        result.unreadable = True
+        result.findings.append(
+            LintFinding(path, 1, 1, "error", "unreadable", "nested too deeply to read")
+        )
         return
     for f in filters:
         found, compiled = rules.check(f)
@@ -118,9 +141,14 @@ def require_covers(result: LintResult, control_ids: Sequence[str]) -> None:
         return
     from engine import catalog
 
-    entries = [catalog.get(cid) for cid in control_ids]
+    # The intent, or with @V that version's published text.
+    entries = [catalog.resolve(cid) for cid in control_ids]
     require_covering(
-        result, [(f"control {e.id}", f"control {e.id} ({e.title})", e.pattern) for e in entries]
+        result,
+        [
+            (f"control {e.id}", f"control {e.id} ({e.title})", e.pattern, "the control's pattern")
+            for e in entries
+        ],
     )
 
 
@@ -131,7 +159,7 @@ def require_covers_sigma(result: LintResult, sigma_paths: Sequence[str]) -> None
         return
     from engine.sigma import SigmaRuleError, convert_rule, load_rules
 
-    wanted: list[tuple[str, str, str]] = []
+    wanted: list[tuple[str, str, str, str]] = []
     for r in load_rules(sigma_paths):
         if isinstance(r, SigmaRuleError):
             result.unreadable = True
@@ -146,13 +174,14 @@ def require_covers_sigma(result: LintResult, sigma_paths: Sequence[str]) -> None
             )
             continue
         label = f"Sigma rule {r.id or Path(r.path).stem}"
-        wanted.append((label, f"{label} ({r.title})", conv.pattern))
+        wanted.append((label, f"{label} ({r.title})", conv.pattern, "the rule's pattern"))
     require_covering(result, wanted)
 
 
-def require_covering(result: LintResult, wanted: Sequence[tuple[str, str, str]]) -> None:
-    """For each (label, description, pattern), some metric filter (or plain pattern) among the
-    inputs must cover the pattern: an info finding per covering filter, an error if none."""
+def require_covering(result: LintResult, wanted: Sequence[tuple[str, str, str, str]]) -> None:
+    """For each (label, description, pattern, what the pattern is), some metric filter (or
+    plain pattern) among the inputs must cover the pattern: an info finding per covering
+    filter, an error if none."""
     from engine.prove import covers
 
     # A subscription filter streams events elsewhere; it publishes no metric an alarm
@@ -160,7 +189,7 @@ def require_covering(result: LintResult, wanted: Sequence[tuple[str, str, str]])
     candidates = [
         f for f in result.filters if id(f) in result.compiled and f.kind != "subscription"
     ]
-    for label, described, pattern in wanted:
+    for label, described, pattern, what in wanted:
         covering: list[tuple[FilterDef, bool]] = []
         for f in candidates:
             r = covers(result.compiled[id(f)], pattern)
@@ -182,21 +211,12 @@ def require_covering(result: LintResult, wanted: Sequence[tuple[str, str, str]])
                 )
             )
         if not covering:
-            if result.filters:
-                first = result.filters[0]
-                path = first.source.path
-                line, col = first.source.pos(first.start)
-            else:
-                path, line, col = (next(iter(result.sources), "-"), 1, 1)
             result.findings.append(
-                LintFinding(
-                    path,
-                    line,
-                    col,
+                LintFinding.whole(
                     "error",
                     "require-covers",
                     f"no filter covers {described}; checked {len(candidates)} valid pattern(s)",
-                    hint=f"the pattern: {pattern}",
+                    hint=f"{what}: {pattern}",
                 )
             )
 
@@ -205,7 +225,20 @@ def lint(
     paths: Sequence[str], controls: Sequence[str] = (), sigma: Sequence[str] = ()
 ) -> LintResult:
     result = LintResult()
-    for path in discover(paths, result):
+    files = discover(paths, result)
+    if not files and not result.unreadable:
+        # "Nothing found" must not read as "nothing wrong" (issue 14): an empty
+        # directory, or one holding no file lint reads, is an input error.
+        result.unreadable = True
+        result.findings.append(
+            LintFinding.whole(
+                "error",
+                "no-input",
+                f"no file to check in {', '.join(paths) or 'the arguments'} (looked for "
+                f"{', '.join('*' + e for e in WALKED)}; .txt files only when named)",
+            )
+        )
+    for path in files:
         lint_file(path, result)
     require_covers(result, controls)
     require_covers_sigma(result, sigma)
