@@ -181,12 +181,17 @@ def load_rule(path: str) -> Rule:
 
 
 def load_rules(paths: Iterable[str]) -> Iterator[Rule | SigmaRuleError]:
-    """Every rule under ``paths``; a bad file yields its error and the others go on."""
-    for f in rule_files(paths):
-        try:
-            yield load_rule(f)
-        except SigmaRuleError as exc:
-            yield exc
+    """Every rule under ``paths``; a bad file yields its error and the others go on.  A
+    directory with no rule file is an error too: "nothing found" must not read as "all fine"."""
+    for p in paths:
+        files = list(rule_files([p]))
+        if not files:
+            yield SigmaRuleError(p, "no *.yml or *.yaml rule file in this directory")
+        for f in files:
+            try:
+                yield load_rule(f)
+            except SigmaRuleError as exc:
+                yield exc
 
 
 def parse_rule(text: str, path: str = "<rule>") -> Rule:

@@ -86,6 +86,13 @@ def test_missing_path_is_a_bad_rule() -> None:
     assert "no/such/rule.yml: no such file" in proc.stderr
 
 
+def test_empty_directory_is_an_error(tmp_path: Path) -> None:
+    proc = run("sigma", "convert", str(tmp_path), str(FIXTURES / "keywords.yml"))
+    assert proc.returncode == 2
+    assert f"{tmp_path}: no *.yml or *.yaml rule file" in proc.stderr
+    assert "keywords.yml" in proc.stdout
+
+
 def test_split_only_when_asked() -> None:
     rule = load_rule(str(FIXTURES / "conditions.yml"))
     one = convert_rule(rule)
@@ -142,11 +149,11 @@ def _sigma_cli() -> str | None:
 def test_sigma_cli_uses_our_backend() -> None:
     """`sigma convert -t cloudwatch_logs` (pySigma discovers sigma.backends.cloudwatch_logs)
     prints the same patterns as `trailreplay sigma convert`."""
-    rules = CORPUS if CORPUS.is_dir() else FIXTURES
+    rules = [str(FIXTURES), *([str(CORPUS)] if CORPUS.is_dir() else [])]
     cli = _sigma_cli()
     assert cli is not None
     proc = subprocess.run(
-        [cli, "convert", "-t", "cloudwatch_logs", "--skip-unsupported", str(rules)],
+        [cli, "convert", "-t", "cloudwatch_logs", "--skip-unsupported", *rules],
         capture_output=True,
         text=True,
         timeout=300,
@@ -156,7 +163,7 @@ def test_sigma_cli_uses_our_backend() -> None:
     got = sorted(line for line in proc.stdout.splitlines() if line.strip())
     want = sorted(
         p
-        for r in load_rules([str(rules)])
+        for r in load_rules(rules)
         if not isinstance(r, SigmaRuleError)
         for p in convert_rule(r).patterns
     )
