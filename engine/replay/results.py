@@ -15,7 +15,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any, Literal
 
-from engine.replay.formats import Unit
+from engine.replay.formats import MAX_DOCUMENT_SIZE, Unit
 from engine.replay.window import TimeWindow, parse_event_time
 
 # CloudTrail does not send events over 256 KB to CloudWatch Logs; a replay still matches them
@@ -36,6 +36,8 @@ class ScanOptions:
     window: TimeWindow | None = None
     oversize_bytes: int = OVERSIZE_BYTES
     fast: bool = True
+    #: What is held whole at most (``--max-document-size``; ``engine.replay.formats``).
+    max_document_size: int = MAX_DOCUMENT_SIZE
 
 
 @dataclass(slots=True)
@@ -75,6 +77,21 @@ class FileResult:
     #: The matches as the output writes them, when a worker rendered them (then ``matches``
     #: is empty and only the counts above speak of them).
     rendered: bytes | None = None
+    #: How many files this result stands for: the files of a batch that were read without a
+    #: match or a problem are summed into one result (``path`` is then the first of them).
+    files: int = 1
+
+    def absorb(self, quiet: FileResult) -> None:
+        """Count a file read without a match or a problem into this sum of such files."""
+        self.files += quiet.files
+        self.records += quiet.records
+        self.outside_window += quiet.outside_window
+        self.raw_bytes += quiet.raw_bytes
+
+    @property
+    def quiet(self) -> bool:
+        """Read to the end with nothing to write or report: only its counts matter."""
+        return self.status == "read" and not self.matches and not self.problem_count
 
     def add(self, match: Match) -> None:
         """Record one matching record and count it for each pattern it matched."""
