@@ -9,19 +9,26 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
+
+from engine.cli.options import FormatChoice, epilog
 
 EXIT_OK = 0
 EXIT_UNSUPPORTED = 1
 EXIT_BAD_RULE = 2
 
-
-class Format(StrEnum):
-    text = "text"
-    json = "json"
+SIGMA_FORMATS = FormatChoice(["text", "json"])
+SIGMA_EXAMPLES = (
+    "trailreplay sigma convert rules/",
+    "trailreplay sigma convert rules/aws_root_account_usage.yml --format json",
+    "trailreplay sigma convert rules/ --split",
+)
+SIGMA_EXIT = (
+    "0 every rule converted, 1 some rule is unsupported (no exact pattern), 2 some file is "
+    "not a readable Sigma rule (the others are still converted)"
+)
 
 
 def _err(message: str) -> None:
@@ -49,8 +56,16 @@ def conversion_json(c: Any) -> list[dict[str, Any]]:
 
 
 def convert_cmd(
-    rules: Annotated[list[str], typer.Argument(help="Sigma rule files or directories (*.yml).")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+    rules: Annotated[
+        list[str],
+        typer.Argument(metavar="RULE_OR_DIR...", help="Sigma rule files or directories (*.yml)."),
+    ],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", click_type=SIGMA_FORMATS, metavar=SIGMA_FORMATS.metavar, help="Output form."
+        ),
+    ] = "text",
     split: Annotated[
         bool,
         typer.Option(
@@ -60,10 +75,10 @@ def convert_cmd(
         ),
     ] = False,
 ) -> None:
-    """Convert Sigma rules to filter patterns, each with its exactness verdict.
+    """Sigma rules as filter patterns, each with its exactness verdict.
 
-    exact: same events as the rule; case-sensitive: the same, but compared with the case as
-    written (Sigma ignores case); unsupported: not expressible, with the reason.
+    exact: the rule's events; case-sensitive: the same, comparing case as written (Sigma
+    ignores case); unsupported: no exact pattern, with the reason (docs/sigma.md).
     """
     try:
         import yaml  # noqa: F401  (the `sigma` extra)
@@ -81,7 +96,7 @@ def convert_cmd(
         c = convert_rule(r, split=split)
         if c.exactness == "unsupported" and status == EXIT_OK:
             status = EXIT_UNSUPPORTED
-        if fmt == Format.json:
+        if fmt == "json":
             out.extend(conversion_json(c))
         else:
             head = f"{_safe(c.rule)}  [{c.exactness}]  {_safe(c.title)}"
@@ -90,7 +105,7 @@ def convert_cmd(
                 sys.stdout.write(f"  {p}\n")
             if c.reason:
                 sys.stdout.write(f"  reason: {_safe(c.reason)}\n")
-    if fmt == Format.json:
+    if fmt == "json":
         sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     raise typer.Exit(status)
 
@@ -99,5 +114,5 @@ def register(app: typer.Typer) -> None:
     sigma_app = typer.Typer(
         name="sigma", help="Sigma rules as CloudWatch Logs filter patterns.", no_args_is_help=True
     )
-    sigma_app.command("convert")(convert_cmd)
+    sigma_app.command("convert", epilog=epilog(SIGMA_EXAMPLES, SIGMA_EXIT))(convert_cmd)
     app.add_typer(sigma_app, name="sigma")

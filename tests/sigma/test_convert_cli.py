@@ -42,14 +42,16 @@ def test_json_output_has_exactly_the_issue_fields() -> None:
 
 
 def test_case_sensitive_says_so() -> None:
-    proc = run("sigma", "convert", "-f", "json", str(FIXTURES / "not_null.yml"))
+    proc = run("sigma", "convert", "--format", "json", str(FIXTURES / "not_null.yml"))
     [obj] = json.loads(proc.stdout)
     assert obj["exactness"] == "case-sensitive"
     assert "case" in obj["reason"]
 
 
 def test_exit_1_when_any_rule_is_unsupported() -> None:
-    proc = run("sigma", "convert", "-f", "json", str(FIXTURES / "nulls.yml"), str(UNSUPPORTED))
+    proc = run(
+        "sigma", "convert", "--format", "json", str(FIXTURES / "nulls.yml"), str(UNSUPPORTED)
+    )
     assert proc.returncode == 1, proc.stderr
     out = json.loads(proc.stdout)
     bad = [o for o in out if o["exactness"] == "unsupported"]
@@ -102,7 +104,7 @@ def test_split_only_when_asked() -> None:
     for p in pieces.patterns:
         assert len(p) <= 1024
         engine.compile(p)
-    proc = run("sigma", "convert", "--split", "-f", "json", str(FIXTURES / "conditions.yml"))
+    proc = run("sigma", "convert", "--split", "--format", "json", str(FIXTURES / "conditions.yml"))
     assert proc.returncode == 0
     assert [o["pattern"] for o in json.loads(proc.stdout)] == list(pieces.patterns)
 
