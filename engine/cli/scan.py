@@ -11,14 +11,17 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from engine.replay.executors import Executor, make_executor
+from engine.replay.executors import MAX_WORKERS_PER_CORE, Executor, make_executor, worker_cap
 from engine.replay.locations import expand
 from engine.replay.run import EXIT_ERROR, PatternSpec, exit_status, run_scan
-from engine.replay.s3 import MissingExtra, S3Config, S3Scope
+from engine.replay.s3 import DEFAULT_CONCURRENCY, MissingExtra, S3Config, S3Scope
 from engine.replay.scan import FileResult, ScanOptions
 from engine.replay.sinks import EnvelopeSink, RecordsSink, Sink, Summary, TableSink
 from engine.replay.sources import Item, Source
 from engine.replay.window import TimeWindow
+
+MAX_WORKERS_OPTION = 4096  # a usage error above (more would be capped anyway)
+MAX_S3_CONCURRENCY = 1024
 
 
 class OutputFormat(StrEnum):
@@ -265,7 +268,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
         workers: Annotated[
             int | None,
-            typer.Option("--workers", "-j", min=1, help="Processes (default: all cores)."),
+            typer.Option(
+                "--workers",
+                "-j",
+                min=1,
+                max=MAX_WORKERS_OPTION,
+                help="Processes (default: all cores; at most 4 per core are started).",
+            ),
         ] = None,
         no_prune: Annotated[
             bool,
@@ -290,6 +299,15 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--endpoint-url", help="S3-compatible endpoint for s3:// sources."),
         ] = None,
+        s3_concurrency: Annotated[
+            int,
+            typer.Option(
+                "--s3-concurrency",
+                min=1,
+                max=MAX_S3_CONCURRENCY,
+                help="S3 objects fetched at a time (s3:// sources).",
+            ),
+        ] = DEFAULT_CONCURRENCY,
         anon: Annotated[
             bool, typer.Option("--anon", help="Read s3:// sources without credentials.")
         ] = False,
@@ -337,7 +355,9 @@ def register(app: typer.Typer) -> None:
             not no_prune,
             quiet,
             scope=S3Scope(
-                S3Config(profile, endpoint_url, anon), _id_set(accounts), _id_set(regions)
+                S3Config(profile, endpoint_url, anon, concurrency=s3_concurrency),
+                _id_set(accounts),
+                _id_set(regions),
             ),
             dask=executor is ExecutorKind.dask or scheduler is not None,
             scheduler=scheduler,
@@ -397,6 +417,9 @@ def _run(
             _err(str(exc))
             return EXIT_ERROR
     else:
+        if workers is not None and workers > worker_cap():
+            _err(f"--workers {workers}: starting {worker_cap()} processes (at most "
+                 f"{MAX_WORKERS_PER_CORE} per core)")  # fmt: skip
         executor = make_executor(workers, texts)
     summary = Summary(ids)
 
