@@ -43,6 +43,7 @@ bench: $(STAMP)
 		$(BIN)/python -m pip install --quiet -e '.[bench]' || true
 	$(BIN)/python -m benchmarks.shapes
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.hostile
 
 # Only the archive shapes of issue 12 (small files, S3 at 50 ms per request, large files):
 # a few minutes.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -483,7 +484,7 @@ def test_workers_are_capped_and_range_checked(run_cli: RunCli, tmp_path: Path) -
     path = write(tmp_path / "f.json", ct_doc([org()]))
     huge = run_cli(path, "--workers", "99999999999999999999")
     assert huge.code == 2 and "--workers" in huge.stderr and "Traceback" not in huge.stderr
-    many = run_cli(path, "--workers", "1000")
+    many = run_cli(path, "--workers", "200")
     assert many.code == 0 and f"starting {worker_cap()} processes" in many.stderr
 
 
@@ -528,7 +529,7 @@ def test_sigterm_stops_the_whole_process_tree_and_flushes(tmp_path: Path) -> Non
     os.mkfifo(fifo)  # a worker reads it and blocks: the scan is under way
 
     def writer() -> None:
-        with open(fifo, "wb") as w:
+        with contextlib.suppress(BrokenPipeError), open(fifo, "wb") as w:
             w.write(b'{"Records":[')
             time.sleep(60)
 
