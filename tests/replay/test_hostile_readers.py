@@ -349,3 +349,10 @@ def test_streamed_reading_gives_the_records_of_whole_reading(
         assert read_all(True) == whole
     finally:
         formats.STREAM_ABOVE, formats._BATCH = old
+
+
+def test_the_option_states_the_library_default() -> None:
+    from engine.cli import MaxDocumentSize
+
+    info = MaxDocumentSize.__metadata__[0]
+    assert f"Default: {formats.MAX_DOCUMENT_SIZE >> 20} MiB." in info.help
