@@ -15,7 +15,7 @@ MaxDocumentSize = Annotated[
         metavar="BYTES",
         help=(
             "Largest document or line held whole, in bytes (what cannot stream; large "
-            "CloudTrail documents stream): larger is a named error. Default: 64 MiB."
+            "CloudTrail documents stream): larger is a named error.   [default: 64 MiB]"
         ),
         show_default=False,
     ),

@@ -410,6 +410,14 @@ def read_units(
             raise FormatError("empty file")
         if opened.path.rsplit("/", 1)[-1] == WRITE_TEST:
             raise SkipFile("write-test")
+        first_key = _FIRST_KEY.match(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
+        if forced == "ndjson" and first_key is not None and first_key.group(1) == b"Records":
+            # A {"Records": [...]} document read as one record would match nothing and look
+            # like a clean archive: refuse it instead.
+            raise FormatError(
+                'a CloudTrail log file ({"Records": [...]}), not JSON Lines: '
+                "use --input-format cloudtrail or auto"
+            )
         fmt = forced
     if fmt == "digest":
         raise SkipFile("digest")
