@@ -113,6 +113,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "audit",
     "lint",
     "prove",
+    "sigma",
 )
 
 
