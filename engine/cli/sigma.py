@@ -21,9 +21,9 @@ EXIT_BAD_RULE = 2
 
 SIGMA_FORMATS = FormatChoice(["text", "json"])
 SIGMA_EXAMPLES = (
-    "trailreplay sigma convert rules/",
-    "trailreplay sigma convert rules/aws_root_account_usage.yml --format json",
-    "trailreplay sigma convert rules/ --split",
+    "trailreplay sigma convert examples/sigma/",
+    "trailreplay sigma convert examples/sigma/wildcards.yml --format json",
+    "trailreplay sigma convert examples/sigma/ --split",
 )
 SIGMA_EXIT = (
     "0 every rule converted, 1 some rule is unsupported (no exact pattern), 2 some file is "

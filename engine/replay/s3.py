@@ -33,6 +33,7 @@ process builds its own (cached) ``S3FileSystem``.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
@@ -546,8 +547,6 @@ def transient(exc: BaseException) -> bool:
 
 @cache
 def _transient_types() -> tuple[type[BaseException], ...]:
-    import asyncio  # here, not at the top: asyncio (and ssl) cost every scan ~30 ms to import
-
     types: list[type[BaseException]] = [OSError, TimeoutError, asyncio.TimeoutError]
     try:
         import aiohttp

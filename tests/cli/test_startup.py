@@ -44,7 +44,7 @@ def modules_after(args: list[str], cache_dir: Path) -> set[str]:
     return set(line.split()[1:])
 
 
-HEAVY = {"pyparsing", "rich", "z3", "boto3", "botocore", "dask", "distributed", "s3fs", "asyncio"}
+HEAVY = {"pyparsing", "rich", "z3", "boto3", "botocore", "dask", "distributed", "s3fs"}
 
 
 def test_help_loads_no_engine(tmp_path: Path) -> None:
