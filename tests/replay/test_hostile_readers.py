@@ -359,4 +359,4 @@ def test_the_option_states_the_library_default() -> None:
     from engine.cli import MaxDocumentSize
 
     info = MaxDocumentSize.__metadata__[0]
-    assert f"Default: {formats.MAX_DOCUMENT_SIZE >> 20} MiB." in info.help
+    assert f"[default: {formats.MAX_DOCUMENT_SIZE >> 20} MiB]" in info.help  # docs/cli.md
