@@ -372,7 +372,7 @@ def _looks_like_json_lines(text: bytes) -> bool:
         return True
     if first == b"{":
         return False
-    rest = [line for line in map(bytes.strip, lines[1:]) if line]
+    rest = [stripped for line in lines[1:] if (stripped := line.strip())]
     good = sum(map(_is_record_line, rest))
     return good > 0 and 2 * good >= len(rest)
 

@@ -360,3 +360,9 @@ def test_the_option_states_the_library_default() -> None:
 
     info = MaxDocumentSize.__metadata__[0]
     assert f"Default: {formats.MAX_DOCUMENT_SIZE >> 20} MiB." in info.help
+
+
+def test_json_lines_detection_takes_a_head_of_any_bytes_type() -> None:
+    # A gzip reader may hand the head over as a bytearray.
+    head = b'{"eventName":\n{"a":1}\n{"b":2}\n'
+    assert formats.detect(bytearray(head), "x") == formats.detect(head, "x") == "ndjson"
