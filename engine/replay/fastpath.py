@@ -352,7 +352,7 @@ def match_document(
         try:
             result.records += len(_shape_decoder.decode(data).Records)
             return True
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
             pass  # a precise report comes from the raw split below
     slices = _split(data)
     if slices is None:
@@ -391,7 +391,7 @@ def _split(data: bytes) -> list[msgspec.Raw] | None:
     """The document's records as raw slices (the document validated), or None."""
     try:
         return _decoder.decode(data).Records
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
 
 
@@ -426,7 +426,7 @@ def _match_keys(
         keys.append("eventTime")
     try:
         typed = _typed_decoder(layout).decode(data).Records
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return False  # a record that is not an object: the raw split names it
     result.records += len(typed)
     # The patterns worth running: those whose cheap needles occur, or might be hidden by

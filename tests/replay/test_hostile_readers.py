@@ -359,7 +359,7 @@ def test_the_option_states_the_library_default() -> None:
     from engine.cli import MaxDocumentSize
 
     info = MaxDocumentSize.__metadata__[0]
-    assert f"Default: {formats.MAX_DOCUMENT_SIZE >> 20} MiB." in info.help
+    assert f"{formats.MAX_DOCUMENT_SIZE >> 20} MiB" in info.help
 
 
 def test_json_lines_detection_takes_a_head_of_any_bytes_type() -> None:
