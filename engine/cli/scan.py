@@ -135,7 +135,14 @@ def gather_patterns(
 def check_patterns(specs: list[PatternSpec]) -> bool:
     """Compile every pattern; print each PatternError (with its caret) on stderr."""
     import engine
+    from engine.pattern.compiler import compile_all
 
+    try:
+        # The whole set at once, as the scan will use it: compiled once (compile_all).
+        compile_all(tuple(spec.text for spec in specs))
+        return True
+    except engine.PatternError:
+        pass
     ok = True
     for spec in specs:
         try:

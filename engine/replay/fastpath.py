@@ -269,11 +269,10 @@ class _Plan:
 
 @lru_cache(maxsize=64)
 def _plan(texts: tuple[str, ...]) -> _Plan:
-    import engine
     from engine.pattern import ast
-    from engine.pattern.compiler import compile_json_fields
+    from engine.pattern.compiler import compile_all, compile_json_fields
 
-    compiled = [engine.compile(t) for t in texts]
+    compiled = compile_all(texts)  # the scan's set, compiled once per process
     needles = tuple(pattern_needles(p) for p in compiled)
     layout = typed_layout(compiled)
     on_fields: tuple[Callable[[Any], bool], ...] | None = None
