@@ -30,9 +30,10 @@ run: $(STAMP)
 	$(BIN)/trailreplay scan samples/ --format table
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine tests benchmarks
-	$(BIN)/ruff format --check engine tests benchmarks
+	$(BIN)/ruff check engine tests benchmarks tools
+	$(BIN)/ruff format --check engine tests benchmarks tools
 	$(BIN)/mypy
+	$(BIN)/python tools/import_cycles.py
 
 test: $(STAMP) lint
 	$(BIN)/trailreplay patterns check
