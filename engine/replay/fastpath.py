@@ -287,9 +287,9 @@ def _plan(texts: tuple[str, ...]) -> _Plan:
         ]
         # A pattern the generated code cannot hold (too deeply nested for Python's parser)
         # comes back as the reference walk, which reads dicts: build flat records for it.
-        if all(m is not None and hasattr(m, "indices") for m in made):
-            on_fields = tuple(m for m in made if m is not None)
-            found = [getattr(m, "indices", None) for m in on_fields]
+        if all(m is not None and m.source is not None for m in made):
+            on_fields = tuple(m.match for m in made if m is not None)
+            found = [m.indices for m in made if m is not None]
             if all(f is not None for f in found):
                 indices = tuple(f for f in found if f is not None)
         else:
