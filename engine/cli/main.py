@@ -109,6 +109,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "audit",
     "lint",
     "prove",
+    "sigma",
 )
 
 

@@ -133,6 +133,7 @@ def gather_patterns(
     patterns_file: str | None,
     controls: list[str],
     origins: dict[str, str] | None = None,
+    extra: list[PatternSpec] | None = None,
 ) -> list[PatternSpec]:
     from engine.replay.run import PatternSpec
 
@@ -141,7 +142,8 @@ def gather_patterns(
         specs.extend(load_patterns_file(patterns_file, len(specs) + 1, origins))
     if controls:
         specs.extend(control_patterns(controls))
-    if not specs and not patterns_file:
+    specs.extend(extra or [])  # --sigma rules: patterns given, so no default
+    if not specs and not patterns_file and extra is None:
         specs = [default_pattern()]
     if not specs:
         raise UsageError(f"{patterns_file}: no patterns in the file")
@@ -153,11 +155,41 @@ def gather_patterns(
     return specs
 
 
+def sigma_patterns(paths: list[str]) -> tuple[list[PatternSpec], dict[str, str], bool]:
+    """``--sigma``: (a spec per converted rule, id -> title, whether some file was unreadable).
+
+    Unreadable files and unsupported rules get one stderr line each; the rest are scanned.
+    """
+    from engine.replay.run import PatternSpec
+
+    try:
+        from engine.sigma import rule_patterns
+
+        loaded = rule_patterns(paths)
+    except ImportError:
+        raise UsageError(
+            "--sigma needs the 'sigma' extra: pip install 'trailreplay[sigma]'"
+        ) from None
+    for line in loaded.problems:
+        _err(line)
+    if not loaded.patterns:
+        raise UsageError("--sigma: no rule gave a pattern")
+    specs = [PatternSpec(p.id, p.pattern) for p in loaded.patterns]
+    return specs, {p.id: p.title for p in loaded.patterns}, loaded.unreadable > 0
+
+
 def check_patterns(specs: list[PatternSpec], origins: dict[str, str] | None = None) -> bool:
     """Compile every pattern; print each PatternError (with its caret) on stderr, naming
     where the pattern was written (``FILE:LINE`` for a patterns file)."""
     import engine
+    from engine.pattern.compiler import compile_all
 
+    try:
+        # The whole set at once, as the scan will use it: compiled once (compile_all).
+        compile_all(tuple(spec.text for spec in specs))
+        return True
+    except engine.PatternError:
+        pass
     ok = True
     for spec in specs:
         try:
@@ -288,6 +320,16 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        sigma: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--sigma",
+                metavar="RULE_OR_DIR",
+                help="Sigma rule file or directory (repeatable; the sigma extra): each rule's "
+                "pattern, under the rule's id (docs/sigma.md).",
+                show_default=False,
+            ),
+        ] = None,
         input_format: Annotated[
             InputFormat,
             typer.Option(
@@ -376,6 +418,17 @@ def register(app: typer.Typer) -> None:
                 "--endpoint-url", metavar="URL", help="S3-compatible endpoint for s3:// sources."
             ),
         ] = None,
+        s3_concurrency: Annotated[
+            int | None,
+            typer.Option(
+                "--s3-concurrency",
+                min=1,
+                max=MAX_S3_CONCURRENCY,
+                metavar="N",
+                help="S3 objects fetched at a time (s3:// sources).  [default: 32]",
+                show_default=False,
+            ),
+        ] = None,
         anon: Annotated[
             bool, typer.Option("--anon", help="Read s3:// sources without credentials.")
         ] = False,
@@ -408,8 +461,13 @@ def register(app: typer.Typer) -> None:
         from engine.replay.window import TimeWindow
 
         origins: dict[str, str] = {}
+        titles: dict[str, str] = {}
+        sigma_failed = False
         try:
-            specs = gather_patterns(pattern or [], patterns_file, control or [], origins)
+            extra = None
+            if sigma:
+                extra, titles, sigma_failed = sigma_patterns(sigma)
+            specs = gather_patterns(pattern or [], patterns_file, control or [], origins, extra)
         except UsageError as exc:
             _err(str(exc))
             raise typer.Exit(EXIT_ERROR) from None
@@ -435,15 +493,27 @@ def register(app: typer.Typer) -> None:
             workers,
             not no_prune,
             quiet,
-            scope=S3Scope(S3Config(profile, endpoint_url, anon), account_ids, region_names),
+            scope=S3Scope(
+                S3Config(profile, endpoint_url, anon, **_concurrency(s3_concurrency)),
+                account_ids,
+                region_names,
+            ),
             dask=executor is ExecutorKind.dask or scheduler is not None,
             scheduler=scheduler,
+            titles=titles,
         )
-        raise typer.Exit(code)
+        # An unreadable --sigma rule file is bad input: exit 2 once the rest is scanned.
+        raise typer.Exit(EXIT_ERROR if sigma_failed and code in (0, 1) else code)
 
 
 # More processes than this is a typing mistake (each one costs ~30 MB and a start-up).
 MAX_WORKERS = 256
+MAX_S3_CONCURRENCY = 1024
+
+
+def _concurrency(value: int | None) -> dict[str, int]:
+    # The default lives in engine.replay.s3 (DEFAULT_CONCURRENCY).
+    return {} if value is None else {"concurrency": value}
 
 
 def _warn_nothing_read(summary: Any, sources: list[str]) -> None:
@@ -470,6 +540,7 @@ def _run(
     scope: S3Scope | None = None,
     dask: bool = False,
     scheduler: str | None = None,
+    titles: dict[str, str] | None = None,
 ) -> int:
     from engine.replay.executors import Executor, make_executor
     from engine.replay.locations import expand
@@ -490,7 +561,11 @@ def _run(
         from rich.console import Console
 
         # Piped tables (``--format table | less``) get a wide page instead of 80 columns.
-        sink = TableSink(Console(file=sys.stdout, width=None if stdout_tty else 200), ids)
+        # Sigma rules are shown by title (their ids are UUIDs).
+        labels = [(titles or {}).get(i, i) for i in ids]
+        sink = TableSink(
+            Console(file=sys.stdout, width=None if stdout_tty else 200), labels, bool(titles)
+        )
     show_progress = _isatty(sys.stderr) and not quiet
 
     items: list[Item] | None = None
@@ -509,6 +584,11 @@ def _run(
             _err(str(exc))
             return EXIT_ERROR
     else:
+        from engine.replay.executors import MAX_WORKERS_PER_CORE, worker_cap
+
+        if workers is not None and workers > worker_cap():
+            _err(f"--workers {workers}: starting {worker_cap()} processes (at most "
+                 f"{MAX_WORKERS_PER_CORE} per core)")  # fmt: skip
         executor = make_executor(workers, texts)
     summary = Summary(ids)
 

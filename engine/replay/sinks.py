@@ -254,9 +254,13 @@ def table_row(record: dict[str, Any]) -> tuple[str, ...]:
 class TableSink:
     """A rich table of the matches, printed at the end (or on interrupt)."""
 
-    def __init__(self, console: Any, pattern_ids: Sequence[str]) -> None:
+    def __init__(
+        self, console: Any, pattern_ids: Sequence[str], label_column: bool = False
+    ) -> None:
         self.console = console
         self.ids = list(pattern_ids)
+        # The pattern column is shown when several patterns ran, or when asked (Sigma titles).
+        self.label_column = label_column or len(self.ids) > 1
         self.rows: list[tuple[str, ...]] = []
 
     def write(self, result: FileResult) -> None:
@@ -267,7 +271,7 @@ class TableSink:
                 cells = ("", "", "", "", text[:200], "", "", "")
             else:
                 cells = table_row(orjson.loads(m.raw))
-            if len(self.ids) > 1:
+            if self.label_column:
                 cells = (",".join(self.ids[i] for i in m.patterns), *cells)
             if m.oversized:
                 cells = (*cells[:-1], (cells[-1] + " " if cells[-1] else "") + "[>256KB]")
@@ -279,7 +283,7 @@ class TableSink:
         if not self.rows:
             return
         table = Table(show_lines=False, header_style="bold")
-        columns = (("pattern",) if len(self.ids) > 1 else ()) + TABLE_COLUMNS
+        columns = (("pattern",) if self.label_column else ()) + TABLE_COLUMNS
         for name in columns:
             table.add_column(name, overflow="fold", no_wrap=name in ("time", "account"))
         for row in self.rows:
