@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.alarms.alarm import AlarmTimeline, iso
 from engine.alarms.metrics import STATISTICS, EventRef, MetricReplay, Stats
+from engine.inert import inert
 
 
 def _num(v: float) -> float | int | None:
@@ -143,10 +144,9 @@ def alarm_text(report: dict[str, Any]) -> str:
                     f"  ({dp['sample_count']} event(s))"
                 )
                 for e in dp["events"]:
-                    out.append(
-                        f"        {e['time']}  {e['principal'] or '-'}  {e['eventName'] or '-'}"
-                        f"  {e['sourceIPAddress'] or '-'}"
-                    )
+                    fields = (e["time"], e["principal"], e["eventName"], e["sourceIPAddress"])
+                    # Record fields are untrusted: shown inert, never as terminal controls.
+                    out.append("        " + "  ".join(inert(str(f or "-")) for f in fields))
                 shown = len(dp["events"])
                 if dp["sample_count"] > shown:
                     out.append(f"        ... {dp['sample_count'] - shown} more")
@@ -173,6 +173,9 @@ def _fmt(v: Any) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
+    # Dimension values come from records: untrusted, shown inert.
+    header = [inert(h) for h in header]
+    rows = [[inert(c) for c in r] for r in rows]
     widths = [len(h) for h in header]
     for r in rows:
         for i, c in enumerate(r):

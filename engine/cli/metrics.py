@@ -68,7 +68,9 @@ def _records(sources: list[str], since: str | None, until: str | None) -> Any:
 
     def on_error(path: str, message: str) -> None:
         _UNREADABLE.append(path)
-        _err(f"trailreplay: {path}: {message}")
+        from engine.inert import inert
+
+        _err(f"trailreplay: {inert(f'{path}: {message}')}")
 
     return iter_records(sources, since=since, until=until, on_error=on_error)
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 
+from engine.inert import inert
 from engine.replay.executors import Executor, make_executor
 from engine.replay.run import EXIT_ERROR, PatternSpec, exit_status, run_scan
 from engine.replay.s3 import MissingExtra, S3Config, S3Scope, scoped_items
@@ -440,6 +441,7 @@ def _run(
     summary = Summary(ids)
 
     def on_problem(line: str) -> None:
+        line = inert(line)  # file names and messages hold untrusted text
         if progress is not None:
             progress.progress.console.print(f"trailreplay: {line}", markup=False, highlight=False)
         else:

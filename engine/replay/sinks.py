@@ -19,6 +19,7 @@ from typing import IO, Any, Protocol
 
 import orjson
 
+from engine.inert import inert, without_surrogates
 from engine.replay.scan import FileResult, Match
 
 
@@ -123,7 +124,9 @@ class Summary:
             + (f" ({self.outside_window} outside --since/--until)" if self.outside_window else "")
             + (f", {self.problems} problems" if self.problems else ""),
             "matches: "
-            + ", ".join(f"{pid} {n}" for pid, n in zip(self.pattern_ids, self.matches, strict=True))
+            + ", ".join(
+                f"{inert(pid)} {n}" for pid, n in zip(self.pattern_ids, self.matches, strict=True)
+            )
             + f" ({self.matched_records} record{'' if self.matched_records == 1 else 's'}"
             + (
                 f", {self.oversized} over 256 KB, never sent to CloudWatch Logs"
@@ -166,13 +169,37 @@ def render_envelopes(result: FileResult, ids: Sequence[bytes]) -> bytes:
 
 
 def _envelope(ids: Sequence[bytes], path: str, match: Match, pattern: int) -> bytes:
-    source = orjson.dumps({"path": path, "index": match.index})
+    source = orjson.dumps({"path": without_surrogates(path), "index": match.index})
     flag = b',"oversized":true' if match.oversized else b""
     if match.text_only:  # a CloudWatch Logs message that is not JSON: no record
-        body = b',"record":null,"message":' + orjson.dumps(match.raw.decode("utf-8", "replace"))
+        body = b',"record":null,"message":' + orjson.dumps(without_surrogates(_message(match)))
     else:
         body = b',"record":' + match.raw
     return b'{"pattern":' + ids[pattern] + b',"source":' + source + flag + body + b"}\n"
+
+
+def _message(match: Match) -> str:
+    """The text of a ``text_only`` match (its raw bytes were encoded with ``surrogatepass``)."""
+    try:
+        return match.raw.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return match.raw.decode("utf-8", "replace")
+
+
+def _record(raw: bytes) -> Any:
+    """A matched record decoded for people: orjson first; the standard library where orjson is
+    stricter than the readers (a number such as ``1e400``, a lone ``\\ud800`` escape); ``{}``
+    when neither can (the row is then blank, but it is there)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    import json
+
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return {}
 
 
 class RecordsSink:
@@ -263,10 +290,11 @@ class TableSink:
         for m in result.matches:
             cells: tuple[str, ...]
             if m.text_only:
-                text = m.raw.decode("utf-8", "replace")
-                cells = ("", "", "", "", text[:200], "", "", "")
+                cells = ("", "", "", "", _message(m)[:200], "", "", "")
             else:
-                cells = table_row(orjson.loads(m.raw))
+                record = _record(m.raw)
+                cells = table_row(record if isinstance(record, dict) else {})
+            cells = tuple(map(inert, cells))
             if len(self.ids) > 1:
                 cells = (",".join(self.ids[i] for i in m.patterns), *cells)
             if m.oversized:
@@ -275,6 +303,7 @@ class TableSink:
 
     def close(self, summary: Summary) -> None:
         from rich.table import Table
+        from rich.text import Text
 
         if not self.rows:
             return
@@ -283,5 +312,6 @@ class TableSink:
         for name in columns:
             table.add_column(name, overflow="fold", no_wrap=name in ("time", "account"))
         for row in self.rows:
-            table.add_row(*row)
+            # Text, not str: a cell is data, never rich markup ("[/x]", "[link=...]").
+            table.add_row(*map(Text, row))
         self.console.print(table)
