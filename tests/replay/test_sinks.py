@@ -141,8 +141,7 @@ def test_table_cli_keeps_every_row_of_hostile_records(tmp_path: Path, run_cli: R
         + b","
         + orjson.dumps(org(userIdentity={"arn": "[link=https://e.example]x[/link]\x1b]0;t\x07"}))
         + b',{"eventTime":"2024-03-12T10:00:00Z","eventSource":"organizations.amazonaws.com",'
-        b'"eventName":"CreateAccount","sourceIPAddress":1e400}'
-        + b"]}",
+        b'"eventName":"CreateAccount","sourceIPAddress":1e400}' + b"]}",
     )
     write(tmp_path / "b.json", ct_doc([org("Later")]))
     r = run_cli(tmp_path, "--format", "table", "-e", "{ $.eventSource = organizations* }")
