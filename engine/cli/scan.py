@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 
+from engine.cli import _io
 from engine.inert import inert
 from engine.replay.executors import Executor, make_executor
 from engine.replay.run import EXIT_ERROR, PatternSpec, exit_status, run_scan
@@ -301,8 +302,19 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         summary_json: Annotated[
-            str | None, typer.Option("--summary-json", help="Also write the summary as JSON.")
+            str | None,
+            typer.Option(
+                "--summary-json",
+                help="Also write the summary as JSON to FILE (- : one line on standard output).",
+            ),
         ] = None,
+        no_envelope_summary: Annotated[
+            bool,
+            typer.Option(
+                "--no-envelope-summary",
+                help='--format envelope: no trailing {"summary": ...} object.',
+            ),
+        ] = False,
         workers: Annotated[
             int | None,
             typer.Option("--workers", "-j", min=1, help="Processes (default: all cores)."),
@@ -345,7 +357,8 @@ def register(app: typer.Typer) -> None:
         """Replay CloudTrail archives through filter patterns; print the events that match.
 
         Exit status: 0 something matched, 1 nothing matched, 2 an input could not be read
-        (matches from the readable inputs are still written), 130 interrupted.
+        (matches from the readable inputs are still written), 130 interrupted, 141 the reader
+        of the output went away (| head), 74 the output could not be written (a full disk).
         """
         try:
             specs = gather_patterns(pattern or [], patterns_file, control or [])
@@ -381,6 +394,7 @@ def register(app: typer.Typer) -> None:
             ),
             dask=executor is ExecutorKind.dask or scheduler is not None,
             scheduler=scheduler,
+            envelope_summary=not no_envelope_summary,
         )
         raise typer.Exit(code)
 
@@ -403,6 +417,7 @@ def _run(
     scope: S3Scope | None = None,
     dask: bool = False,
     scheduler: str | None = None,
+    envelope_summary: bool = True,
 ) -> int:
     from rich.console import Console
 
@@ -414,12 +429,13 @@ def _run(
     if fmt is OutputFormat.records:
         sink = RecordsSink(out)
     elif fmt is OutputFormat.envelope:
-        sink = EnvelopeSink(out, ids)
+        sink = EnvelopeSink(out, ids, summary=envelope_summary)
     else:
-        # Piped tables (``--format table | less``) get a wide page instead of 80 columns.
-        sink = TableSink(Console(file=sys.stdout, width=None if stdout_tty else 200), ids)
+        sink = TableSink(
+            sys.stdout, ids, width=_io.table_width(sys.stdout), bold=_io.styled(sys.stdout)
+        )
     err_console = Console(file=sys.stderr, stderr=True)
-    show_progress = _isatty(sys.stderr) and not quiet
+    show_progress = _io.styled(sys.stderr) and not quiet  # NO_COLOR: no escape at all
 
     items: list[Item] | None = None
     progress: _ProgressDisplay | None = None
@@ -439,6 +455,7 @@ def _run(
     else:
         executor = make_executor(workers, texts)
     summary = Summary(ids)
+    output_status: int | None = None
 
     def on_problem(line: str) -> None:
         line = inert(line)  # file names and messages hold untrusted text
@@ -450,6 +467,8 @@ def _run(
     try:
         if items is not None:
             progress = _ProgressDisplay(items, err_console)
+            if isinstance(sink, TableSink):  # the table and the bar share the terminal
+                sink.before_output = progress.progress.stop
             with progress:
                 run_scan(
                     sources, specs, options, sink=sink, executor=executor,
@@ -463,10 +482,18 @@ def _run(
             )  # fmt: skip
     except KeyboardInterrupt:  # between results, e.g. during shutdown
         summary.interrupted = True
+    except _io.OutputFailed as exc:  # `| head` went away, or a full disk: stop, say so
+        summary.interrupted = True
+        summary.output_error = f"{exc.stream} was closed" if exc.closed else str(exc)
+        output_status = _io.report(exc)
     _silence_closed_stdout()
     if not quiet:
         sys.stderr.write(summary.render_text() + "\n")
-    if summary_json is not None:
+    if summary_json == "-":  # one line, so that JSON lines on stdout stay JSON lines
+        if output_status is None:
+            out.write(orjson.dumps({"summary": summary.to_dict()}) + b"\n")
+            out.flush()
+    elif summary_json is not None:
         try:
             Path(summary_json).write_bytes(
                 orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
@@ -474,7 +501,7 @@ def _run(
         except OSError as exc:
             _err(f"{summary_json}: cannot write summary: {exc.strerror or exc}")
             return EXIT_ERROR
-    return exit_status(summary)
+    return output_status if output_status is not None else exit_status(summary)
 
 
 def _silence_closed_stdout() -> None:

@@ -174,3 +174,21 @@ def test_error_lines_show_file_names_inert(tmp_path: Path, run_cli: RunCli) -> N
     assert "x\\ntrailreplay: forged\\x1b[2K.json" in errors[0]
     assert "\x1b" not in r.stderr
     assert r.lines() == [org()]
+
+
+def test_summary_json_dash_writes_one_line_to_stdout(tmp_path: Path, run_cli: RunCli) -> None:
+    write(tmp_path / "a.json", ct_doc([org(), org("MoveAccount")]))
+    r = run_cli(tmp_path, "--summary-json", "-", "-q")
+    assert r.code == 0, r.stderr
+    *records, last = r.lines()
+    assert records == [org(), org("MoveAccount")]
+    assert last["summary"]["matched_records"] == 2
+    assert not (tmp_path / "-").exists()
+
+
+def test_envelope_summary_can_be_switched_off(tmp_path: Path, run_cli: RunCli) -> None:
+    write(tmp_path / "a.json", ct_doc([org()]))
+    r = run_cli(tmp_path, "--format", "envelope", "--no-envelope-summary")
+    assert r.code == 0, r.stderr
+    assert [sorted(x) for x in r.lines()] == [["pattern", "record", "source"]]
+    assert "matches:" in r.stderr  # the summary on stderr is still there
