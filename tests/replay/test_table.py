@@ -151,9 +151,9 @@ def test_terminal_without_no_color_may_use_bold() -> None:
 
 # --------------------------------------------------------------------------- the layout itself
 
-_word = st.text(
-    alphabet=st.sampled_from("abcXYZ019/-_:.漢字é"), min_size=0, max_size=40
-).filter(lambda s: s == "" or s.strip() == s)
+_word = st.text(alphabet=st.sampled_from("abcXYZ019/-_:.漢字é"), min_size=0, max_size=40).filter(
+    lambda s: s == "" or s.strip() == s
+)
 _cell = st.lists(_word.filter(bool), min_size=0, max_size=3).map(" ".join)
 COLUMNS = (
     Column("time", title=True),
