@@ -156,6 +156,34 @@ def _skipped_note(mr: Any) -> None:
         )
 
 
+def _check_plot(plot: str | None) -> None:
+    """A bad --plot path or format is a usage error before anything is replayed."""
+    if plot is None:
+        return
+    from engine.alarms.plot import PlotError, check_path
+
+    try:
+        check_path(plot)
+    except PlotError as e:
+        raise _fail(f"--plot {e}") from None
+
+
+def _draw(plot: str, draw: Any) -> None:
+    from engine.alarms.plot import PlotError
+
+    try:
+        draw(plot)
+    except PlotError as e:
+        raise _fail(str(e)) from None
+    except OSError as e:
+        raise _fail(f"{plot}: {e.strerror or e}") from None
+    _err(f"wrote {plot}")
+
+
+def _title(t: Any, entry: Any) -> str:
+    return f"{t.namespace}/{t.metric_name}" + (f" (CIS {entry.number})" if entry else "")
+
+
 Sources = Annotated[list[str], typer.Argument(help="CloudTrail files, directories, globs or -.")]
 Control = Annotated[
     str | None, typer.Option("--control", "-c", help="A catalog control id (patterns list).")
@@ -187,6 +215,9 @@ def metrics(
     unit: Annotated[str | None, typer.Option("--unit", help="A CloudWatch unit.")] = None,
     period: Annotated[int, typer.Option("--period", help="Datapoint period in seconds.")] = 60,
     output: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    plot: Annotated[
+        str | None, typer.Option("--plot", help="Also draw the Sum per period: FILE.svg or .png.")
+    ] = None,
     since: Since = None,
     until: Until = None,
 ) -> None:
@@ -195,6 +226,7 @@ def metrics(
 
     if output not in ("table", "csv", "json"):
         raise _fail(f"unknown --format {output!r}; expected table, csv or json")
+    _check_plot(plot)
     compiled, entry = _resolve(control, pattern)
     t = _transformation(entry, metric_value, default_value, dimension, unit)
     mr = _replay(sources, compiled, t, period, since, until)
@@ -221,6 +253,10 @@ def metrics(
         f"{len(report['datapoints'])} datapoints"
     )
     _skipped_note(mr)
+    if plot:
+        from engine.alarms.plot import metric_chart, write_chart
+
+        _draw(plot, lambda path: write_chart(path, metric_chart(mr, title=_title(t, entry))))
     _exit_if_unreadable()
     if not report["datapoints"]:
         raise typer.Exit(EXIT_NONE)
@@ -263,11 +299,12 @@ def alarm(
 ) -> None:
     """Replay CloudWatch's alarm evaluation: the OK / ALARM timeline and the events behind it."""
     from engine.alarms.alarm import AlarmConfigError, AlarmSpec, replay
-    from engine.alarms.plot import PlotError, write_plot
+    from engine.alarms.plot import write_plot
     from engine.alarms.report import alarm_report, alarm_text
 
     if output not in ("table", "json"):
         raise _fail(f"unknown --format {output!r}; expected table or json")
+    _check_plot(plot)
     compiled, entry = _resolve(control, pattern)
     base = entry.alarm if entry is not None else None
     spec = AlarmSpec(
@@ -299,14 +336,7 @@ def alarm(
         sys.stdout.write(alarm_text(report))
     _skipped_note(mr)
     if plot:
-        title = f"{t.namespace}/{t.metric_name}" + (f" (CIS {entry.number})" if entry else "")
-        try:
-            write_plot(plot, tl, values, title=title)
-        except PlotError as e:
-            raise _fail(str(e)) from None
-        except OSError as e:
-            raise _fail(f"{plot}: {e.strerror or e}") from None
-        _err(f"wrote {plot}")
+        _draw(plot, lambda path: write_plot(path, tl, values, title=_title(t, entry)))
     _exit_if_unreadable()
     if not tl.spans:
         raise typer.Exit(EXIT_NONE)
