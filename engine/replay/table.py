@@ -119,6 +119,12 @@ def plan(
             widths[i] = max(min(widths[i], floor), widths[i] - overflow())
     if overflow() > 0:
         return Layout(tuple(range(len(columns))), tuple(natural), blocks=True, width=width)
+    # A later step (a dropped column) may have freed more room than needed: give it back to
+    # the shortened columns, the last shortened first (the most valuable).
+    for name, floor in reversed(give_way):
+        i = index.get(name)
+        if floor is not None and i is not None and i in shown and overflow() < 0:
+            widths[i] = min(natural[i], widths[i] - overflow())
     return Layout(tuple(shown), tuple(widths[i] for i in shown), width=width)
 
 
