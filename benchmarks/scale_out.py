@@ -134,7 +134,8 @@ def s3_runs(root: Path, truth: dict[str, Any], repeat: int) -> dict[str, Any]:
     from moto.server import ThreadedMotoServer
 
     from engine.replay.dask_executor import make_dask_executor
-    from engine.replay.s3 import S3Config, S3Object, S3Scope, scoped_items
+    from engine.replay.locations import expand
+    from engine.replay.s3 import S3Config, S3Object, S3Scope
 
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
@@ -172,7 +173,7 @@ def s3_runs(root: Path, truth: dict[str, Any], repeat: int) -> dict[str, Any]:
         def listing(window: TimeWindow | None) -> dict[str, Any]:
             requests.clear()
             started = time.perf_counter()
-            items = list(scoped_items([url], window, True, scope))
+            items = list(expand([url], window=window, scope=scope))
             return {
                 "items": len(items),
                 "objects_to_read": sum(isinstance(i, S3Object) for i in items),
@@ -193,7 +194,7 @@ def s3_runs(root: Path, truth: dict[str, Any], repeat: int) -> dict[str, Any]:
         out["empty_window_listing"] = empty
 
         def serial() -> tuple[float, Summary]:
-            return scan([url], SerialExecutor(), scoped_items([url], None, True, scope))
+            return scan([url], SerialExecutor(), expand([url], scope=scope))
 
         seconds, summary = best_of(repeat, serial)
         out["scan_serial_via_moto"] = row("S3 (moto), serial", seconds, summary, truth)
@@ -203,7 +204,7 @@ def s3_runs(root: Path, truth: dict[str, Any], repeat: int) -> dict[str, Any]:
 
             def on_dask() -> tuple[float, Summary]:
                 executor = make_dask_executor(address, None, [PATTERN.text])
-                return scan([url], executor, scoped_items([url], None, True, scope))
+                return scan([url], executor, expand([url], scope=scope))
 
             on_dask()
             seconds, summary = best_of(repeat, on_dask)

@@ -84,7 +84,7 @@ _NUMBER_TEXTS = [
 
 
 def _number(text: str) -> tuple[str, int | float]:
-    from engine.pattern.grammar import parse_number
+    from engine.pattern.aws import parse_number
 
     return text, parse_number(text)
 

@@ -41,31 +41,24 @@ count as missing.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, TypeAlias
+
+from engine.pattern import aws
 
 State: TypeAlias = Literal["OK", "ALARM", "INSUFFICIENT_DATA"]
 OK: State = "OK"
 ALARM: State = "ALARM"
 INSUFFICIENT_DATA: State = "INSUFFICIENT_DATA"
 
-COMPARISONS: dict[str, Callable[[float, float], bool]] = {
-    "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
-    "GreaterThanThreshold": lambda v, t: v > t,
-    "LessThanThreshold": lambda v, t: v < t,
-    "LessThanOrEqualToThreshold": lambda v, t: v <= t,
-}
+COMPARISONS = aws.COMPARISONS
 # Anomaly-detection operators compare against a band computed by a model, not a
 # static threshold; there is nothing to replay them against offline.
-BAND_COMPARISONS = (
-    "LessThanLowerOrGreaterThanUpperThreshold",
-    "LessThanLowerThreshold",
-    "GreaterThanUpperThreshold",
-)
-TREAT_MISSING_DATA = ("missing", "notBreaching", "breaching", "ignore")
-STATISTICS = ("Sum", "SampleCount", "Minimum", "Maximum", "Average")
+BAND_COMPARISONS = aws.BAND_COMPARISONS
+TREAT_MISSING_DATA = aws.TREAT_MISSING_DATA
+STATISTICS = aws.STATISTICS
 
 ONE_DAY = 86_400
 SEVEN_DAYS = 7 * ONE_DAY

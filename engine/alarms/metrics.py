@@ -21,7 +21,6 @@ such events instead of publishing a silent zero.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,31 +28,19 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from engine.pattern import aws
 from engine.replay.scan import OVERSIZE_BYTES
 
 if TYPE_CHECKING:
     from engine.pattern.compiler import CompiledPattern
 
-STATISTICS = ("Sum", "SampleCount", "Minimum", "Maximum", "Average")
-MAX_METRIC_VALUE_LEN = 100
-MAX_DIMENSIONS = 3
-# CloudWatch StandardUnit (PutMetricData / MetricTransformation.Unit).
-UNITS = (
-    "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes",
-    "Gigabytes", "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits",
-    "Percent", "Count", "Bytes/Second", "Kilobytes/Second", "Megabytes/Second",
-    "Gigabytes/Second", "Terabytes/Second", "Bits/Second", "Kilobits/Second",
-    "Megabits/Second", "Gigabits/Second", "Terabits/Second", "Count/Second", "None",
-)  # fmt: skip
-
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_JSON_REF = re.compile(r"\$(?:\.[A-Za-z0-9_@-]+|\[\d+\]|\.\['[^']*'\])+")
-_SPACE_REF = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]\d*)")
-_STEP = re.compile(r"\.([A-Za-z0-9_@-]+)|\[(\d+)\]|\.\['([^']*)'\]")
+STATISTICS = aws.STATISTICS
+UNITS = aws.UNITS
 
 
 class MetricTransformationError(ValueError):
-    """A metric transformation CloudWatch Logs would refuse."""
+    """A metric transformation CloudWatch Logs would refuse (or, for ``period``, the
+    replay cannot use)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,43 +55,6 @@ class Transformation:
     namespace: str = "trailreplay"
 
 
-def is_number(text: str) -> bool:
-    return _NUMBER.fullmatch(text.strip()) is not None
-
-
-def _check_reference(ref: str, kind: str, what: str, space_names: frozenset[str]) -> None:
-    if kind == "json":
-        if _JSON_REF.fullmatch(ref):
-            return
-        if _SPACE_REF.fullmatch(ref):
-            raise MetricTransformationError(
-                f"{what} {ref!r}: a JSON pattern takes $.field references, not $name"
-            )
-        raise MetricTransformationError(
-            f"{what} {ref!r}: not a field reference; expected $.field (e.g. $.bytes)"
-        )
-    if kind == "space":
-        if _SPACE_REF.fullmatch(ref):
-            name = ref[1:]
-            if not name.isdigit() and name not in space_names:
-                known = ", ".join(f"${n}" for n in sorted(space_names)) or "none"
-                raise MetricTransformationError(
-                    f"{what} {ref!r}: no field named {name!r} in the pattern (named fields: "
-                    f"{known}; $N selects the N-th field)"
-                )
-            return
-        if _JSON_REF.fullmatch(ref):
-            raise MetricTransformationError(
-                f"{what} {ref!r}: a space-delimited pattern takes $name or $N, not $.field"
-            )
-        raise MetricTransformationError(
-            f"{what} {ref!r}: not a field reference; expected $name or $N (e.g. $size, $7)"
-        )
-    raise MetricTransformationError(
-        f"{what} {ref!r}: a {kind} pattern has no fields; the metric value must be a number"
-    )
-
-
 def _space_names(pattern: CompiledPattern) -> frozenset[str]:
     from engine.pattern import ast
 
@@ -114,24 +64,32 @@ def _space_names(pattern: CompiledPattern) -> frozenset[str]:
     return frozenset(e.name for e in node.entries if isinstance(e, ast.Field) and e.name)
 
 
+def _reference(
+    text: str, kind: aws.PatternKind, names: frozenset[str], what: str
+) -> aws.JsonRef | aws.FieldRef:
+    ref = aws.parse_reference(text, what)
+    aws.check_reference_kind(ref, kind, what)
+    if isinstance(ref, aws.FieldRef):
+        # The replay reads $name from the pattern's extracted values: a name the pattern
+        # does not give cannot be read (lint only warns: AWS's docs do not say it is refused).
+        aws.check_field_name(ref, names, what)
+    return ref
+
+
 def validate(pattern: CompiledPattern, t: Transformation) -> None:
     """Raise :class:`MetricTransformationError` for what PutMetricFilter refuses."""
+    try:
+        _validate(pattern, t)
+    except aws.MetricRuleError as e:
+        raise MetricTransformationError(str(e)) from None
+
+
+def _validate(pattern: CompiledPattern, t: Transformation) -> aws.MetricValue:
     kind = pattern.kind
     names = _space_names(pattern)
-    mv = t.metric_value
-    if not mv.strip():
-        raise MetricTransformationError("metric value is empty")
-    if len(mv) > MAX_METRIC_VALUE_LEN:
-        raise MetricTransformationError(
-            f"metric value is {len(mv)} characters long; the maximum is {MAX_METRIC_VALUE_LEN}"
-        )
-    if not is_number(mv):
-        if not mv.startswith("$"):
-            raise MetricTransformationError(
-                f"metric value {mv!r} is neither a number nor a field reference "
-                "(a field reference starts with $)"
-            )
-        _check_reference(mv, kind, "metric value", names)
+    value = aws.parse_metric_value(t.metric_value)
+    if not isinstance(value, float):
+        _reference(value.text, kind, names, "metric value")
     if t.default_value is not None and not math.isfinite(t.default_value):
         raise MetricTransformationError("default value must be a finite number")
     if t.dimensions:
@@ -140,9 +98,10 @@ def validate(pattern: CompiledPattern, t: Transformation) -> None:
                 f"dimensions: the specified filter pattern ({kind}) does not support "
                 "dimensions; only JSON and space-delimited patterns do"
             )
-        if len(t.dimensions) > MAX_DIMENSIONS:
+        if len(t.dimensions) > aws.MAX_DIMENSIONS:
             raise MetricTransformationError(
-                f"{len(t.dimensions)} dimensions; a metric filter takes at most {MAX_DIMENSIONS}"
+                f"{len(t.dimensions)} dimensions; a metric filter takes at most "
+                f"{aws.MAX_DIMENSIONS}"
             )
         if t.default_value is not None:
             raise MetricTransformationError(
@@ -150,18 +109,16 @@ def validate(pattern: CompiledPattern, t: Transformation) -> None:
             )
         seen: set[str] = set()
         for name, ref in t.dimensions:
-            if not name or len(name) > 255 or name.startswith(":"):
-                raise MetricTransformationError(
-                    f"dimension name {name!r}: 1 to 255 characters, not starting with ':'"
-                )
+            aws.check_dimension_name(name)
             if name in seen:
                 raise MetricTransformationError(f"dimension {name!r} given twice")
             seen.add(name)
-            _check_reference(ref, kind, f"dimension {name}", names)
+            _reference(ref.strip(), kind, names, f"dimension {name}")
     if t.unit is not None and t.unit not in UNITS:
         raise MetricTransformationError(
             f"unit {t.unit!r} is not a CloudWatch unit; expected one of {', '.join(UNITS)}"
         )
+    return value
 
 
 def parse_dimension(text: str) -> tuple[str, str]:
@@ -172,20 +129,25 @@ def parse_dimension(text: str) -> tuple[str, str]:
     return name.strip(), ref.strip()
 
 
-def select_path(record: Any, ref: str) -> tuple[bool, Any]:
-    """Resolve ``$.a.b[0]`` in a decoded record: (found, value)."""
+def select_path(record: Any, ref: str | tuple[str | int, ...]) -> tuple[bool, Any]:
+    """Resolve ``$.a.b[0]`` (or its :class:`aws.JsonRef` path) in a decoded record:
+    (found, value)."""
+    if isinstance(ref, str):
+        parsed = aws.parse_reference(ref)
+        if not isinstance(parsed, aws.JsonRef):
+            raise MetricTransformationError(f"{ref!r} is not a JSON path ($.a.b[0])")
+        ref = parsed.path
+    path = ref
     cur = record
-    for m in _STEP.finditer(ref, 1):
-        key = m.group(1) if m.group(1) is not None else m.group(3)
-        if key is not None:
-            if not isinstance(cur, dict) or key not in cur:
+    for step in path:
+        if isinstance(step, str):
+            if not isinstance(cur, dict) or step not in cur:
                 return False, None
-            cur = cur[key]
+            cur = cur[step]
         else:
-            idx = int(m.group(2))
-            if not isinstance(cur, list) or idx >= len(cur):
+            if not isinstance(cur, list) or step >= len(cur):
                 return False, None
-            cur = cur[idx]
+            cur = cur[step]
     return True, cur
 
 
@@ -196,9 +158,8 @@ def to_number(value: Any) -> float | None:
     if isinstance(value, int | float):
         f = float(value)
         return f if math.isfinite(f) else None
-    if isinstance(value, str) and is_number(value):
-        f = float(value)
-        return f if math.isfinite(f) else None
+    if isinstance(value, str):
+        return aws.finite_number(value.strip())
     return None
 
 
@@ -325,29 +286,36 @@ class MetricFilter:
         validate(pattern, transformation)
         self.pattern = pattern
         self.t = transformation
-        self._literal = (
-            float(transformation.metric_value) if is_number(transformation.metric_value) else None
+        kind = pattern.kind
+        names = _space_names(pattern)
+        value = aws.parse_metric_value(transformation.metric_value)
+        self._literal = value if isinstance(value, float) else None
+        self._value_ref = None if isinstance(value, float) else value
+        self._dims = tuple(
+            (name, _reference(ref.strip(), kind, names, f"dimension {name}"))
+            for name, ref in transformation.dimensions
         )
         self._needs_message = pattern.kind == "space" and (
             self._literal is None or bool(transformation.dimensions)
         )
 
-    def _ref(self, record: dict[str, Any], ref: str, extracted: dict[str, str] | None) -> Any:
-        if ref.startswith("$."):
-            found, v = select_path(record, ref)
-            return v if found else None
-        if ref.startswith("$["):
-            found, v = select_path(record, ref)
+    def _ref(
+        self,
+        record: dict[str, Any],
+        ref: aws.JsonRef | aws.FieldRef,
+        extracted: dict[str, str] | None,
+    ) -> Any:
+        if isinstance(ref, aws.JsonRef):
+            found, v = select_path(record, ref.path)
             return v if found else None
         ex = extracted or {}
-        if ref in ex:
-            return ex[ref]
-        if ref[1:].isdigit():
+        if ref.text in ex:
+            return ex[ref.text]
+        if ref.index is not None:
             # extract() names a field $name when the pattern names it; $N still
             # selects the N-th field, as in AWS's extractedValues.
             vals = list(ex.values())
-            n = int(ref[1:])
-            return vals[n - 1] if n <= len(vals) else None
+            return vals[ref.index - 1] if ref.index <= len(vals) else None
         return None
 
     def observe(self, record: dict[str, Any]) -> tuple[str, Dims, float | None]:
@@ -359,14 +327,14 @@ class MetricFilter:
         extracted: dict[str, str] | None = None
         if self._needs_message:
             extracted = self.pattern.extract(orjson.dumps(record).decode())
-        if self._literal is not None:
+        if self._value_ref is None:
             value: float | None = self._literal
         else:
-            value = to_number(self._ref(record, self.t.metric_value, extracted))
+            value = to_number(self._ref(record, self._value_ref, extracted))
         if value is None:
             return "non_numeric", (), None
         dims: list[tuple[str, str]] = []
-        for name, ref in self.t.dimensions:
+        for name, ref in self._dims:
             dv = to_dimension_value(self._ref(record, ref, extracted))
             if dv is None:
                 return "missing_dimension", (), value

@@ -4,7 +4,9 @@ The walk (issue 7, after the CIS audit procedure)::
 
     trail            multi-Region, logging, all management events, a CloudWatch Logs group
      └ log group     its metric filters are visible in the snapshot
-        └ filter     on that group, its pattern covers the control's CIS pattern
+        └ filter     on that group, its pattern covers the control's reference (the
+                     intent by default, or one version's published text) and, for the
+                     intent, matches neither every event nor anything outside its bound
            └ value   one matching event publishes a positive value
               └ alarm  same metric name AND namespace, actions enabled, fires on one event
                  └ sns  a topic among the alarm actions with a confirmed subscription
@@ -12,12 +14,13 @@ The walk (issue 7, after the CIS audit procedure)::
 A chain is PASS when every step passes, FAIL when some step fails, UNKNOWN when no
 step fails but one cannot be seen (missing snapshot entry, a field-valued metric, a
 prover that gave up).  A control is PASS when some chain passes, else UNKNOWN when
-some chain is UNKNOWN, else FAIL.  UNKNOWN is never a pass.
+some chain is UNKNOWN, else FAIL.  UNKNOWN is never a pass.  A reference that is not
+a valid pattern (a defective published text) makes the control UNKNOWN with one
+``reference`` finding: nothing can cover it.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -31,6 +34,7 @@ from engine.audit.snapshot import (
     TRAIL_STATUS,
     Snapshot,
 )
+from engine.pattern import aws
 
 Status = Literal["PASS", "FAIL", "UNKNOWN"]
 JSON = dict[str, Any]
@@ -68,6 +72,34 @@ class Control(Protocol):
     def pattern(self) -> str: ...
 
 
+def _bound(control: Control) -> str | None:
+    """The broadest filter accepted (a catalog reference to the intent has one; a
+    published text, judged as its own auditors judge it, has none)."""
+    b = getattr(control, "bound", None)
+    if b is None:
+        intent = getattr(control, "intent", None)  # a catalog Entry: its intent's bound
+        b = getattr(intent, "bound", None)
+    return b if isinstance(b, str) else None
+
+
+def _label(control: Control) -> str:
+    label = getattr(control, "label", None)
+    return label if isinstance(label, str) else "intent"
+
+
+def reference(control: Control) -> JSON:
+    """What the control was judged against, for the report."""
+    describe = getattr(control, "describe", None)
+    if callable(describe):
+        out = describe()
+        if isinstance(out, dict):
+            return out
+    ref: JSON = {"label": _label(control), "pattern": control.pattern}
+    if _bound(control) is not None:
+        ref["bound"] = _bound(control)
+    return ref
+
+
 @dataclass(frozen=True)
 class Finding:
     step: str
@@ -92,12 +124,14 @@ class ControlResult:
     title: str
     status: Status
     findings: list[Finding]
+    reference: JSON = field(default_factory=dict)  # what the filters were judged against
 
     def to_json(self) -> JSON:
         return {
             "id": self.id,
             "title": self.title,
             "status": self.status,
+            "reference": self.reference,
             "findings": [f.to_json() for f in self.findings],
         }
 
@@ -113,6 +147,23 @@ class CoverResult:
 
 
 CoversFn = Callable[[str, str], CoverResult]
+EverythingFn = Callable[[str], bool | None]
+
+
+def _default_everything() -> EverythingFn:
+    cache: dict[str, bool | None] = {}
+
+    def everything(p: str) -> bool | None:
+        if p not in cache:
+            try:
+                from engine.prove import matches_everything
+
+                cache[p] = matches_everything(p)
+            except Exception:  # an unusable pattern is reported by the covers step
+                cache[p] = None
+        return cache[p]
+
+    return everything
 
 
 def _default_covers() -> CoversFn:
@@ -241,7 +292,7 @@ def management_events(selectors: JSON) -> tuple[Status, str, JSON]:
 
 
 def metric_value(value: object) -> tuple[Status, float | None, str]:
-    """The value one matching event publishes."""
+    """The value one matching event publishes (the metric-value rules: engine.pattern.aws)."""
     text = str(value).strip()
     if text.startswith("$"):
         return (
@@ -250,18 +301,17 @@ def metric_value(value: object) -> tuple[Status, float | None, str]:
             f"metric value {text!r} publishes the event's field, whose value cannot be known "
             "here: one matching event may count zero or nothing",
         )
-    try:
-        v = float(text)
-    except ValueError:
+    v = aws.finite_number(text)
+    if v is None:
         return "FAIL", None, f"metric value {text!r} is neither a number nor a field reference"
-    if not math.isfinite(v) or v <= 0:
+    if v <= 0:
         return "FAIL", v, f"metric value {text!r}: a matching event adds {text} to the metric"
     return "PASS", v, f"metric value {text!r}: each matching event adds {v:g}"
 
 
+# One event can only push a statistic up: the operators a rising datapoint breaches.
 _FIRES: dict[str, Callable[[float, float], bool]] = {
-    "GreaterThanOrEqualToThreshold": lambda d, t: d >= t,
-    "GreaterThanThreshold": lambda d, t: d > t,
+    op: aws.COMPARISONS[op] for op in aws.RISING_COMPARISONS
 }
 
 
@@ -337,11 +387,16 @@ class Judge:
     def __init__(self, snapshot: Snapshot, covers: CoversFn | None = None) -> None:
         self.snap = snapshot
         self.covers = covers or _default_covers()
+        self.everything = _default_everything()
 
     # ------------------------------------------------------------------ control
 
     def control(self, control: Control) -> ControlResult:
         findings: list[Finding] = []
+        ref = reference(control)
+        invalid = self._invalid_reference(control)
+        if invalid is not None:
+            return ControlResult(control.id, control.title, "UNKNOWN", [invalid], ref)
         trails = self.snap.trails()
         if trails is None:
             findings.append(
@@ -353,7 +408,23 @@ class Judge:
             status = "FAIL"
         else:
             status = best(self._trail(t, control, findings) for t in trails)
-        return ControlResult(control.id, control.title, status, findings)
+        return ControlResult(control.id, control.title, status, findings, ref)
+
+    def _invalid_reference(self, control: Control) -> Finding | None:
+        """A published text that is not a valid pattern (CIS v6.0.0's 4.15) cannot be
+        covered by anything: say so instead of failing every filter."""
+        import engine
+
+        try:
+            engine.compile(control.pattern)
+        except engine.PatternError as exc:
+            defect = getattr(control, "defect", None)
+            msg = f"the {_label(control)} is not a valid filter pattern, so nothing can cover it"
+            ev: JSON = {"pattern": control.pattern, "error": str(exc)}
+            if defect:
+                ev["defect"] = defect
+            return Finding("reference", "UNKNOWN", control.id, msg, ev)
+        return None
 
     # ------------------------------------------------------------------ trail
 
@@ -507,8 +578,8 @@ class Judge:
                     "metric-filter",
                     "FAIL",
                     group_arn,
-                    f"none of the {len(on_group)} metric filters on {name} covers the control's "
-                    "pattern",
+                    f"none of the {len(on_group)} metric filters on {name} monitors the "
+                    f"control: each misses events of its {_label(control)} or matches others",
                     {
                         "control_pattern": control.pattern,
                         "filters": [f.resource for f in not_covering],
@@ -534,7 +605,10 @@ class Judge:
         res = f"{group}/{f.get('filterName')}"
         pattern = str(f.get("filterPattern") or "")
         r = self.covers(pattern, control.pattern)
+        label = _label(control)
         ev: JSON = {"filterPattern": pattern, "control_pattern": control.pattern}
+        if label != "intent":
+            ev["reference"] = label
         metrics = [t.get("metricName") for t in f.get("metricTransformations") or []]
         if metrics:
             ev["metricName"] = metrics[0]
@@ -548,12 +622,18 @@ class Judge:
         if not r.holds:
             ev["counterexample"] = r.counterexample
             msg = (
-                "pattern does not cover the control: the counterexample is an event the "
-                "control matches and the filter misses"
+                f"pattern does not cover the control's {label}: it misses events the control "
+                "is for (the counterexample is one the control matches and the filter does not)"
             )
             not_covering.append(Finding("metric-filter", "FAIL", res, msg, ev))
             return None
-        msg = "pattern covers the control's pattern"
+        too_wide = self._too_wide(pattern, control, ev)
+        if too_wide is not None:
+            not_covering.append(Finding("metric-filter", "FAIL", res, too_wide, ev))
+            return None
+        msg = f"pattern covers the control's {label}"
+        if "bound" in ev:
+            msg += " and matches nothing outside its bound"
         if not r.proved:
             msg += " (not proved: the prover found no counterexample but gave no proof)"
         out.append(Finding("metric-filter", "PASS", res, msg, ev))
@@ -563,6 +643,29 @@ class Judge:
             out.append(Finding("metric-value", "FAIL", res, "no metric transformation"))
             return "FAIL"
         return best(self._transformation(t, res, region, out) for t in transformations)
+
+    def _too_wide(self, pattern: str, control: Control, ev: JSON) -> str | None:
+        """Why a covering filter still does not monitor the control: it matches every
+        event (its alarm would count all API calls), or events outside the intent's
+        bound.  None when it does neither (or it cannot be told: the cover decides)."""
+        if self.everything(pattern):
+            ev["matches_everything"] = True
+            return (
+                "pattern matches every event: its metric counts all API calls, not the "
+                "control's events (an alarm on it fires all day)"
+            )
+        bound = _bound(control)
+        if bound is None:
+            return None
+        ev["bound"] = bound
+        r = self.covers(bound, pattern)
+        if r.error or r.holds:
+            return None
+        ev["counterexample"] = r.counterexample
+        return (
+            "pattern matches events outside the control: the counterexample is one the filter "
+            "matches and the control's bound (the broadest filter accepted) does not"
+        )
 
     def _transformation(self, t: JSON, res: str, region: str, out: list[Finding]) -> Status:
         st, value, msg = metric_value(t.get("metricValue", ""))

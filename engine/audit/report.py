@@ -1,4 +1,8 @@
-"""Render audit verdicts as text, JSON or SARIF 2.1.0."""
+"""Render audit verdicts as text, JSON or SARIF 2.1.0.
+
+Every format names the reference each control was judged against (the intent, or a
+published text) and, where that text is defective, its defect.
+"""
 
 from __future__ import annotations
 
@@ -29,12 +33,27 @@ def _evidence_line(f: Finding) -> str:
     return "; ".join(parts)
 
 
+def _reference_lines(r: ControlResult) -> list[str]:
+    """Which text the filters were judged against and, for a defective published text,
+    its defect: the verdict means nothing without them."""
+    ref = r.reference
+    if not ref:
+        return []
+    out = [f"  reference: {ref.get('label', 'intent')}"]
+    if ref.get("relation_to_intent") and ref["relation_to_intent"] != "equiv":
+        out[0] += f" ({ref['relation_to_intent']} the intent)"
+    if ref.get("defect"):
+        out.append(f"  defect of that text: {ref['defect']}")
+    return out
+
+
 def render_text(results: Sequence[ControlResult], verbose: bool = False) -> str:
     """One line per control; below a control that did not pass, the steps that did not
     (``verbose``: every step of every control)."""
     lines: list[str] = []
     for r in results:
         lines.append(f"{r.status:<7} {r.id}  {r.title}")
+        lines.extend(_reference_lines(r))
         for f in r.findings:
             if not verbose and (r.status == "PASS" or f.status == "PASS"):
                 continue
@@ -67,6 +86,9 @@ def to_sarif(results: Sequence[ControlResult], snapshot: str) -> dict[str, Any]:
             continue
         broken = [f for f in r.findings if f.status == r.status]
         text = "; ".join(f"{f.step} {f.resource}: {f.message}" for f in broken[:5])
+        label = r.reference.get("label")
+        if label:
+            text += f" (judged against the {label})" if text else ""
         sarif_results.append(
             {
                 "ruleId": r.id,
@@ -82,7 +104,11 @@ def to_sarif(results: Sequence[ControlResult], snapshot: str) -> dict[str, Any]:
                         ],
                     }
                 ],
-                "properties": {"status": r.status, "findings": [f.to_json() for f in r.findings]},
+                "properties": {
+                    "status": r.status,
+                    "reference": r.reference,
+                    "findings": [f.to_json() for f in r.findings],
+                },
             }
         )
     return sarif_log("audit", rules, sarif_results)

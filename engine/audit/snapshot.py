@@ -11,12 +11,15 @@ Exact format (issue 7)::
 
 A missing top-level key, or a missing entry under one, is *not* an error: it means
 "not visible from here" and the judge turns it into an UNKNOWN with that reason.
-A value of the wrong JSON type is an error (:class:`SnapshotError`): the file is not
-a snapshot, and ``audit check`` exits 2.
+A value of the wrong JSON type in a field the judge reads is an error
+(:class:`SnapshotError`, naming the value's JSON path): the file is not a snapshot, and
+``audit check`` exits 2.  :data:`SCHEMA` holds those types; every field the judge reads
+must be in it, so the judge can use a field without checking its type again.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,14 +43,6 @@ KEYS: tuple[str, ...] = (
 )
 # Keys whose value is a map from an ARN (or a region) to one command output.
 KEYED: tuple[str, ...] = KEYS[1:]
-
-# The list inside each command output, and the type of its items.
-_LISTS: dict[str, str] = {
-    DESCRIBE_TRAILS: "trailList",
-    METRIC_FILTERS: "metricFilters",
-    ALARMS: "MetricAlarms",
-    SUBSCRIPTIONS: "Subscriptions",
-}
 
 JSON = dict[str, Any]
 
@@ -108,16 +103,207 @@ class Snapshot:
         return None if out is None else list(out.get("Subscriptions", []))
 
 
+# --------------------------------------------------------------------------- types
+#
+# The fields the judge reads, with the type the AWS CLI prints for each (the API
+# reference's shapes).  A field not listed here is never read, so any value is
+# accepted there; a listed field of another type makes the snapshot unreadable,
+# named by its JSON path.  This is the single place that knows these types: the
+# judge may then use every field it finds without checking it again.
+
+
+@dataclass(frozen=True)
+class _Scalar:
+    name: str  # "a string", "a boolean", "a number", "an integer"
+
+
+@dataclass(frozen=True)
+class _List:
+    item: _Spec
+
+
+@dataclass(frozen=True)
+class _Object:
+    fields: dict[str, _Spec]
+
+
+@dataclass(frozen=True)
+class _Map:
+    """An object with arbitrary keys (ARNs, Regions, dimension names)."""
+
+    value: _Spec
+
+
+_Spec = _Scalar | _List | _Object | _Map
+
+STRING = _Scalar("a string")
+BOOLEAN = _Scalar("a boolean")
+NUMBER = _Scalar("a number")
+INTEGER = _Scalar("an integer")
+_STRINGS = _List(STRING)
+
+_TRAIL = _Object(
+    {
+        "Name": STRING,
+        "TrailARN": STRING,
+        "HomeRegion": STRING,
+        "IsMultiRegionTrail": BOOLEAN,
+        "IsOrganizationTrail": BOOLEAN,
+        "CloudWatchLogsLogGroupArn": STRING,
+    }
+)
+_FIELD_SELECTOR = _Object(
+    {
+        "Field": STRING,
+        **{
+            k: _STRINGS
+            for k in (
+                "Equals",
+                "NotEquals",
+                "StartsWith",
+                "NotStartsWith",
+                "EndsWith",
+                "NotEndsWith",
+            )
+        },
+    }
+)
+_SELECTORS = _Object(
+    {
+        "EventSelectors": _List(
+            _Object(
+                {
+                    "ReadWriteType": STRING,
+                    "IncludeManagementEvents": BOOLEAN,
+                    "ExcludeManagementEventSources": _STRINGS,
+                }
+            )
+        ),
+        "AdvancedEventSelectors": _List(
+            _Object({"Name": STRING, "FieldSelectors": _List(_FIELD_SELECTOR)})
+        ),
+    }
+)
+_TRANSFORMATION = _Object(
+    {
+        "metricName": STRING,
+        "metricNamespace": STRING,
+        "metricValue": STRING,
+        "defaultValue": NUMBER,
+        "unit": STRING,
+        "dimensions": _Map(STRING),
+    }
+)
+_FILTER = _Object(
+    {
+        "filterName": STRING,
+        "filterPattern": STRING,
+        "logGroupName": STRING,
+        "metricTransformations": _List(_TRANSFORMATION),
+    }
+)
+_ALARM = _Object(
+    {
+        **{
+            k: STRING
+            for k in (
+                "AlarmName",
+                "AlarmArn",
+                "MetricName",
+                "Namespace",
+                "Statistic",
+                "ExtendedStatistic",
+                "ComparisonOperator",
+                "Unit",
+            )
+        },
+        "ActionsEnabled": BOOLEAN,
+        "AlarmActions": _STRINGS,
+        "Dimensions": _List(_Object({"Name": STRING, "Value": STRING})),
+        "Period": INTEGER,
+        "EvaluationPeriods": INTEGER,
+        "DatapointsToAlarm": INTEGER,
+        "Threshold": NUMBER,
+    }
+)
+_SUBSCRIPTION = _Object(
+    {k: STRING for k in ("SubscriptionArn", "Protocol", "Endpoint", "Owner", "TopicArn")}
+)
+
+# One command output per key (under an ARN or Region for the keyed ones).
+SCHEMA: dict[str, _Spec] = {
+    DESCRIBE_TRAILS: _Object({"trailList": _List(_TRAIL)}),
+    TRAIL_STATUS: _Object({"IsLogging": BOOLEAN}),
+    EVENT_SELECTORS: _SELECTORS,
+    METRIC_FILTERS: _Object({"metricFilters": _List(_FILTER)}),
+    ALARMS: _Object({"MetricAlarms": _List(_ALARM), "CompositeAlarms": _List(_Object({}))}),
+    SUBSCRIPTIONS: _Object({"Subscriptions": _List(_SUBSCRIPTION)}),
+}
+
+
 def _type_name(value: object) -> str:
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
-        type(value), "a number" if isinstance(value, int | float) else "null"
-    )
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return "a string" if isinstance(value, str) else "null"
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _key(path: str, key: str) -> str:
+    """``path`` followed by the member ``key``, as JSONPath (``$.a["b c"]``)."""
+    if _IDENT.fullmatch(key):
+        return f"{path}.{key}"
+    return f"{path}[{orjson.dumps(key).decode()}]"
+
+
+def _fits(spec: _Scalar, value: object) -> bool:
+    if spec is STRING:
+        return isinstance(value, str)
+    if spec is BOOLEAN:
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if spec is INTEGER:
+        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    return isinstance(value, int | float)
+
+
+def _check(spec: _Spec, value: object, path: str, problems: list[str]) -> None:
+    """Append ``PATH: expected T, got U`` for every value of the wrong type."""
+    if isinstance(spec, _Scalar):
+        if not _fits(spec, value):
+            problems.append(f"{path}: expected {spec.name}, got {_type_name(value)}")
+    elif isinstance(spec, _List):
+        if not isinstance(value, list):
+            problems.append(f"{path}: expected an array, got {_type_name(value)}")
+            return
+        for i, item in enumerate(value):
+            _check(spec.item, item, f"{path}[{i}]", problems)
+    elif not isinstance(value, dict):
+        problems.append(f"{path}: expected an object, got {_type_name(value)}")
+    elif isinstance(spec, _Map):
+        for k, v in value.items():
+            _check(spec.value, v, _key(path, k), problems)
+    else:
+        for k, sub in spec.fields.items():
+            if k in value:
+                _check(sub, value[k], _key(path, k), problems)
 
 
 def validate(data: object) -> list[str]:
-    """Every reason ``data`` is not a snapshot (empty when it is one)."""
+    """Every reason ``data`` is not a snapshot (empty when it is one), each naming the
+    JSON path of the offending value."""
     if not isinstance(data, dict):
-        return [f"expected a JSON object keyed by AWS CLI command, got {_type_name(data)}"]
+        return [f"$: expected a JSON object keyed by AWS CLI command, got {_type_name(data)}"]
     problems: list[str] = []
     known = [k for k in KEYS if k in data]
     if not known:
@@ -125,36 +311,26 @@ def validate(data: object) -> list[str]:
             "none of the snapshot keys is present (expected e.g. "
             f"{DESCRIBE_TRAILS!r}, {METRIC_FILTERS!r})"
         )
-
-    def check_output(where: str, key: str, output: object) -> None:
-        if not isinstance(output, dict):
-            problems.append(f"{where}: expected a command output object, got {_type_name(output)}")
-            return
-        list_key = _LISTS.get(key)
-        if list_key is not None and list_key in output:
-            items = output[list_key]
-            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-                problems.append(f"{where}.{list_key}: expected an array of objects")
-
     for key in known:
-        value = data[key]
+        value, path = data[key], _key("$", key)
         if key in KEYED:
             if not isinstance(value, dict):
                 problems.append(
-                    f"{key!r}: expected an object keyed by ARN or Region, got {_type_name(value)}"
+                    f"{path}: expected an object keyed by ARN or Region, got {_type_name(value)}"
                 )
                 continue
             for name, output in value.items():
-                check_output(f"{key!r}[{name!r}]", key, output)
+                _check(SCHEMA[key], output, _key(path, name), problems)
         else:
-            check_output(repr(key), key, value)
+            _check(SCHEMA[key], value, path, problems)
     return problems
 
 
 def from_data(data: object, source: str = "<snapshot>") -> Snapshot:
     problems = validate(data)
     if problems:
-        raise SnapshotError(f"{source}: not a snapshot: {problems[0]}")
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise SnapshotError(f"{source}: not a snapshot: {problems[0]}{more}")
     assert isinstance(data, dict)
     return Snapshot(data, source)
 

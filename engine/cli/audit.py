@@ -49,12 +49,24 @@ def check_cmd(
         list[str] | None,
         typer.Option("--control", "-c", help="Catalog control id (repeatable; default all)."),
     ] = None,
+    cis_version: Annotated[
+        str | None,
+        typer.Option(
+            "--cis-version",
+            help="Judge against this CIS version's published text (e.g. 1.4.0), as Security "
+            "Hub and the benchmark's auditors do, instead of the control's intent.",
+        ),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or sarif.")] = "text",
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show every step of every control.")
     ] = False,
 ) -> None:
     """Judge every catalog control (or those given) against a snapshot.
+
+    A filter passes when it covers the control's intent and matches neither every event
+    nor anything outside the intent's bound; with --cis-version V (or -c ID@V), when it
+    covers V's published text.
 
     Exit 0 when every control passes, 1 when any fails or is UNKNOWN, 2 when the
     snapshot cannot be read.
@@ -72,17 +84,14 @@ def check_cmd(
     except SnapshotError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(2) from None
-    if control:
-        controls = []
-        for cid in control:
-            try:
-                controls.append(catalog.get(cid))
-            except (KeyError, LookupError):
-                known = ", ".join(e.id for e in catalog.entries())
-                _err(f"error: unknown control {cid!r} (known: {known})")
-                raise typer.Exit(2) from None
-    else:
-        controls = list(catalog.entries())
+    try:
+        controls = catalog.audit_references(control or [], cis_version, warn=_err)
+    except LookupError as exc:
+        _err(f"error: {exc.args[0] if exc.args else exc}")
+        raise typer.Exit(2) from None
+    except catalog.CatalogError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(2) from None
     results = judge(snap, controls)
     sys.stdout.write(report.render(results, fmt, snapshot, verbose))
     raise typer.Exit(exit_code(results))

@@ -20,8 +20,8 @@ def lint_cmd(
         list[str] | None,
         typer.Option(
             "--require-covers",
-            help="Catalog control id: some filter among the inputs must cover its pattern "
-            "(repeatable).",
+            help="Catalog control (ID or control:ID: its intent; ID@V: CIS V's published text): "
+            "some filter among the inputs must cover it (repeatable).",
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or sarif.")] = "text",
@@ -48,7 +48,7 @@ def lint_cmd(
 
         for cid in controls:
             try:
-                catalog.get(cid)
+                catalog.resolve(cid)  # ID, control:ID, CloudWatch.N, 4.15, ID@V
             except KeyError as exc:
                 sys.stderr.write(f"error: {exc.args[0] if exc.args else cid}\n")
                 raise typer.Exit(2) from None

@@ -42,12 +42,12 @@ def _resolve(control: str | None, pattern: str | None) -> tuple[Any, Any]:
     entry = None
     if control is not None:
         try:
-            entry = catalog.get(control)
+            ref = catalog.resolve(control)  # ID: the intent; ID@V: that published text
         except KeyError as e:
             raise _fail(str(e.args[0])) from None
         except catalog.CatalogError as e:
             raise _fail(str(e)) from None
-        text = entry.pattern
+        entry, text = ref.entry, ref.pattern
     else:
         assert pattern is not None
         text = pattern
@@ -78,11 +78,12 @@ def _records(sources: list[str], since: str | None, until: str | None) -> Any:
 def _number(text: str | None, what: str) -> float | None:
     if text is None:
         return None
-    from engine.alarms.metrics import is_number
+    from engine.pattern.aws import finite_number
 
-    if not is_number(text):
-        raise _fail(f"{what} {text!r} is not a number")
-    return float(text)
+    value = finite_number(text.strip())
+    if value is None:
+        raise _fail(f"{what} {text!r} is not a number (finite, like 1, 0.5, 1e3)")
+    return value
 
 
 def _transformation(
@@ -186,7 +187,10 @@ def _title(t: Any, entry: Any) -> str:
 
 Sources = Annotated[list[str], typer.Argument(help="CloudTrail files, directories, globs or -.")]
 Control = Annotated[
-    str | None, typer.Option("--control", "-c", help="A catalog control id (patterns list).")
+    str | None,
+    typer.Option(
+        "--control", "-c", help="A catalog control (its intent), or ID@V: CIS V's published text."
+    ),
 ]
 PatternOpt = Annotated[str | None, typer.Option("--pattern", "-p", help="A filter pattern.")]
 MetricValue = Annotated[

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import orjson
@@ -46,16 +45,38 @@ def _load() -> list[Any]:
         raise typer.Exit(EXIT_INPUT) from None
 
 
+def _text_json(v: Any) -> dict[str, Any]:
+    return {
+        "label": v.label,
+        "versions": list(v.versions),
+        "cis": list(v.cis),
+        "pattern": v.pattern,
+        "valid": v.expect == "valid",
+        "relation": v.relation,
+        "defect": v.defect,
+        "counterexample": v.counterexample,
+        "note": v.note,
+        "source": v.source,
+    }
+
+
 def _summary(e: Any) -> dict[str, Any]:
+    """One control's provenance: intent, published texts, versions, Security Hub, sources."""
     return {
         "id": e.id,
         "cis": e.number,
         "cis_versions": e.cis,
         "security_hub": e.security_hub,
+        "security_hub_maps_to": e.security_hub_maps_to,
         "title": e.title,
         "pattern": e.pattern,
+        "intent": e.intent.as_dict(),
+        "published": {v: (e.published(v).label if e.published(v) else None) for v in e.cis},
+        "variants": [_text_json(v) for v in e.texts()],
         "metric": e.metric.as_dict(),
         "alarm": e.alarm.as_dict(),
+        "source": e.source,
+        "notes": e.notes,
     }
 
 
@@ -81,10 +102,13 @@ def list_(
 
 
 def show(
-    control: Annotated[str, typer.Argument(help="Control id (e.g. root-usage) or CIS number.")],
+    control: Annotated[
+        str, typer.Argument(help="Control: id, CIS number, Security Hub id (CloudWatch.2).")
+    ],
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
 ) -> None:
-    """Show one control: pattern, numbering, metric, alarm, variants, defects, samples."""
+    """Show one control: intent and its evidence, published texts with their defects and
+    relation to the intent, numbering, Security Hub, metric, alarm, samples."""
     from engine import catalog
 
     if output not in ("text", "json"):
@@ -97,15 +121,23 @@ def show(
         _err(f"trailreplay: {ex.args[0]}")
         raise typer.Exit(EXIT_INPUT) from None
     if output == "json":
-        _json(e.as_dict())
+        _json({**_summary(e), "samples": e.samples.as_dict()})
         return
     lines = [
         f"{e.id}  (CIS {e.number}; {e.cis_id})",
         f"title: {e.title}",
         "numbering: " + ", ".join(f"v{v} {n}" for v, n in e.cis.items()),
         f"security hub: {e.security_hub or 'none'} — {e.security_hub_maps_to}",
-        "pattern:",
+        "intent (what trailreplay replays and audits by default):",
         f"  {e.pattern}",
+    ]
+    if e.intent.bound:
+        lines += ["bound (the broadest filter accepted):", f"  {e.intent.bound}"]
+    lines.append(f"reading: {e.intent.reading}")
+    for ev in e.intent.evidence:
+        lines.append(f"  evidence: {ev.text}")
+        lines.append(f"    ({ev.source})")
+    lines += [
         f"metric: {e.metric.namespace}/{e.metric.name}, value {e.metric.value}",
         f"alarm: {e.alarm.statistic} {e.alarm.comparison} {e.alarm.threshold:g} per "
         f"{e.alarm.period} s, {e.alarm.datapoints_to_alarm} of {e.alarm.evaluation_periods}",
@@ -113,14 +145,16 @@ def show(
     if e.notes:
         lines.append(f"notes: {e.notes}")
     lines.append(f"source: {e.source}")
-    for v in e.variants:
-        lines.append(f"variant [{', '.join(v.versions)}] ({v.expect}):")
+    for v in e.texts():
+        how = v.relation if v.expect == "valid" else "invalid"
+        lines.append(f"text {v.label} [{', '.join(v.versions)}]: {how}")
         lines.append(f"  {v.pattern}")
+        if v.defect:
+            lines.append(f"  defect: {v.defect}")
+        if v.counterexample is not None:
+            lines.append(f"  counterexample: {orjson.dumps(v.counterexample).decode()}")
         if v.note:
             lines.append(f"  note: {v.note}")
-    for d in e.defects:
-        lines.append(f"defect [{', '.join(d.versions)}]: {d.what}")
-        lines.append(f"  trailreplay: {d.handling}")
     lines.append(
         f"samples: {len(e.samples.must_match)} must match, "
         f"{len(e.samples.must_not_match)} must not match"
@@ -132,98 +166,28 @@ def show(
     _out("\n".join(lines))
 
 
-@dataclass
-class CheckResult:
-    id: str
-    number: str
-    problems: list[str] = field(default_factory=list)
-    samples: int = 0
-    variants: int = 0
-
-
-def check_entry(e: Any) -> CheckResult:
-    """Run one entry's samples and validate its pattern, variants, metric and alarm."""
-    import engine
-    from engine.alarms.alarm import AlarmConfigError, AlarmSpec
-    from engine.alarms.metrics import MetricTransformationError, Transformation, validate
-
-    res = CheckResult(e.id, e.number)
-    try:
-        p = engine.compile(e.pattern)
-    except engine.PatternError as ex:
-        res.problems.append(f"the canonical pattern is invalid:\n{ex}")
-        return res
-    if len(e.samples.must_match) < 2 or len(e.samples.must_not_match) < 2:
-        res.problems.append("needs at least 2 must-match and 2 must-not-match samples")
-    for which, want in (("must_match", True), ("must_not_match", False)):
-        records = getattr(e.samples, which)
-        whys = getattr(e.samples, f"{which}_why")
-        for i, r in enumerate(records):
-            res.samples += 1
-            got = p.matches_record(r)
-            if got != want:
-                why = whys[i] if i < len(whys) else ""
-                res.problems.append(
-                    f"{which} sample {i + 1} {'did not match' if want else 'matched'}: {why}"
-                )
-    for v in e.variants:
-        res.variants += 1
-        try:
-            engine.compile(v.pattern)
-            got_v = "valid"
-            err = ""
-        except engine.PatternError as ex:
-            got_v, err = "invalid", str(ex)
-        if got_v != v.expect:
-            detail = f"\n{err}" if err else ""
-            res.problems.append(
-                f"variant [{', '.join(v.versions)}] is {got_v}, expected {v.expect}{detail}"
-            )
-    try:
-        validate(p, Transformation(metric_value=e.metric.value))
-    except MetricTransformationError as ex:
-        res.problems.append(f"metric: {ex}")
-    try:
-        AlarmSpec(
-            statistic=e.alarm.statistic,
-            period=e.alarm.period,
-            threshold=e.alarm.threshold,
-            comparison=e.alarm.comparison,
-            evaluation_periods=e.alarm.evaluation_periods,
-            datapoints_to_alarm=e.alarm.datapoints_to_alarm,
-        ).validate()
-    except AlarmConfigError as ex:
-        res.problems.append(f"alarm: {ex}")
-    return res
-
-
 def check(
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
 ) -> None:
-    """Run every entry's samples and validate every variant: exit 0 all good, 1 any failure."""
+    """Prove every published text's recorded relation to the intent and run every sample:
+    exit 0 all good, 1 any failure, 2 when the catalog cannot be read."""
     if output not in ("text", "json"):
         _err(f"trailreplay: unknown --format {output!r}; expected text or json")
         raise typer.Exit(EXIT_INPUT)
-    results = [check_entry(e) for e in _load()]
+    from engine import catalog
+
+    results = catalog.check_all(_load())
     failed = [r for r in results if r.problems]
     if output == "json":
-        _json(
-            [
-                {
-                    "id": r.id,
-                    "cis": r.number,
-                    "ok": not r.problems,
-                    "samples": r.samples,
-                    "variants": r.variants,
-                    "problems": r.problems,
-                }
-                for r in results
-            ]
-        )
+        _json([r.to_json() for r in results])
     else:
         for r in results:
             status = "ok  " if not r.problems else "FAIL"
-            _out(f"{status} {r.number:<5} {r.id}  ({r.samples} samples, {r.variants} variants)")
+            rels = ", ".join(f"{x['relation']}" for x in r.relations)
+            _out(
+                f"{status} {r.number:<5} {r.id}  ({r.samples} samples, {r.variants} published "
+                f"texts: {rels})"
+            )
             for prob in r.problems:
                 _out("     " + prob.replace("\n", "\n     "))
         _err(f"{len(results) - len(failed)} of {len(results)} controls pass")

@@ -26,6 +26,13 @@ def register(app: typer.Typer) -> None:
 
 
 def _compile(label: str, text: str) -> engine.CompiledPattern:
+    from engine import catalog
+
+    try:
+        text = catalog.pattern_text(text)  # `control:ID[@V]` names a catalog pattern
+    except (KeyError, catalog.CatalogError) as exc:
+        sys.stderr.write(f"error: pattern {label}: {exc.args[0] if exc.args else exc}\n")
+        raise typer.Exit(EXIT_ERROR) from None
     try:
         return engine.compile(text)
     except engine.PatternError as exc:
@@ -87,8 +94,8 @@ def _run(question: str, a: str, b: str, output: str) -> None:
 
 
 def equiv(
-    a: Annotated[str, typer.Argument(help="Pattern A.")],
-    b: Annotated[str, typer.Argument(help="Pattern B.")],
+    a: Annotated[str, typer.Argument(help="Pattern A (or control:ID[@V]).")],
+    b: Annotated[str, typer.Argument(help="Pattern B (or control:ID[@V]).")],
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
 ) -> None:
     """Are A and B true on exactly the same log events?  Exit 0 yes, 1 no, 2 error."""
@@ -96,8 +103,8 @@ def equiv(
 
 
 def covers(
-    a: Annotated[str, typer.Argument(help="Pattern A (the wider one).")],
-    b: Annotated[str, typer.Argument(help="Pattern B.")],
+    a: Annotated[str, typer.Argument(help="Pattern A, the wider one (or control:ID[@V]).")],
+    b: Annotated[str, typer.Argument(help="Pattern B (or control:ID[@V]).")],
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
 ) -> None:
     """Does A match every event B matches (A ⊇ B)?  Exit 0 yes, 1 no, 2 error."""

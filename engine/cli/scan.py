@@ -16,27 +16,13 @@ import typer
 from engine.cli import _io
 from engine.inert import inert
 from engine.replay.executors import Executor, make_executor
+from engine.replay.locations import expand
 from engine.replay.run import EXIT_ERROR, PatternSpec, exit_status, run_scan
-from engine.replay.s3 import MissingExtra, S3Config, S3Scope, scoped_items
+from engine.replay.s3 import MissingExtra, S3Config, S3Scope
 from engine.replay.scan import FileResult, ScanOptions
 from engine.replay.sinks import EnvelopeSink, RecordsSink, Sink, Summary, TableSink
 from engine.replay.sources import Item, Source
 from engine.replay.window import TimeWindow
-
-# CIS AWS Foundations Benchmark, "Ensure AWS Organizations changes are monitored" (exact text).
-DEFAULT_PATTERN_ID = "organizations-changes"  # the catalog's id for the same control
-DEFAULT_PATTERN = (
-    '{ ($.eventSource = organizations.amazonaws.com) && (($.eventName = "AcceptHandshake") || '
-    '($.eventName = "AttachPolicy") || ($.eventName = "CreateAccount") || '
-    '($.eventName = "CreateOrganizationalUnit") || ($.eventName = "CreatePolicy") || '
-    '($.eventName = "DeclineHandshake") || ($.eventName = "DeleteOrganization") || '
-    '($.eventName = "DeleteOrganizationalUnit") || ($.eventName = "DeletePolicy") || '
-    '($.eventName = "DetachPolicy") || ($.eventName = "DisablePolicyType") || '
-    '($.eventName = "EnablePolicyType") || ($.eventName = "InviteAccountToOrganization") || '
-    '($.eventName = "LeaveOrganization") || ($.eventName = "MoveAccount") || '
-    '($.eventName = "RemoveAccountFromOrganization") || ($.eventName = "UpdatePolicy") || '
-    '($.eventName = "UpdateOrganizationalUnit")) }'
-)
 
 
 class OutputFormat(StrEnum):
@@ -149,13 +135,24 @@ def control_patterns(ids: list[str]) -> list[PatternSpec]:
                 raise UsageError(f"--control: {exc}") from exc
             continue
         try:
-            entry = catalog.get(cid)
+            ref = catalog.resolve(cid)  # ID: the intent; ID@V: that version's published text
         except LookupError as exc:
             raise UsageError(f"--control {cid}: {exc.args[0] if exc.args else 'unknown'}") from exc
         except ValueError as exc:  # the catalog itself is broken (CatalogError)
             raise UsageError(f"--control: {exc}") from exc
-        specs.append(PatternSpec(entry.id, entry.pattern))
+        specs.append(PatternSpec(ref.id, ref.pattern))
     return specs
+
+
+def default_pattern() -> PatternSpec:
+    """No pattern given: the catalog's default control (CIS "AWS Organizations changes")."""
+    from engine import catalog
+
+    try:
+        entry = catalog.default()
+    except ValueError as exc:  # CatalogError: the catalog itself is unreadable
+        raise UsageError(f"the default pattern: {exc}") from exc
+    return PatternSpec(entry.id, entry.pattern)
 
 
 def gather_patterns(
@@ -167,7 +164,7 @@ def gather_patterns(
     if controls:
         specs.extend(control_patterns(controls))
     if not specs and not patterns_file:
-        specs = [PatternSpec(DEFAULT_PATTERN_ID, DEFAULT_PATTERN)]
+        specs = [default_pattern()]
     if not specs:
         raise UsageError(f"{patterns_file}: no patterns in the file")
     seen: set[str] = set()
@@ -279,7 +276,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         control: Annotated[
             list[str] | None,
-            typer.Option("--control", "-c", help="A catalog control id, or 'all' (repeatable)."),
+            typer.Option(
+                "--control",
+                "-c",
+                help="A catalog control (its intent), ID@V for CIS version V's published "
+                "text, or 'all' (repeatable).",
+            ),
         ] = None,
         input_format: Annotated[
             InputFormat,
@@ -439,7 +441,7 @@ def _run(
 
     items: list[Item] | None = None
     progress: _ProgressDisplay | None = None
-    scoped = scoped_items(sources, options.window, prune, scope)
+    scoped = expand(sources, window=options.window, prune=prune, scope=scope)
     if show_progress:
         items = list(scoped)
     texts = [s.text for s in specs]

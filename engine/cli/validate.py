@@ -66,6 +66,17 @@ def extra_findings(compiled: engine.CompiledPattern) -> list[Finding]:
     return out
 
 
+def _pattern_arg(arg: str) -> str:
+    """Pattern text, or the pattern a ``control:ID[@V]`` argument names in the catalog."""
+    from engine import catalog
+
+    try:
+        return catalog.pattern_text(arg)
+    except (KeyError, catalog.CatalogError) as exc:
+        _err(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}")
+        raise typer.Exit(EXIT_INPUT) from None
+
+
 def register(app: typer.Typer) -> None:
     app.command("validate")(validate)
     app.command("test")(test)
@@ -157,9 +168,12 @@ def test(
         str, typer.Option("--events", "-e", help="File of log events, one per line; '-' for stdin.")
     ] = "-",
 ) -> None:
-    """Like `aws logs test-metric-filter`: which events match, with extractedValues."""
+    """Like `aws logs test-metric-filter`: which events match, with extractedValues.
+
+    PATTERN may name a catalog control: `control:ID` (its intent) or `control:ID@V`.
+    """
     try:
-        compiled = engine.compile(pattern)
+        compiled = engine.compile(_pattern_arg(pattern))
     except engine.PatternError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_INPUT) from None
@@ -200,9 +214,12 @@ def explain(
     pattern: Annotated[str, typer.Argument(help="The filter pattern.")],
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
 ) -> None:
-    """Show how trailreplay reads a pattern: kind, canonical form, AST, fields, literals."""
+    """Show how trailreplay reads a pattern: kind, canonical form, AST, fields, literals.
+
+    PATTERN may name a catalog control: `control:ID` (its intent) or `control:ID@V`.
+    """
     try:
-        compiled = engine.compile(pattern)
+        compiled = engine.compile(_pattern_arg(pattern))
     except engine.PatternError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_FINDINGS) from None

@@ -25,7 +25,15 @@ import json
 import re
 from typing import Any
 
-from engine.lint.model import FilterDef, InputError, Source, Text, Transformation
+from engine.lint.model import (
+    MAX_ALIAS_NODES,
+    MAX_DEPTH,
+    FilterDef,
+    InputError,
+    Source,
+    Text,
+    Transformation,
+)
 
 METRIC = "AWS::Logs::MetricFilter"
 SUBSCRIPTION = "AWS::Logs::SubscriptionFilter"
@@ -62,37 +70,108 @@ class Node:
         return v if isinstance(v, Node) else None
 
 
-def _from_yaml(node: Any, yaml: Any) -> Node:
-    tag = node.tag if isinstance(node.tag, str) and node.tag.startswith("!") else ""
-    if isinstance(node, yaml.MappingNode):
-        items: dict[str, Node] = {}
-        for k, v in node.value:
-            items[str(k.value)] = _from_yaml(v, yaml)
-        return Node("map", items, node.start_mark.index, tag, node.end_mark.index)
-    if isinstance(node, yaml.SequenceNode):
-        return Node(
-            "seq",
-            [_from_yaml(v, yaml) for v in node.value],
-            node.start_mark.index,
-            tag,
-            node.end_mark.index,
-        )
-    value = str(node.value)
-    if node.style == '"' and any("\ud800" <= c <= "\udfff" for c in value):
-        # JSON writes astral characters as surrogate pairs (\ud83d\ude00); YAML does not
-        # combine them.
-        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return Node("str", value, node.start_mark.index, tag, node.end_mark.index)
+class _YamlView:
+    """YAML nodes -> :class:`Node`, each YAML node converted once.
+
+    An alias is the very node its anchor names, so the composed graph may share nodes
+    (and, for ``&a [*a]``, contain cycles).  Sharing is kept (a node reached through
+    an alias is the one already built), a cycle is an error, and the number of nodes
+    reached through aliases is bounded (:data:`MAX_ALIAS_NODES`).
+    """
+
+    def __init__(self, yaml: Any) -> None:
+        self.yaml = yaml
+        self.built: dict[int, tuple[Node, int]] = {}  # id(yaml node) -> (Node, its size)
+        self.open: set[int] = set()
+        self.via_aliases = 0
+
+    def node(self, node: Any) -> tuple[Node, int]:
+        """The view of ``node`` and the number of nodes under it, aliases expanded."""
+        key = id(node)
+        if key in self.built:
+            view, size = self.built[key]
+            self.via_aliases += size
+            if self.via_aliases > MAX_ALIAS_NODES:
+                raise InputError(
+                    f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes "
+                    "(a 'billion laughs' document?)",
+                    node.start_mark.index,
+                )
+            return view, size
+        if key in self.open:
+            raise InputError(
+                "recursive YAML alias: an anchored node contains an alias to itself",
+                node.start_mark.index,
+            )
+        self.open.add(key)
+        view, size = self._convert(node)
+        self.open.discard(key)
+        self.built[key] = (view, size)
+        return view, size
+
+    def _convert(self, node: Any) -> tuple[Node, int]:
+        yaml = self.yaml
+        tag = node.tag if isinstance(node.tag, str) and node.tag.startswith("!") else ""
+        start, end = node.start_mark.index, node.end_mark.index
+        if isinstance(node, yaml.MappingNode):
+            items: dict[str, Node] = {}
+            size = 1
+            for k, v in node.value:
+                items[str(k.value)], n = self.node(v)
+                size += n
+            return Node("map", items, start, tag, end), size
+        if isinstance(node, yaml.SequenceNode):
+            seq: list[Node] = []
+            size = 1
+            for v in node.value:
+                view, n = self.node(v)
+                seq.append(view)
+                size += n
+            return Node("seq", seq, start, tag, end), size
+        value = str(node.value)
+        if node.style == '"' and any("\ud800" <= c <= "\udfff" for c in value):
+            # JSON writes astral characters as surrogate pairs (\ud83d\ude00); YAML does
+            # not combine them.
+            value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return Node("str", value, start, tag, end), 1
 
 
-def _from_json(value: Any, src: str, hint: int) -> Node:
+_LOADERS: dict[int, Any] = {}
+
+
+def _loader(yaml: Any) -> Any:
+    """PyYAML's safe loader with a nesting bound: its composer recurses per level."""
+    if id(yaml) not in _LOADERS:
+
+        class BoundedLoader(yaml.SafeLoader):  # type: ignore[misc]
+            depth = 0
+
+            def compose_node(self, parent: Any, index: Any) -> Any:
+                self.depth += 1
+                try:
+                    if self.depth > MAX_DEPTH:
+                        mark = self.peek_event().start_mark
+                        raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels", mark.index)
+                    return super().compose_node(parent, index)
+                finally:
+                    self.depth -= 1
+
+        _LOADERS[id(yaml)] = BoundedLoader
+    return _LOADERS[id(yaml)]
+
+
+def _from_json(value: Any, src: str, hint: int, depth: int = 0) -> Node:
     """JSON values carry no positions: find each string's encoded text after ``hint``."""
+    if depth > MAX_DEPTH and isinstance(value, dict | list):
+        raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", hint)
     if isinstance(value, dict):
         return Node(
-            "map", {k: _from_json(v, src, _find_key(src, k, hint)) for k, v in value.items()}, hint
+            "map",
+            {k: _from_json(v, src, _find_key(src, k, hint), depth + 1) for k, v in value.items()},
+            hint,
         )
     if isinstance(value, list):
-        return Node("seq", [_from_json(v, src, hint) for v in value], hint)
+        return Node("seq", [_from_json(v, src, hint, depth + 1) for v in value], hint)
     text = value if isinstance(value, str) else json.dumps(value)
     encoded = json.dumps(text, ensure_ascii=False)
     at = src.find(encoded, hint)
@@ -112,8 +191,8 @@ def _documents(source: Source) -> list[Node]:
     if yaml is not None:
         try:
             return [
-                _from_yaml(doc, yaml)
-                for doc in yaml.compose_all(source.text, Loader=yaml.SafeLoader)
+                _YamlView(yaml).node(doc)[0]
+                for doc in yaml.compose_all(source.text, Loader=_loader(yaml))
                 if doc is not None
             ]
         except yaml.YAMLError as exc:

@@ -7,6 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Level = Literal["error", "warning", "info"]
+
+# Bounds on what one input file may make the readers build (issue 16): no real template
+# nests blocks or YAML collections anywhere near this deep, and the readers recurse once
+# per level, so a hostile file gets a named error instead of a RecursionError.
+MAX_DEPTH = 100
+# YAML aliases let a few hundred bytes stand for billions of nodes ("billion laughs").
+# CloudFormation itself does not accept aliases; pre-processors that expand them make
+# small repetitions, far below this many nodes reached through aliases in one file.
+MAX_ALIAS_NODES = 10_000
 LEVELS: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 
 
@@ -103,7 +112,10 @@ class FilterDef:
 
 @dataclass(frozen=True)
 class LintFinding:
-    path: str
+    """One finding.  ``path`` is ``None`` for a finding about the whole input (no filter
+    covers a control, no file to check): it has no line or column (both 0)."""
+
+    path: str | None
     line: int
     col: int
     level: Level
@@ -113,11 +125,17 @@ class LintFinding:
     hint: str | None = None
     end_col: int | None = None
 
+    @classmethod
+    def whole(cls, level: Level, code: str, message: str, hint: str | None = None) -> LintFinding:
+        """A finding about the whole input, pinned to no file."""
+        return cls(None, 0, 0, level, code, message, hint=hint)
+
     def to_json(self) -> dict[str, Any]:
+        located = self.path is not None
         out: dict[str, Any] = {
             "path": self.path,
-            "line": self.line,
-            "col": self.col,
+            "line": self.line if located else None,
+            "col": self.col if located else None,
             "level": self.level,
             "code": self.code,
             "message": self.message,

@@ -16,8 +16,9 @@ FORMATS = ("text", "json", "sarif")
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def sort_key(f: LintFinding) -> tuple[str, int, int, int]:
-    return (f.path, f.line, f.col, -LEVELS[f.level])
+def sort_key(f: LintFinding) -> tuple[bool, str, int, int, int]:
+    """By file, line, column; findings about the whole input last."""
+    return (f.path is None, f.path or "", f.line, f.col, -LEVELS[f.level])
 
 
 def summary(findings: Sequence[LintFinding]) -> dict[str, int]:
@@ -25,17 +26,40 @@ def summary(findings: Sequence[LintFinding]) -> dict[str, int]:
     return {k: counts.get(k, 0) for k in ("error", "warning", "info")}
 
 
+_CONTEXT = 120  # characters of a source line shown around the caret
+
+
+def _window(line: str, col: int) -> tuple[str, int]:
+    """At most about ``_CONTEXT`` characters of ``line`` around index ``col``, and the
+    caret's index in them: a minified template is one line of megabytes."""
+    if len(line) <= _CONTEXT:
+        return line, col
+    start = max(0, min(col - _CONTEXT // 2, len(line) - _CONTEXT))
+    shown = line[start : start + _CONTEXT]
+    caret = col - start
+    if start > 0:
+        shown, caret = "…" + shown, caret + 1
+    if start + _CONTEXT < len(line):
+        shown += "…"
+    return shown, caret
+
+
 def render_text(findings: Sequence[LintFinding], sources: Mapping[str, Source]) -> str:
     lines: list[str] = []
     for f in sorted(findings, key=sort_key):
+        if f.path is None:
+            lines.append(f"{f.level}: {f.message} [{f.code}]")
+            if f.hint:
+                lines.append(f"  hint: {f.hint}")
+            continue
         lines.append(f"{f.path}:{f.line}:{f.col}: {f.level}: {f.message} [{f.code}]")
         src = sources.get(f.path)
         context = src.line_text(f.line) if src is not None else ""
         if context.strip():
-            shown = context.replace("\t", " ")
-            width = max(1, (f.end_col or f.col + 1) - f.col)
+            shown, caret = _window(context.replace("\t", " "), f.col - 1)
+            width = max(1, min((f.end_col or f.col + 1) - f.col, len(shown) - caret))
             lines.append(f"  {shown}")
-            lines.append(f"  {' ' * (f.col - 1)}^{'~' * (width - 1)}")
+            lines.append(f"  {' ' * caret}^{'~' * (width - 1)}")
         if f.hint:
             lines.append(f"  hint: {f.hint}")
     s = summary(findings)
@@ -69,25 +93,24 @@ def to_sarif(findings: Sequence[LintFinding]) -> dict[str, Any]:
     index = {c: i for i, c in enumerate(codes)}
     results = []
     for f in sorted(findings, key=sort_key):
-        region: dict[str, Any] = {"startLine": f.line, "startColumn": f.col}
-        if f.end_col is not None:
-            region["endColumn"] = f.end_col
         result: dict[str, Any] = {
             "ruleId": f.code,
             "ruleIndex": index[f.code],
             "level": _SARIF_LEVEL[f.level],
             "message": {"text": f.message + (f"\nhint: {f.hint}" if f.hint else "")},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(f.path)},
-                        "region": region,
-                    }
-                }
-            ],
         }
-        if f.resource:
-            result["locations"][0]["logicalLocations"] = [{"name": f.resource, "kind": "resource"}]
+        # A finding about the whole input is a run-level result: SARIF results need no
+        # location, and pinning one to an unrelated line would misplace the annotation.
+        if f.path is not None:
+            region: dict[str, Any] = {"startLine": f.line, "startColumn": f.col}
+            if f.end_col is not None:
+                region["endColumn"] = f.end_col
+            location: dict[str, Any] = {
+                "physicalLocation": {"artifactLocation": {"uri": _uri(f.path)}, "region": region}
+            }
+            if f.resource:
+                location["logicalLocations"] = [{"name": f.resource, "kind": "resource"}]
+            result["locations"] = [location]
         results.append(result)
     rules = [
         {

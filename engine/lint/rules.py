@@ -20,15 +20,11 @@ Rules (PutMetricFilter / PutSubscriptionFilter, SEMANTICS.md §2 and §7):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import engine
 from engine.lint.model import FilterDef, Level, LintFinding, Text, Transformation
-from engine.pattern import ast
-
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_SPACE_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*|\d+)")
+from engine.pattern import ast, aws
 
 
 def _quota_code(msg: str) -> str:
@@ -179,11 +175,15 @@ class Checker:
             return
         text = t.value.strip()
         at = t.offset(0)
-        if len(t.value) > 100:
+        if len(t.value) > aws.METRIC_VALUE_MAX_LENGTH:
             self.add("error", "metric-value", f"{what} is longer than 100 characters", at)
             return
-        if number_ok and _NUMBER.fullmatch(text):
-            if float(text) <= 0:
+        # The metric-value rules are AWS's, kept in engine.pattern.aws (one home).
+        if number_ok and aws.is_number(text):
+            number = aws.finite_number(text)
+            if number is None:
+                self.add("error", "metric-value", f"{what} {text} is out of range", at)
+            elif number <= 0:
                 self.add(
                     "warning",
                     "metric-zero",
@@ -201,68 +201,48 @@ class Checker:
                 at,
             )
             return
+        try:
+            ref = aws.parse_reference(text, what)
+        except aws.MetricRuleError as e:
+            self.add("error", "metric-value", e.message, at)
+            return
         if compiled is None:
             return  # pattern unknown or invalid: already reported
-        node = compiled.ast
-        if isinstance(node, ast.JsonPattern):
-            self._json_reference(text, node, what, at, foreign)
-        elif isinstance(node, ast.SpacePattern):
-            self._space_reference(text, node, what, at, foreign)
-        else:
-            self.add(
-                "error",
-                "metric-value",
-                f"{what} {text!r} references a field, but a {compiled.kind} pattern has no "
-                "fields: use a JSON or space-delimited pattern, or a number",
-                at,
-            )
-
-    def _json_reference(
-        self, text: str, node: ast.JsonPattern, what: str, at: int, foreign: Level
-    ) -> None:
         try:
-            probe = engine.parse("{ " + text + " NOT EXISTS }")
-        except engine.PatternError:
-            self.add("error", "metric-value", f"{what} {text!r} is not a JSON selector", at)
+            aws.check_reference_kind(ref, compiled.kind, what)
+        except aws.MetricRuleError as e:
+            self.add("error", "metric-value", e.message, at)
             return
-        assert isinstance(probe, ast.JsonPattern) and isinstance(probe.expr, ast.IsCheck)
-        wanted = probe.expr.selector.steps
-        used = {n.steps for n in ast.walk(node) if isinstance(n, ast.Selector)}
-        if wanted not in used:
-            self.add(
-                foreign,
-                "metric-value",
-                f"{what} {text} does not reference a field of the pattern (add "
-                f"{text} = * to the pattern so matching events have it)",
-                at,
-            )
+        node = compiled.ast
+        if isinstance(ref, aws.JsonRef) and isinstance(node, ast.JsonPattern):
+            used = {_concrete(n) for n in ast.walk(node) if isinstance(n, ast.Selector)}
+            if ref.path not in used:
+                self.add(
+                    foreign,
+                    "metric-value",
+                    f"{what} {text} does not reference a field of the pattern (add "
+                    f"{text} = * to the pattern so matching events have it)",
+                    at,
+                )
+        elif isinstance(ref, aws.FieldRef) and isinstance(node, ast.SpacePattern):
+            names = frozenset(e.name for e in node.entries if isinstance(e, ast.Field) and e.name)
+            try:
+                aws.check_field_name(ref, names, what)
+            except aws.MetricRuleError as e:
+                self.add(foreign, "metric-value", e.message, at)
 
-    def _space_reference(
-        self, text: str, node: ast.SpacePattern, what: str, at: int, foreign: Level
-    ) -> None:
-        m = _SPACE_REF.fullmatch(text)
-        if m is None:
-            self.add(
-                "error",
-                "metric-value",
-                f"{what} {text!r} is not a space-delimited field reference ($name or $N)",
-                at,
-            )
-            return
-        ref = m.group(1)
-        if ref.isdigit():
-            if int(ref) < 1:
-                self.add("error", "metric-value", f"{what} {text}: fields count from $1", at)
-            return
-        names = {e.name for e in node.entries if isinstance(e, ast.Field) and e.name}
-        if ref not in names:
-            known = ", ".join(f"${n}" for n in sorted(names)) or "none"
-            self.add(
-                foreign,
-                "metric-value",
-                f"{what} {text} names no field of the pattern (fields: {known})",
-                at,
-            )
+
+def _concrete(selector: ast.Selector) -> tuple[str | int, ...] | None:
+    """The selector's path as a metric value writes it, or None with a wildcard step."""
+    path: list[str | int] = []
+    for step in selector.steps:
+        if isinstance(step, ast.Key):
+            path.append(step.name)
+        elif isinstance(step, ast.Index):
+            path.append(step.index)
+        else:
+            return None
+    return tuple(path)
 
 
 def check(f: FilterDef) -> tuple[list[LintFinding], engine.CompiledPattern | None]:

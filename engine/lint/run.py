@@ -103,6 +103,14 @@ def lint_file(path: str, result: LintResult) -> None:
         line, col = source.pos(exc.offset)
         result.findings.append(LintFinding(path, line, col, "error", "unreadable", exc.message))
         return
+    except RecursionError:
+        # The readers bound their nesting (model.MAX_DEPTH); this is the last line of
+        # defence so that one file never costs the findings of the others.
+        result.unreadable = True
+        result.findings.append(
+            LintFinding(path, 1, 1, "error", "unreadable", "nested too deeply to read")
+        )
+        return
     for f in filters:
         found, compiled = rules.check(f)
         result.findings.extend(found)
@@ -125,7 +133,7 @@ def require_covers(result: LintResult, control_ids: Sequence[str]) -> None:
         f for f in result.filters if id(f) in result.compiled and f.kind != "subscription"
     ]
     for cid in control_ids:
-        entry = catalog.get(cid)
+        entry = catalog.resolve(cid)  # the intent, or with @V that version's published text
         covering: list[tuple[FilterDef, bool]] = []
         for f in candidates:
             r = covers(result.compiled[id(f)], entry.pattern)
@@ -147,17 +155,8 @@ def require_covers(result: LintResult, control_ids: Sequence[str]) -> None:
                 )
             )
         if not covering:
-            if result.filters:
-                first = result.filters[0]
-                path = first.source.path
-                line, col = first.source.pos(first.start)
-            else:
-                path, line, col = (next(iter(result.sources), "-"), 1, 1)
             result.findings.append(
-                LintFinding(
-                    path,
-                    line,
-                    col,
+                LintFinding.whole(
                     "error",
                     "require-covers",
                     f"no filter covers control {entry.id} ({entry.title}); "
@@ -169,7 +168,20 @@ def require_covers(result: LintResult, control_ids: Sequence[str]) -> None:
 
 def lint(paths: Sequence[str], controls: Sequence[str] = ()) -> LintResult:
     result = LintResult()
-    for path in discover(paths, result):
+    files = discover(paths, result)
+    if not files and not result.unreadable:
+        # "Nothing found" must not read as "nothing wrong" (issue 14): an empty
+        # directory, or one holding no file lint reads, is an input error.
+        result.unreadable = True
+        result.findings.append(
+            LintFinding.whole(
+                "error",
+                "no-input",
+                f"no file to check in {', '.join(paths) or 'the arguments'} (looked for "
+                f"{', '.join('*' + e for e in WALKED)}; .txt files only when named)",
+            )
+        )
+    for path in files:
         lint_file(path, result)
     require_covers(result, controls)
     return result

@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from engine.lint.model import FilterDef, InputError, Source, Text, Transformation
+from engine.lint.model import MAX_DEPTH, FilterDef, InputError, Source, Text, Transformation
 
 METRIC = "aws_cloudwatch_log_metric_filter"
 SUBSCRIPTION = "aws_cloudwatch_log_subscription_filter"
@@ -127,9 +127,14 @@ class Lexer:
 
     # ------------------------------------------------------------------ templates
 
-    def _skip_interpolation(self, i: int) -> int:
-        """``i`` is at ``${`` or ``%{``; return the offset after the matching ``}``."""
+    def _skip_interpolation(self, i: int, nesting: int = 0) -> int:
+        """``i`` is at ``${`` or ``%{``; return the offset after the matching ``}``.
+
+        A string inside the interpolation may hold interpolations in turn: ``nesting``
+        counts them, bounded like block nesting."""
         s = self.src
+        if nesting > MAX_DEPTH:
+            raise self.error(f"interpolations nested deeper than {MAX_DEPTH} levels", i)
         start = i
         depth = 0
         i += 1  # at '{'
@@ -142,15 +147,16 @@ class Lexer:
                 if depth == 0:
                     return i + 1
             elif c == '"':
-                _, i = self.quoted(i)
+                _, i = self.quoted(i, nesting + 1)
                 continue
             elif c == "\n" and depth == 0:
                 break
             i += 1
         raise self.error("unterminated ${ interpolation", start)
 
-    def quoted(self, i: int) -> tuple[Text, int]:
-        """Decode the quoted template starting at ``i`` (the opening quote)."""
+    def quoted(self, i: int, nesting: int = 0) -> tuple[Text, int]:
+        """Decode the quoted template starting at ``i`` (the opening quote); ``nesting``
+        counts the interpolations it is inside."""
         s = self.src
         start = i
         i += 1
@@ -189,7 +195,7 @@ class Lexer:
                 i += 3
                 continue
             if c in "$%" and s.startswith(c + "{", i):
-                end = self._skip_interpolation(i)
+                end = self._skip_interpolation(i, nesting)
                 unresolved.append(s[i:end])
                 # keep the raw text so positions stay meaningful; value is dropped below
                 for j in range(i, end):
@@ -297,7 +303,9 @@ class Parser:
     def peek(self, k: int = 0) -> Token:
         return self.toks[min(self.i + k, len(self.toks) - 1)]
 
-    def body(self, closing: str | None) -> tuple[dict[str, Attribute], list[Block]]:
+    def body(self, closing: str | None, depth: int = 0) -> tuple[dict[str, Attribute], list[Block]]:
+        if depth > MAX_DEPTH:
+            raise InputError(f"blocks nested deeper than {MAX_DEPTH} levels", self.peek().start)
         attrs: dict[str, Attribute] = {}
         blocks: list[Block] = []
         while True:
@@ -331,7 +339,7 @@ class Parser:
                     f"expected '{{' after block {t.text}, found {opener.text!r}", opener.start
                 )
             self.i += 1
-            block_attrs, sub = self.body("}")
+            block_attrs, sub = self.body("}", depth + 1)
             blocks.append(Block(t.text, labels, t.start, block_attrs, sub))
 
     def expression(self) -> list[Token]:

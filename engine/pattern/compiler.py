@@ -31,6 +31,7 @@ import re2
 
 from engine.pattern import ast, reference
 from engine.pattern.analysis import Analysis, analyze
+from engine.pattern.aws import NUMBER_RE, number_text, parse_number
 from engine.pattern.errors import Finding
 from engine.pattern.events import (
     compact,
@@ -39,10 +40,9 @@ from engine.pattern.events import (
     field_value,
     leading_fields,
     load_json_object,
-    number_text,
     split_values,
 )
-from engine.pattern.grammar import NUMBER_RE, parse, parse_number
+from engine.pattern.grammar import parse
 from engine.pattern.regex import searcher
 from engine.pattern.select import select
 

@@ -30,11 +30,6 @@ def compact(record: Any) -> str:
     return orjson.dumps(record).decode()
 
 
-def number_text(value: int | float) -> str:
-    """A JSON number's text, as matched by wildcard and regex string tests."""
-    return orjson.dumps(value).decode() if type(value) is float else str(value)
-
-
 # One field: a "quoted" or [bracketed] run (delimiters stripped; unbalanced: to the end of
 # the line), or a run of non-spaces.  Matching resumes right after a closing delimiter, so
 # text glued to it starts a new field.
@@ -72,8 +67,8 @@ _NUMBER_CHARS = re.compile(r"[0-9+\-.eE]*\Z")
 
 
 def could_be_number_text(text: str) -> bool:
-    """Could a JSON number's text (:func:`number_text`) equal ``text``?  Only if it is made
-    of digits, signs, dots and exponent letters."""
+    """Could a JSON number's text (:func:`engine.pattern.aws.number_text`) equal ``text``?
+    Only if it is made of digits, signs, dots and exponent letters."""
     return _NUMBER_CHARS.match(text) is not None
 
 

@@ -37,23 +37,15 @@ from typing import Any, cast
 
 import pyparsing as pp
 
-from engine.pattern import ast
+from engine.pattern import ast, aws
 from engine.pattern.errors import PatternError
 from engine.pattern.regex import check_regex
 
-MAX_LENGTH = 1024
-MAX_REGEXES = 2
-MAX_WILDCARD_SELECTORS = 3
-
-NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
+MAX_LENGTH = aws.FILTER_PATTERN_MAX_LENGTH
+MAX_REGEXES = aws.MAX_REGEXES
+MAX_WILDCARD_SELECTORS = aws.MAX_WILDCARD_SELECTORS
 
 pp.ParserElement.enable_packrat()
-
-
-def parse_number(text: str) -> int | float:
-    if re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
-    return float(text)
 
 
 def _decode_quoted(raw: str) -> str:
@@ -92,8 +84,8 @@ QUOTED = _located(
 
 def _unquoted_value(inner: pp.ParseResults, span: ast.Span) -> ast.String | ast.Number:
     text = str(inner[0])
-    if NUMBER_RE.match(text):
-        return ast.Number(text, parse_number(text), span=span)
+    if aws.is_number(text):
+        return ast.Number(text, aws.parse_number(text), span=span)
     return ast.String(text, quoted=False, span=span)
 
 
@@ -106,14 +98,8 @@ OR = pp.Literal("||").set_name("'||'")
 _json_unquoted = pp.Regex(r"[A-Za-z0-9_.*+\-]+").set_name("value")
 JSON_VALUE = (REGEX | QUOTED | _located(_json_unquoted, _unquoted_value)).set_name("value")
 
-_STEP_RE = re.compile(
-    r"\.(?P<key>[A-Za-z0-9_\-]+)"
-    r"|(?P<anykey>\.\*)"
-    r"|\[\s*(?P<index>\d+)\s*\]"
-    r"|(?P<anyindex>\[\s*\*\s*\])"
-    r"|\.?\[\s*'(?P<bracket>(?:[^'\\]|\\.)*)'\s*\]"
-)
-_selector_token = pp.Regex(r"\$(?:" + _STEP_RE.pattern + r")+").set_name("selector ($.field)")
+_STEP_RE = aws.SELECTOR_STEP
+_selector_token = pp.Regex(aws.SELECTOR_RE.pattern).set_name("selector ($.field)")
 
 
 def _selector(inner: pp.ParseResults, span: ast.Span) -> ast.Selector:
@@ -133,7 +119,7 @@ def _selector(inner: pp.ParseResults, span: ast.Span) -> ast.Selector:
         elif m.group("anyindex") is not None:
             steps.append(ast.AnyIndex(span=s))
         else:
-            steps.append(ast.Key(re.sub(r"\\(.)", r"\1", m.group("bracket")), span=s))
+            steps.append(ast.Key(aws.unescape_bracket_key(m.group("bracket")), span=s))
         pos = m.end()
     return ast.Selector(tuple(steps), span=span)
 
@@ -186,7 +172,7 @@ JSON_PATTERN = (
 
 # ----------------------------------------------------------------------------- space-delimited
 
-_name = pp.Regex(r"[A-Za-z_][A-Za-z0-9_]*").set_name("field name")
+_name = pp.Regex(aws.FIELD_NAME_RE.pattern).set_name("field name")
 _space_unquoted = pp.Regex(r"[^\s,\[\]&|\"%()=!<>]+").set_name("value")
 SPACE_VALUE = (REGEX | QUOTED | _located(_space_unquoted, _unquoted_value)).set_name("value")
 

@@ -10,8 +10,8 @@ import re
 from typing import Any
 
 from engine.pattern import ast
-from engine.pattern.events import compact, load_json_object, number_text
-from engine.pattern.grammar import NUMBER_RE, parse_number
+from engine.pattern.aws import NUMBER_RE, number_text, parse_number
+from engine.pattern.events import compact, load_json_object
 from engine.pattern.regex import searcher
 from engine.pattern.select import select
 

@@ -10,6 +10,7 @@ import math
 from typing import TypeAlias
 
 from engine.pattern import ast
+from engine.pattern.aws import number_text
 
 Atom: TypeAlias = ast.Comparison | ast.IsCheck | ast.FieldComparison
 #: A concrete step of a path: ("k", name) into an object, ("i", n) into an array.
@@ -77,11 +78,6 @@ def _value_text(value: ast.Value) -> str:
 
 
 # --------------------------------------------------------------------------- literals
-
-
-def number_text(value: int | float) -> str:
-    """The text a JSON number is matched as by a string literal (DECISIONS.md)."""
-    return str(value) if isinstance(value, int) else repr(value)
 
 
 def string_instances(text: str) -> list[str]:

@@ -14,11 +14,11 @@ from typing import Any
 import orjson
 
 from engine.pattern import ast
+from engine.pattern.aws import number_text
 from engine.prove._info import (
     Path,
     atoms,
     concrete_path,
-    number_text,
     regex_instances,
     split_wildcard,
     string_instances,

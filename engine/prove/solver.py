@@ -7,10 +7,10 @@ patterns (and their parents), of a JSON value of one sort::
 
 ``s`` is a z3 string, ``r`` a z3 real (``isint`` says whether the JSON number is
 an integer, whose text ``str(int)`` is exact via ``str.from_int``; a float's text
-``repr(float)`` is a free string, so a model that relies on it is re-checked and
-may be rejected).  Consistency: the root is an object; a key child exists only
-under an object, an index child only under an array; ``[j]`` existing implies
-every mentioned ``[i]``, ``i < j``, exists.
+(``engine.pattern.aws.number_text``, the matcher's) is a free string, so a model
+that relies on it is re-checked and may be rejected).  Consistency: the root is
+an object; a key child exists only under an object, an index child only under an
+array; ``[j]`` existing implies every mentioned ``[i]``, ``i < j``, exists.
 
 Wildcard selectors (``[*]``, ``.*``) are existential.  An event satisfies or
 falsifies each wildcard atom through at most one witness element, so giving each
@@ -42,6 +42,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from engine.pattern import ast
+from engine.pattern.aws import number_text
 from engine.prove._info import Atom, atoms, concrete_path, split_wildcard
 
 MISSING, NULL, TRUE, FALSE, STR, NUM, OBJ, ARR = range(8)
@@ -49,9 +50,9 @@ TIMEOUT_MS = 5000
 #: Raise ModelMismatch instead of falling back to search (the test suite sets it).
 STRICT = False
 
-#: Characters that can appear in the text of a JSON number (``str(int)``,
-#: ``repr(float)`` incl. ``inf``/``nan``).  A literal with any other character
-#: can never match a number's text.
+#: Characters that can appear in the text of a JSON number (``number_text``; a
+#: decoded JSON number is finite, ``inf``/``nan`` kept for safety).  A literal
+#: with any other character can never match a number's text.
 _NUMBER_TEXT_CHARS = frozenset("0123456789-+.einfa")
 
 
@@ -489,9 +490,9 @@ class Encoder:
         return z.InRe(s, self._glob_regex(text))
 
     def _float_pins(self, n: _Node) -> list[Any]:
-        """Sound facts about a float's text: ``repr`` is a function of the value,
-        so at each literal value the text is known, and each literal that is
-        some float's exact ``repr`` pins the value."""
+        """Sound facts about a float's text: :func:`number_text` is a function of
+        the value, so at each literal value the text is known, and each literal
+        that is some float's exact text pins the value."""
         z = self.z
         out: list[Any] = []
         is_float = z.And(n.t == NUM, z.Not(n.isint))
@@ -503,14 +504,16 @@ class Encoder:
             if f != f or f in (float("inf"), float("-inf")) or f == 0:
                 continue  # 0.0 and -0.0 share a value but not a text
             out.append(
-                z.Implies(z.And(is_float, n.r == z.RealVal(str(Fraction(f)))), n.ftext == repr(f))
+                z.Implies(
+                    z.And(is_float, n.r == z.RealVal(str(Fraction(f)))), n.ftext == number_text(f)
+                )
             )
         for text in self.literal_texts:
             try:
                 f = float(text)
             except ValueError:
                 continue
-            if repr(f) == text and f == f and f not in (float("inf"), float("-inf")):
+            if number_text(f) == text and f == f and f not in (float("inf"), float("-inf")):
                 out.append(
                     z.Implies(
                         z.And(is_float, n.ftext == zstr(z, text)),
@@ -520,7 +523,8 @@ class Encoder:
         return out
 
     def _float_text(self, n: _Node) -> Any:
-        """``repr(float)`` for a float with 1 to 4 decimals and |x| < 1e10."""
+        """A float's text (:func:`number_text`) for a float with 1 to 4 decimals and
+        |x| < 1e10 (where it has no exponent)."""
         z = self.z
         ip, fd = z.Int(f"ip_{n.t}"), z.String(f"fd_{n.t}")
         neg = z.Bool(f"neg_{n.t}")  # the sign is in the text: -0.0 is "-0.0"

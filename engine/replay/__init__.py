@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.replay.formats import FORMATS, Opened, SkipFile, describe_error, read_units
+from engine.replay.formats import FORMATS, SkipFile, describe_error, read_units
+from engine.replay.locations import expand, location_for
 from engine.replay.run import PatternSpec, exit_status, run_scan
 from engine.replay.scan import (
     OVERSIZE_BYTES,
@@ -25,7 +26,7 @@ from engine.replay.scan import (
     event_time,
     scan_file,
 )
-from engine.replay.sources import Problem, Skipped, Source, expand
+from engine.replay.sources import Problem, Skipped, Source
 from engine.replay.window import TimeWindow
 
 __all__ = [
@@ -96,7 +97,7 @@ def iter_events(
         if isinstance(item, Skipped):
             continue
         try:
-            with _open(item) as opened:
+            with location_for(item.path).open(item) as opened:
                 _fmt, units = read_units(opened, input_format)
                 for unit in units:
                     if unit.record is None and unit.message is None:
@@ -109,16 +110,6 @@ def iter_events(
             report(item.path, describe_error(exc))
 
 
-def _open(item: Source) -> Opened:
-    """A local file or standard input, or an ``s3://`` object (the ``s3`` extra; credentials
-    from the usual AWS chain, ``AWS_ENDPOINT_URL`` for an S3-compatible store)."""
-    if item.path.startswith("s3://"):
-        from engine.replay.s3 import S3Opened
-
-        return S3Opened(item)
-    return Opened(item.path)
-
-
 def iter_records(
     sources: Sequence[str],
     *,
@@ -129,7 +120,9 @@ def iter_records(
 ) -> Iterator[tuple[str, int, dict[str, Any]]]:
     """Yield ``(path, index, record)`` for every record of ``sources``, in input order.
 
-    ``sources`` are paths, directories (recursive), globs or ``-``; formats are detected unless
+    ``sources`` are paths, directories (recursive), globs, ``-`` or ``s3://`` URLs (the ``s3``
+    extra; credentials from the usual AWS chain, ``AWS_ENDPOINT_URL`` for an S3-compatible
+    store); formats are detected unless
     ``input_format`` (one of :data:`FORMATS`) is given.  ``since``/``until`` (aware datetimes or
     ISO 8601 text, as ``scan --since/--until``) keep records whose ``eventTime`` is inside, and
     skip files whose S3 path date is outside.  Digest files are skipped silently, and so are

@@ -44,7 +44,7 @@ import orjson
 
 if TYPE_CHECKING:
     from engine.pattern.compiler import CompiledPattern
-    from engine.replay.scan import FileResult, ScanOptions
+    from engine.replay.results import FileResult, ScanOptions
 
 _STRUCTURAL = frozenset('{}[]:,"\\')
 
@@ -438,7 +438,7 @@ def _add_matches(
 ) -> None:
     """The records at ``order`` (ascending) matched ``patterns``: write them out as they
     stand, in bulk (an output-bound scan may match every record)."""
-    from engine.replay.scan import Match
+    from engine.replay.results import Match
 
     raws = list(map(bytes, map(slices.__getitem__, order)))
     if b"\n" in data or b"\r" in data:
@@ -510,7 +510,7 @@ def _match_raw(
     """Raw record slices: a record lacking a pattern's needles is not decoded for it."""
     from engine.replay.formats import Unit
     from engine.replay.formats import _kind as describe_kind
-    from engine.replay.scan import Match, event_time
+    from engine.replay.results import Match, event_time
 
     window = options.window
     limit = options.oversize_bytes

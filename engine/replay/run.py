@@ -9,9 +9,10 @@ from functools import partial
 from typing import Any
 
 from engine.replay.executors import Executor, SerialExecutor
+from engine.replay.locations import expand
 from engine.replay.scan import FileResult, ScanOptions, scan_file
 from engine.replay.sinks import Sink, Summary
-from engine.replay.sources import Item, Skipped, Source, expand
+from engine.replay.sources import Item, Skipped, Source
 
 EXIT_MATCH = 0
 EXIT_NO_MATCH = 1
@@ -39,12 +40,7 @@ def process_item(
     ``render``, in a worker, turns the matches into the output's bytes there: the parent
     then writes them without building a match object each (an output-bound scan)."""
     if isinstance(item, Source):
-        if item.path.startswith("s3://"):
-            from engine.replay.s3 import scan_object
-
-            result = scan_object(item, patterns, options, flush)
-        else:
-            result = scan_file(item, patterns, options, flush)
+        result = scan_file(item, patterns, options, flush)  # every location: one read path
         if render is not None and result.matches:
             result.rendered = render(result)
             result.matches = []

@@ -33,15 +33,16 @@ process builds its own (cached) ``S3FileSystem``.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
-import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import Any
 
 from engine.replay.formats import (
     _BUFFER,
@@ -54,20 +55,17 @@ from engine.replay.formats import (
     _is_gzip_error,
     describe_error,
 )
-from engine.replay.scan import FileResult, ScanOptions, compile_patterns, read_and_match
+from engine.replay.layout import ORG as _ORG
+from engine.replay.layout import LayoutPlace, filter_items, layout_keeps, layout_place
 from engine.replay.sources import (
     LOG_SUFFIXES,
     Item,
     Problem,
     Skipped,
     Source,
-    expand,
     skip_reason_for_name,
 )
 from engine.replay.window import TimeWindow, path_period
-
-if TYPE_CHECKING:
-    from engine.pattern.compiler import CompiledPattern
 
 SCHEME = "s3://"
 INSTALL_HINT = "pip install 'trailreplay[s3]'"
@@ -81,7 +79,6 @@ LIST_AHEAD = 4
 BLOCK_SIZE = 8 << 20
 """Read-ahead per ranged GET: CloudTrail objects (a few KB to a few MB) take one request."""
 
-_ORG = re.compile(r"^o-[a-z0-9]{10,32}$")
 _DIGITS = re.compile(r"^\d+$")
 _DAY = timedelta(days=1)
 
@@ -156,69 +153,6 @@ def split_url(url: str) -> tuple[str, str]:
 
 
 # --------------------------------------------------------------------------- the layout
-
-
-@dataclass(frozen=True, slots=True)
-class LayoutPlace:
-    """Where a path sits in ``AWSLogs/[o-org/]<account>/<type>/<region>/...``."""
-
-    account: str | None
-    region: str | None
-
-
-def layout_place(path: str) -> LayoutPlace | None:
-    """The account and region a path names (None outside an ``AWSLogs/`` tree)."""
-    parts = path.replace("\\", "/").split("/")
-    try:
-        root = len(parts) - 1 - parts[::-1].index("AWSLogs")
-    except ValueError:
-        return None
-    after = parts[root + 1 :]
-    if after and _ORG.match(after[0]):
-        after = after[1:]
-    # A file directly in AWSLogs/ (or in an organization folder) names no account.
-    account = after[0] if len(after) >= 2 else None
-    region = after[2] if len(after) >= 4 else None
-    return LayoutPlace(account, region)
-
-
-def layout_keeps(
-    path: str, accounts: frozenset[str] | None, regions: frozenset[str] | None
-) -> bool:
-    """Whether ``--accounts``/``--regions`` keep ``path``.  Paths outside the layout (exports,
-    loose files) and above the level a filter is about cannot be placed, so they are kept."""
-    if accounts is None and regions is None:
-        return True
-    place = layout_place(path)
-    if place is None:
-        return True
-    if accounts is not None and place.account is not None and place.account not in accounts:
-        return False
-    return not (regions is not None and place.region is not None and place.region not in regions)
-
-
-def filter_items(
-    items: Iterable[Item], accounts: frozenset[str] | None, regions: frozenset[str] | None
-) -> Iterator[Item]:
-    """``--accounts``/``--regions`` over already expanded items (local paths: the S3 lister
-    never lists what they leave out)."""
-    for item in items:
-        if layout_keeps(item.path, accounts, regions):
-            yield item
-
-
-def scoped_items(
-    sources: Sequence[str],
-    window: TimeWindow | None,
-    prune: bool,
-    scope: S3Scope | None,
-) -> Iterator[Item]:
-    """The scan's items: :func:`engine.replay.sources.expand` with ``s3://`` support, and
-    ``--accounts``/``--regions`` applied to local paths as the S3 lister applies them."""
-    items = expand(sources, window=window, prune=prune, s3=scope)
-    if scope is not None and (scope.accounts is not None or scope.regions is not None):
-        return filter_items(items, scope.accounts, scope.regions)
-    return items
 
 
 def _listing_period(path: str) -> tuple[datetime, datetime] | None:
@@ -583,103 +517,68 @@ class S3Opened(Opened):
 
 
 def transient(exc: BaseException) -> bool:
-    """Whether a read error may go away on a retry (network, throttling, server errors)."""
+    """Whether a read error may go away on a retry (network, throttling, server errors),
+    decided by the exception's type: the service errors s3fs translates into plain
+    ``OSError`` s (5xx, SlowDown), the connection and payload errors of aiohttp and botocore,
+    timeouts.  Corrupt content, a missing object or a denied one is never retried."""
     if isinstance(exc, FormatError | SkipFile | EOFError | UnicodeDecodeError | ValueError):
         return False
-    if _is_gzip_error(exc):
+    if _is_gzip_error(exc):  # gzip.BadGzipFile is an OSError
         return False
     if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
         return False
-    if isinstance(exc, OSError | TimeoutError | ConnectionError):
-        return True
-    module = type(exc).__module__
-    return module.startswith(("aiohttp", "botocore", "aiobotocore", "urllib3", "asyncio"))
+    return isinstance(exc, _transient_types())
 
 
-def scan_object(
-    source: Source,
-    patterns: Sequence[str],
-    options: ScanOptions,
-    flush: Callable[[FileResult], None] | None = None,
-) -> FileResult:
-    """:func:`engine.replay.scan.scan_file` for an S3 object, with retries of transient errors.
-
-    ``flush`` (in-process runs) may have written some matches before a failed try: the next
-    try does not hand them out again.
-    """
-    compiled = compile_patterns(patterns)
-    written = 0  # matches already handed to flush by earlier tries
-    for attempt in range(1, READ_TRIES + 1):
-        result, error, written = _try_object(source, compiled, options, flush, written)
-        if error is None:
-            return result
-        if transient(error) and attempt < READ_TRIES:
-            time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
-            continue
-        message = describe_error(error) if not transient(error) else _describe(error)
-        if transient(error):
-            message = f"S3 read failed after {READ_TRIES} tries: {message}"
-        result.problem(message)
-        return result
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _try_object(
-    source: Source,
-    compiled: Sequence[CompiledPattern],
-    options: ScanOptions,
-    flush: Callable[[FileResult], None] | None,
-    written: int,
-) -> tuple[FileResult, BaseException | None, int]:
-    result = FileResult(source.path, matches_per_pattern=[0] * len(compiled))
-    skip = written  # this try's first matches were written by an earlier one
-    handed = 0
-
-    def drop_written() -> None:
-        nonlocal skip
-        if skip:
-            n = min(skip, len(result.matches))
-            del result.matches[:n]
-            skip -= n
-
-    def flush_new(partial: FileResult) -> None:
-        nonlocal handed
-        drop_written()
-        handed += len(partial.matches)
-        if flush is not None:
-            flush(partial)
-        else:  # pragma: no cover - only installed when flush is given
-            partial.matches.clear()
-
-    opened: S3Opened | None = None
-    error: BaseException | None = None
+@cache
+def _transient_types() -> tuple[type[BaseException], ...]:
+    types: list[type[BaseException]] = [OSError, TimeoutError, asyncio.TimeoutError]
     try:
-        opened = S3Opened(source)
-        # The same reading and matching as a local file (the CloudTrail fast path included).
-        read_and_match(opened, compiled, options, result, flush_new if flush is not None else None)
-    except SkipFile as skipped:
-        result.status = "skipped"
-        result.skip_reason = str(skipped.args[0])
-    except Exception as exc:  # every read error is classified by the caller, never raised
-        error = exc
-    finally:
-        if opened is not None:
-            result.raw_bytes = opened.raw_bytes
-            opened.close()
-    drop_written()
-    return result, error, written + handed
+        import aiohttp
+    except ImportError:  # pragma: no cover - comes with s3fs
+        pass
+    else:
+        types += [aiohttp.ClientConnectionError, aiohttp.ClientPayloadError]
+    try:
+        from botocore import exceptions as boto
+    except ImportError:  # pragma: no cover - comes with s3fs
+        pass
+    else:
+        types += [boto.ConnectionError, boto.HTTPClientError, boto.IncompleteReadError]
+    return tuple(types)
+
+
+def retry_wait(attempt: int) -> float | None:
+    """Seconds to wait before try ``attempt + 1`` after a transient error, or None when
+    ``attempt`` was the last of :data:`READ_TRIES`."""
+    return BACKOFF_SECONDS * 2 ** (attempt - 1) if attempt < READ_TRIES else None
+
+
+def failure(exc: BaseException) -> str:
+    """The stderr text of a read that failed for good (the caller names the object)."""
+    if transient(exc):
+        return f"S3 read failed after {READ_TRIES} tries: {_describe(exc)}"
+    return describe_error(exc)
+
+
+def open_object(source: Source) -> Opened:
+    return S3Opened(source)
 
 
 __all__ = [
     "INSTALL_HINT",
+    "LayoutPlace",
     "MissingExtra",
     "S3Config",
     "S3Object",
     "S3Scope",
     "expand_s3",
+    "failure",
     "filter_items",
     "is_s3",
     "layout_keeps",
-    "scan_object",
-    "scoped_items",
+    "layout_place",
+    "open_object",
+    "retry_wait",
+    "transient",
 ]

@@ -1,9 +1,11 @@
 """The per-file work: read one source, match every pattern against each record in one pass.
 
 :func:`scan_file` is a top-level function of picklable arguments returning a picklable
-:class:`FileResult`, so any executor (local processes today, a Dask cluster later) can run it.
-:func:`match_units` is the matching loop on its own: the seam where a raw-bytes prefilter and
-per-record slicing will go.
+:class:`FileResult`, so any executor (local processes, a Dask cluster) can run it; it reads
+every location (local files, S3 objects) the same way, through :mod:`engine.replay.locations`.
+:func:`match_units` is the general matching loop; CloudTrail documents take the fast path
+(:mod:`engine.replay.fastpath`) first.  The result types live in :mod:`engine.replay.results`
+(re-exported here).
 
 Each record is matched as CloudTrail delivers it to CloudWatch Logs (docs/semantics.md, and
 SEMANTICS.md section 12): one log event per record; JSON patterns see the decoded record, text,
@@ -13,148 +15,56 @@ CloudWatch Logs export, the very message CloudWatch Logs stored.
 
 from __future__ import annotations
 
-from collections import Counter
+import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from itertools import chain
-from operator import attrgetter
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
 from engine.replay.fastpath import match_document
 from engine.replay.formats import (
     CWL_MESSAGE,
-    FormatError,
     Opened,
     SkipFile,
     Unit,
-    describe_error,
     export_unit,
     nonblank_lines,
     read_units,
 )
+from engine.replay.locations import Location, location_for
+from engine.replay.results import (
+    MAX_PROBLEMS_KEPT,
+    OVERSIZE_BYTES,
+    FileResult,
+    Match,
+    ScanOptions,
+    Status,
+    event_time,
+)
 from engine.replay.sources import Source
-from engine.replay.window import TimeWindow, parse_event_time
 
 if TYPE_CHECKING:
     from engine.pattern.compiler import CompiledPattern
 
-# CloudTrail does not send events over 256 KB to CloudWatch Logs; a replay still matches them
-# but flags them: a live metric filter would never have counted them.
-OVERSIZE_BYTES = 256 * 1024
+__all__ = [
+    "FLUSH_EVERY",
+    "MAX_PROBLEMS_KEPT",
+    "OVERSIZE_BYTES",
+    "FileResult",
+    "Match",
+    "ScanOptions",
+    "Status",
+    "compile_patterns",
+    "event_time",
+    "match_export_text",
+    "match_units",
+    "read_and_match",
+    "record_matches",
+    "scan_file",
+]
 
 # In-process scans hand over their matches in batches of this many (flat memory on huge stdin).
 FLUSH_EVERY = 4096
-
-# A file with many bad records reports the first few; the rest are counted.
-MAX_PROBLEMS_KEPT = 5
-
-Status = Literal["read", "skipped", "failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class ScanOptions:
-    """What every file is read with (picklable; sent to each worker)."""
-
-    input_format: str | None = None
-    window: TimeWindow | None = None
-    oversize_bytes: int = OVERSIZE_BYTES
-    fast: bool = True
-
-
-@dataclass(slots=True)
-class Match:
-    """One matching record: its position in the file, its compact JSON (or, ``text_only``, the
-    message text of a non-JSON CloudWatch Logs event), which patterns matched (indices into the
-    pattern list) and whether it is over :data:`OVERSIZE_BYTES`."""
-
-    index: int
-    raw: bytes
-    patterns: tuple[int, ...]
-    oversized: bool = False
-    text_only: bool = False  # ``raw`` is a CloudWatch Logs message that is not a JSON object
-
-
-_PATTERNS_OF = attrgetter("patterns")
-_OVERSIZED = attrgetter("oversized")
-
-
-@dataclass(slots=True)
-class FileResult:
-    """Everything one file contributed to the scan."""
-
-    path: str
-    status: Status = "read"
-    format: str | None = None
-    skip_reason: str | None = None
-    problems: list[str] = field(default_factory=list)
-    problem_count: int = 0
-    records: int = 0
-    outside_window: int = 0
-    oversized: int = 0  # matched records over the limit on event size
-    matched_records: int = 0
-    matches_per_pattern: list[int] = field(default_factory=list)
-    matches: list[Match] = field(default_factory=list)
-    raw_bytes: int = 0
-    #: The matches as the output writes them, when a worker rendered them (then ``matches``
-    #: is empty and only the counts above speak of them).
-    rendered: bytes | None = None
-
-    def add(self, match: Match) -> None:
-        """Record one matching record and count it for each pattern it matched."""
-        for i in match.patterns:
-            self.matches_per_pattern[i] += 1
-        self.matched_records += 1
-        self.oversized += match.oversized
-        self.matches.append(match)
-
-    def add_many(self, matches: list[Match]) -> None:
-        """:meth:`add` for many matches at once."""
-        per = self.matches_per_pattern
-        for i, n in Counter(chain.from_iterable(map(_PATTERNS_OF, matches))).items():
-            per[i] += n
-        self.matched_records += len(matches)
-        self.oversized += sum(map(_OVERSIZED, matches))
-        self.matches.extend(matches)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Sent back from every worker: the matches travel as columns, which pickle several
-        # times faster than one object each (an output-bound scan sends every record).
-        m = self.matches
-        columns = (
-            [x.index for x in m],
-            [x.raw for x in m],
-            [x.patterns for x in m],
-            [x.oversized for x in m],
-            [x.text_only for x in m],
-        )
-        state = tuple(getattr(self, f) for f in _RESULT_FIELDS)
-        return (_rebuild_result, (state, columns))
-
-    def problem(self, message: str) -> None:
-        self.status = "failed"
-        self.problem_count += 1
-        if len(self.problems) < MAX_PROBLEMS_KEPT:
-            self.problems.append(message)
-
-    def error_line(self) -> str | None:
-        """The one stderr line for this file's problems (None when it has none)."""
-        if not self.problems:
-            return None
-        more = self.problem_count - 1
-        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
-        return f"{self.path}: {self.problems[0]}{suffix}"
-
-
-_RESULT_FIELDS = tuple(f for f in FileResult.__dataclass_fields__ if f != "matches")
-
-
-def _rebuild_result(state: tuple[Any, ...], columns: tuple[list[Any], ...]) -> FileResult:
-    result = FileResult(**dict(zip(_RESULT_FIELDS, state, strict=True)))
-    result.matches = list(map(Match, *columns))
-    return result
 
 
 def compile_patterns(texts: Sequence[str]) -> list[CompiledPattern]:
@@ -170,30 +80,76 @@ def scan_file(
     options: ScanOptions,
     flush: Callable[[FileResult], None] | None = None,
 ) -> FileResult:
-    """Read ``source`` and match every pattern text against each of its records.
+    """Read ``source`` from its location and match every pattern against each of its records.
 
-    In the calling process, ``flush`` may take the matches found so far (it empties
-    ``result.matches``), so a huge stream never holds all its matches at once.
+    The one per-file scan of every location (:mod:`engine.replay.locations`): a read error the
+    location calls transient is tried again after its wait; a read that fails for good, or
+    corrupt content, is one problem of the result -- never an exception.  In the calling
+    process, ``flush`` may take the matches found so far (it empties ``result.matches``), so a
+    huge stream never holds all its matches at once; a retry does not hand out again the
+    matches an earlier try flushed.
     """
     compiled = compile_patterns(patterns)
+    location = location_for(source.path)
+    written = 0  # matches already handed to flush by earlier tries
+    attempt = 1
+    while True:
+        result, error, written = _try_source(source, location, compiled, options, flush, written)
+        if error is None:
+            return result
+        wait = location.retry_wait(attempt) if location.transient(error) else None
+        if wait is None:
+            result.problem(location.failure(error))
+            return result
+        time.sleep(wait)
+        attempt += 1
+
+
+def _try_source(
+    source: Source,
+    location: Location,
+    compiled: Sequence[CompiledPattern],
+    options: ScanOptions,
+    flush: Callable[[FileResult], None] | None,
+    written: int,
+) -> tuple[FileResult, BaseException | None, int]:
+    """One try: the result, the error that ended it (None when read to the end), and how
+    many matches have been flushed in all."""
     result = FileResult(source.path, matches_per_pattern=[0] * len(compiled))
+    skip = written  # this try's first matches were written by an earlier one
+    handed = 0
+
+    def drop_written() -> None:
+        nonlocal skip
+        if skip:
+            n = min(skip, len(result.matches))
+            del result.matches[:n]
+            skip -= n
+
+    def flush_new(partial: FileResult) -> None:
+        nonlocal handed
+        drop_written()
+        handed += len(partial.matches)
+        assert flush is not None  # only installed when flush is given
+        flush(partial)
+
     opened: Opened | None = None
+    error: BaseException | None = None
     try:
-        opened = Opened(source.path)
-        read_and_match(opened, compiled, options, result, flush)
-    except SkipFile as skip:
+        opened = location.open(source)
+        read_and_match(opened, compiled, options, result, flush_new if flush is not None else None)
+    except SkipFile as skipped:
         result.status = "skipped"
-        result.skip_reason = str(skip.args[0])
-    except (FormatError, OSError, EOFError, ValueError) as exc:
-        # Records before a mid-file error are kept: every match from readable data is reported.
-        result.problem(describe_error(exc))
+        result.skip_reason = str(skipped.args[0])
     except Exception as exc:  # zlib/ISA-L errors have no common base; never lose the scan
-        result.problem(describe_error(exc))
+        # Records before a mid-file error are kept: every match from readable data is reported.
+        error = exc
     finally:
         if opened is not None:
             result.raw_bytes = opened.raw_bytes
             opened.close()
-    return result
+    drop_written()
+    return result, error, written + handed
 
 
 def read_and_match(
@@ -308,16 +264,6 @@ def match_units(
             result.add(Match(unit.index, raw, tuple(hits), size > limit, record is None))
             if flush is not None and len(result.matches) >= FLUSH_EVERY:
                 flush(result)
-
-
-def event_time(unit: Unit) -> datetime | None:
-    """``eventTime`` of the record, else the time the source gives the event (export lines)."""
-    when = None
-    if unit.record is not None:
-        when = parse_event_time(unit.record.get("eventTime"))
-    if when is None and unit.time is not None:
-        when = parse_event_time(unit.time)
-    return when
 
 
 def record_matches(record: dict[str, Any], compiled: Sequence[CompiledPattern]) -> list[int]:

@@ -1,6 +1,11 @@
-"""Sources: the user's arguments (files, directories, globs, ``-``) as an ordered stream.
+"""Sources: what a scan reads, and the local lister (files, directories, globs, ``-``).
 
-``expand`` walks its arguments lazily, in a deterministic order (arguments as given, directory
+The items every location yields (:class:`Source`, :class:`Skipped`, :class:`Problem`) and the
+naming rules every location applies (digests, the export write-test object, log-like names)
+live here, at the bottom of ``engine/replay``: this module imports nothing of the replay but
+:mod:`engine.replay.window`.
+
+``expand_local`` walks one argument lazily, in a deterministic order (arguments as given, directory
 entries sorted by name), and yields one item per file: a :class:`Source` to read, a
 :class:`Skipped` (digest files, the CloudWatch export ``aws-logs-write-test`` object, files whose
 date lies outside the window, non-log names inside directories) or a :class:`Problem` (missing
@@ -13,14 +18,10 @@ import errno
 import glob
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from engine.replay.window import TimeWindow, path_period
-
-if TYPE_CHECKING:
-    from engine.replay.s3 import S3Scope
 
 STDIN = "-"
 
@@ -88,34 +89,21 @@ def describe_os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def expand(
-    sources: Sequence[str],
-    *,
-    window: TimeWindow | None = None,
-    prune: bool = True,
-    s3: S3Scope | None = None,
-) -> Iterator[Item]:
-    """Yield one item per file named by ``sources``, in input order.
+def expand_local(arg: str, window: TimeWindow | None = None, prune: bool = True) -> Iterator[Item]:
+    """Yield one item per file named by one local argument (a path, a glob or ``-``).
 
-    ``s3://bucket/prefix`` arguments are listed by :mod:`engine.replay.s3` (``s3``: credentials
-    and the ``--accounts``/``--regions`` scope)."""
-    for arg in sources:
-        if arg == STDIN:
-            yield Source(STDIN)
-            continue
-        if arg.startswith("s3://"):
-            from engine.replay.s3 import expand_s3
-
-            yield from expand_s3(arg, window=window, prune=prune, scope=s3)
-            continue
-        if not os.path.lexists(arg) and glob.has_magic(arg):
-            matches = sorted(glob.glob(arg, recursive=True))
-            if not matches:
-                yield Problem(arg, "no files match this pattern")
-            for path in matches:
-                yield from _expand_path(path, window, prune, explicit=False)
-            continue
-        yield from _expand_path(arg, window, prune, explicit=True)
+    The local location's lister (:mod:`engine.replay.locations` dispatches by scheme)."""
+    if arg == STDIN:
+        yield Source(STDIN)
+        return
+    if not os.path.lexists(arg) and glob.has_magic(arg):
+        matches = sorted(glob.glob(arg, recursive=True))
+        if not matches:
+            yield Problem(arg, "no files match this pattern")
+        for path in matches:
+            yield from _expand_path(path, window, prune, explicit=False)
+        return
+    yield from _expand_path(arg, window, prune, explicit=True)
 
 
 def _pruned(path: str, window: TimeWindow | None, prune: bool) -> bool:

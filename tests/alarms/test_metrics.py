@@ -192,7 +192,7 @@ def test_matching_records_over_256_kb_publish_nothing() -> None:
         (JSON_P, {"metric_value": "$." + "a" * 99}, "maximum is 100"),
         (JSON_P, {"metric_value": "bytes"}, "neither a number nor a field reference"),
         (JSON_P, {"metric_value": "$bytes"}, "JSON pattern takes \\$.field"),
-        (JSON_P, {"metric_value": "$.a b"}, "not a field reference"),
+        (JSON_P, {"metric_value": "$.a b"}, "not a JSON selector"),
         (SPACE_P, {"metric_value": "$.bytes"}, "space-delimited pattern takes \\$name"),
         (SPACE_P, {"metric_value": "$bytes"}, "no field named 'bytes'"),
         (SPACE_P, {"metric_value": "$-1"}, "not a field reference"),

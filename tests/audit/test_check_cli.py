@@ -78,7 +78,7 @@ def test_sarif_output(tmp_path: Path) -> None:
         ("[]", "expected a JSON object"),
         ('{"unrelated": 1}', "none of the snapshot keys"),
         ('{"cloudwatch describe-alarms": []}', "keyed by ARN or Region"),
-        ('{"cloudtrail describe-trails": {"trailList": {}}}', "array of objects"),
+        ('{"cloudtrail describe-trails": {"trailList": {}}}', "trailList: expected an array"),
     ],
 )
 def test_unreadable_snapshot_exits_2(tmp_path: Path, content: str, why: str) -> None:
@@ -105,3 +105,58 @@ def test_unknown_control_exits_2(tmp_path: Path) -> None:
 
 def test_validate_accepts_the_passing_snapshot() -> None:
     assert validate(b.passing("*")) == []
+
+
+def _unauth_snapshot(pattern: str) -> Any:
+    snap = b.passing("unauthorized-api-calls")
+    (f,) = b.filters(snap)
+    f["filterPattern"] = pattern
+    return snap
+
+
+SH_TEXT = '{($.errorCode="*UnauthorizedOperation") || ($.errorCode="AccessDenied*")}'
+
+
+def test_the_intent_is_the_default_reference(tmp_path: Path) -> None:
+    """Issue 13: the Security Hub text of 4.1 passes by default (it covers the intent)."""
+    path = write(tmp_path, _unauth_snapshot(SH_TEXT))
+    res = runner.invoke(app, ["audit", "check", path, "-c", "CloudWatch.2"])
+    assert res.exit_code == 0, res.output
+    assert "  reference: intent" in res.stdout
+    res = runner.invoke(app, ["audit", "check", path, "-c", "4.1", "-f", "json"])
+    (c,) = json.loads(res.stdout)["controls"]
+    assert c["reference"]["label"] == "intent" and c["reference"]["bound"] == SH_TEXT
+
+
+def test_cis_version_judges_against_the_published_text(tmp_path: Path) -> None:
+    path = write(tmp_path, _unauth_snapshot(SH_TEXT))
+    res = runner.invoke(
+        app, ["audit", "check", path, "-c", "unauthorized-api-calls", "--cis-version", "1.4"]
+    )
+    assert res.exit_code == 1
+    assert "reference: CIS v1.3.0–v1.5.0 published text (covers the intent)" in res.stdout
+    assert "defect of that text: All four clauses joined by ||" in res.stdout
+    res = runner.invoke(app, ["audit", "check", path, "-c", "3.1@1.2.0"])  # the same, by -c
+    assert res.exit_code == 0, res.output
+    assert "reference: CIS v1.2.0 published text" in res.stdout
+
+
+def test_cis_version_skips_controls_the_version_lacks(tmp_path: Path) -> None:
+    path = write(tmp_path, b.passing("*"))
+    res = runner.invoke(app, ["audit", "check", path, "--cis-version", "1.2.0", "-f", "json"])
+    ids = [c["id"] for c in json.loads(res.stdout)["controls"]]
+    assert len(ids) == 14 and all(i.endswith("@1.2.0") for i in ids)
+    assert "organizations-changes is not in CIS v1.2.0" in res.stderr
+    res = runner.invoke(app, ["audit", "check", path, "-c", b.ORG, "--cis-version", "1.2.0"])
+    assert res.exit_code == 2 and "not in CIS v1.2.0" in res.stderr
+    res = runner.invoke(app, ["audit", "check", path, "--cis-version", "9.9"])
+    assert res.exit_code == 2 and "unknown CIS version" in res.stderr
+
+
+def test_an_invalid_published_text_is_unknown(tmp_path: Path) -> None:
+    path = write(tmp_path, b.passing())
+    res = runner.invoke(app, ["audit", "check", path, "-c", "5.15@6.0.0", "-f", "sarif"])
+    assert res.exit_code == 1
+    (result,) = json.loads(res.stdout)["runs"][0]["results"]
+    assert result["level"] == "warning"
+    assert "opening double quote" in result["properties"]["reference"]["defect"]

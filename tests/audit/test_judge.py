@@ -165,16 +165,148 @@ def test_excluded_kms_events() -> None:
     assert "does not say which service" in messages(r, "UNKNOWN")
 
 
-def test_a_filter_matching_nearly_everything_covers_other_controls() -> None:
-    """The CIS v1.3-v1.5 text of 4.1 joins all four clauses with ||: it matches every
-    event whose eventName is not HeadBucket, so it covers the Organizations control."""
-    snap = b.passing("unauthorized-api-calls")
+def test_a_filter_matching_nearly_everything_monitors_nothing() -> None:
+    """The CIS v1.3-v1.5 text of 4.1 joins all four clauses with ||: it covers the
+    Organizations control, yet matches events outside its bound, so it does not count."""
+    snap = b.passing()
+    b.org_filter(snap)["filterPattern"] = catalog.resolve("4.1@1.4.0").pattern
     r = verdict(snap, b.ORG)
-    assert r.status == "PASS"
-    assert any(
-        f.step == "metric-filter" and f.status == "PASS" and "UnauthorizedAPICalls" in f.resource
-        for f in r.findings
+    assert r.status == "FAIL"
+    assert "matches events outside the control" in messages(r, "FAIL")
+
+
+def with_filter(control: str, pattern: str) -> JSON:
+    """A passing account for ``control`` whose filter has ``pattern``."""
+    snap = b.passing(control)
+    (f,) = b.filters(snap)
+    f["filterPattern"] = pattern
+    return snap
+
+
+def failing_filter(r: ControlResult) -> str:
+    return next(
+        f.message for f in r.findings if f.step == "metric-filter" and "filterPattern" in f.evidence
     )
+
+
+UNAUTH = "unauthorized-api-calls"
+MISSES = "misses events the control is for"
+OUTSIDE = "matches events outside the control"
+EVERYTHING = "matches every event"
+ALL_EVENTS = ""  # the empty pattern: CloudWatch matches every event
+# Per control: filters that pass the default (intent) audit, and filters that fail it with
+# the reason.  4.1: the Security Hub text, the v2.0+ text (grouped by precedence), the intent.
+PASSING = {
+    UNAUTH: [
+        catalog.get(UNAUTH).security_hub_pattern,
+        catalog.resolve("4.1@2.0.0").pattern,
+        catalog.resolve("5.1@6.0.0").pattern,
+        catalog.get(UNAUTH).pattern,
+        catalog.resolve("4.1@nozaq").pattern,
+    ],
+    "organizations-changes": [
+        catalog.get("organizations-changes").pattern,
+        catalog.resolve("4.15@1.3.0").pattern,
+        catalog.resolve("4.15@prowler").pattern,
+    ],
+    "iam-policy-changes": [
+        catalog.get("iam-policy-changes").pattern,
+        catalog.resolve("4.4@1.4.0").pattern,
+        catalog.get("iam-policy-changes").security_hub_pattern,
+    ],
+    "root-usage": [
+        catalog.get("root-usage").pattern,
+        catalog.get("root-usage").security_hub_pattern,
+    ],
+}
+FAILING = {
+    UNAUTH: [
+        ('{ $.errorCode = "*UnauthorizedOperation" }', MISSES, {"errorCode"}),  # no AccessDenied*
+        (catalog.resolve("4.1@1.4.0").pattern, OUTSIDE, set()),  # exclusions joined by ||
+        ('{ ($.sourceIPAddress != "delivery.logs.amazonaws.com") '
+         '&& ($.eventName != "HeadBucket") }', OUTSIDE, set()),  # the exclusions alone
+        (ALL_EVENTS, EVERYTHING, set()),
+    ],
+    "organizations-changes": [
+        (catalog.get("organizations-changes").pattern.replace(
+            '($.eventName = "MoveAccount") || ', ""), MISSES, {"eventName"}),
+        ('{ ($.eventName = "AcceptHandshake") || ($.eventName = "AttachPolicy") '
+         '|| ($.eventName = "CreateAccount") }', MISSES, set()),
+        ("{ $.eventName = * }", OUTSIDE, set()),  # every named event, not Organizations'
+        (ALL_EVENTS, EVERYTHING, set()),
+    ],
+    "iam-policy-changes": [
+        (catalog.get("iam-policy-changes").pattern.replace(
+            " || ($.eventName = PutUserPolicy)", ""), MISSES, {"eventName"}),
+        ("{ ($.eventSource = iam.amazonaws.com) || ($.eventSource = iot.amazonaws.com) }",
+         OUTSIDE, set()),
+        (ALL_EVENTS, EVERYTHING, set()),
+    ],
+    "root-usage": [
+        ('{ $.userIdentity.type = "Root" && $.eventType = "AwsApiCall" }', MISSES,
+         {"eventType"}),  # misses the root console sign-in (AwsConsoleSignIn)
+        ('{ $.userIdentity.invokedBy NOT EXISTS }', OUTSIDE, set()),
+        (ALL_EVENTS, EVERYTHING, set()),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("control", "pattern"), [(c, p) for c, ps in PASSING.items() for p in ps])
+def test_filters_that_cover_the_intent_pass(control: str, pattern: str) -> None:
+    r = verdict(with_filter(control, pattern), control)
+    assert r.status == "PASS", messages(r)
+    assert r.reference["label"] == "intent"
+
+
+@pytest.mark.parametrize(
+    ("control", "pattern", "reason", "keys"),
+    [(c, p, why, keys) for c, cases in FAILING.items() for p, why, keys in cases],
+)
+def test_filters_fail_with_the_reason(
+    control: str, pattern: str, reason: str, keys: set[str]
+) -> None:
+    r = verdict(with_filter(control, pattern), control)
+    assert r.status == "FAIL"
+    assert reason in failing_filter(r), messages(r)
+    f = next(f for f in r.findings if f.step == "metric-filter" and "filterPattern" in f.evidence)
+    if reason == EVERYTHING:
+        assert f.evidence["matches_everything"] is True
+    else:
+        assert keys <= set(f.evidence["counterexample"])
+
+
+def test_missing_access_denied_shows_an_access_denied_event() -> None:
+    r = verdict(with_filter(UNAUTH, '{ $.errorCode = "*UnauthorizedOperation" }'), UNAUTH)
+    f = next(f for f in r.findings if "counterexample" in f.evidence)
+    assert f.evidence["counterexample"]["errorCode"].startswith("AccessDenied")
+
+
+def test_security_hub_text_fails_against_the_v1_4_published_text() -> None:
+    """As a text auditor would: against the v1.4.0 text (all ||) the Security Hub filter
+    misses an ordinary event, and the report carries that text's defect."""
+    ref = catalog.resolve("unauthorized-api-calls@1.4.0")
+    snap = with_filter(UNAUTH, catalog.get(UNAUTH).security_hub_pattern or "")
+    (r,) = judge(from_data(snap), [ref])
+    assert r.status == "FAIL"
+    assert r.reference["label"] == "CIS v1.3.0–v1.5.0 published text"
+    assert "All four clauses joined by ||" in r.reference["defect"]
+    f = next(f for f in r.findings if "counterexample" in f.evidence)
+    assert "errorCode" not in f.evidence["counterexample"]
+
+
+def test_the_v1_4_text_passes_against_itself() -> None:
+    ref = catalog.resolve("unauthorized-api-calls@1.4.0")
+    (r,) = judge(from_data(with_filter(UNAUTH, ref.pattern)), [ref])
+    assert r.status == "PASS"  # no bound when judging against a published text
+
+
+def test_an_invalid_published_text_is_unknown_with_its_defect() -> None:
+    ref = catalog.resolve("organizations-changes@6.0.0")
+    (r,) = judge(from_data(b.passing()), [ref])
+    assert r.status == "UNKNOWN"
+    (f,) = r.findings
+    assert f.step == "reference" and "not a valid filter pattern" in f.message
+    assert "opening double quote" in f.evidence["defect"]
 
 
 # ---------------------------------------------------------------------------- visibility
@@ -371,10 +503,17 @@ def test_topic_without_subscriptions_fails() -> None:
 
 
 def test_unproved_cover_is_said_in_the_evidence() -> None:
-    """A match-all filter covers everything, but the prover only searches for a
+    """A term filter covers the published text, but the prover only searches for a
     counterexample across pattern kinds: the finding says it is not proved."""
-    r = verdict(b.with_org_pattern(""))
-    assert r.status == "PASS"
+    ref = catalog.resolve("organizations-changes@2.0.0")  # no bound: only the cover counts
+    (r,) = judge(from_data(b.with_org_pattern('"organizations.amazonaws.com"')), [ref])
+    assert r.status == "PASS", messages(r)
     f = next(f for f in r.findings if f.step == "metric-filter")
     assert f.evidence["proved"] is False
     assert "not proved" in f.message
+
+
+def test_a_match_all_filter_matches_every_event() -> None:
+    r = verdict(b.with_org_pattern(""))
+    assert r.status == "FAIL"
+    assert EVERYTHING in messages(r, "FAIL")

@@ -42,6 +42,59 @@ def test_unknown_id_lists_the_known_ones() -> None:
     assert all(i in msg for i in IDS)
 
 
+@pytest.mark.parametrize(
+    ("ref", "want_id", "label"),
+    [
+        ("organizations-changes", "organizations-changes", "intent"),
+        ("control:organizations-changes", "organizations-changes", "intent"),
+        ("CloudWatch.2", "unauthorized-api-calls", "intent"),
+        ("cloudwatch.14", "vpc-changes", "intent"),
+        ("4.15", "organizations-changes", "intent"),
+        ("5.15", "organizations-changes", "intent"),
+        ("3.4@1.2.0", "iam-policy-changes@1.2.0", "CIS v1.2.0–v6.0.0 published text"),
+        ("4.1@1.4", "unauthorized-api-calls@1.4", "CIS v1.3.0–v1.5.0 published text"),
+        ("control:5.1@v6.0.0", "unauthorized-api-calls@v6.0.0", "CIS v6.0.0 published text"),
+        ("unauthorized-api-calls@securityhub", "unauthorized-api-calls@securityhub",
+         "Security Hub CloudWatch.2"),
+        ("unauthorized-api-calls@nozaq", "unauthorized-api-calls@nozaq", "nozaq baseline"),
+        ("root-usage@intent", "root-usage", "intent"),
+    ],
+)  # fmt: skip
+def test_resolve_every_form(ref: str, want_id: str, label: str) -> None:
+    r = catalog.resolve(ref)
+    assert (r.id, r.label) == (want_id, label)
+    if label == "intent":
+        assert r.pattern == r.entry.pattern and r.bound == r.entry.intent.bound
+    else:
+        assert r.variant is not None and r.pattern == r.variant.pattern and r.bound is None
+
+
+@pytest.mark.parametrize(
+    ("ref", "says", "suggests"),
+    [
+        ("orgnizations-changes", "unknown control", "organizations-changes"),
+        ("CloudWatch.15", "unknown control", "CloudWatch.1"),
+        ("4.16", "unknown control", "4.1"),
+        ("4.1@6.0.0", "numbers unauthorized-api-calls 5.1", "5.1@6.0.0"),
+        ("organizations-changes@1.2.0", "not in CIS v1.2.0", "organizations-changes@1.3.0"),
+        ("organizations-changes@securityhub", "no Security Hub control", ""),
+        ("root-usage@nonesuch", "no published text", "root-usage@1.2.0"),
+    ],
+)
+def test_resolve_unknown_suggests_the_closest(ref: str, says: str, suggests: str) -> None:
+    with pytest.raises(catalog.UnknownControl) as info:
+        catalog.resolve(ref)
+    assert says in str(info.value)
+    if suggests:
+        assert suggests in info.value.suggestions
+
+
+def test_pattern_text_passes_pattern_text_through() -> None:
+    assert catalog.pattern_text("{ $.a = 1 }") == "{ $.a = 1 }"
+    assert catalog.pattern_text("control:4.3") == catalog.get("root-usage").pattern
+    assert catalog.is_reference(" control:4.3") and not catalog.is_reference("4.3")
+
+
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
 def test_entry_shape(entry: Entry) -> None:
     assert entry.id == entry.key.replace("_", "-")
@@ -60,9 +113,14 @@ def test_entry_shape(entry: Entry) -> None:
     assert len(entry.samples.must_match) >= 2
     assert len(entry.samples.must_not_match) >= 2
     assert len(entry.samples.must_match_why) == len(entry.samples.must_match)
-    for v in entry.variants:
+    for v in entry.texts():
         assert v.expect in ("valid", "invalid")
         assert v["pattern"] == v.pattern
+        assert (v.relation is None) == (v.expect == "invalid")
+        assert v.relation == "equiv" or v.defect, f"{entry.id} {v.label}: defect not explained"
+    for version in entry.cis:
+        assert entry.published(version) is not None
+    assert entry.intent.evidence and entry.intent.reading
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
@@ -123,8 +181,9 @@ def test_defect_4_1_precedence() -> None:
     e = catalog.get("unauthorized-api-calls")
     v2 = engine.compile(_variant("unauthorized-api-calls", "2.0.0").pattern)
     v12 = engine.compile(_variant("unauthorized-api-calls", "1.2.0").pattern)
+    v13 = engine.compile(_variant("unauthorized-api-calls", "1.3.0").pattern)
     grouped = engine.compile(_variant("unauthorized-api-calls", "nozaq baseline").pattern)
-    canonical = engine.compile(e.pattern)
+    intent = engine.compile(e.pattern)
     delivery = {
         "eventName": "HeadBucket",
         "sourceIPAddress": "delivery.logs.amazonaws.com",
@@ -132,24 +191,46 @@ def test_defect_4_1_precedence() -> None:
     }
     # *UnauthorizedOperation alone suffices under precedence; the grouped text excludes delivery.
     assert v2.matches_record(delivery)
-    assert not grouped.matches_record(delivery)
+    assert not grouped.matches_record(delivery) and not intent.matches_record(delivery)
     denied_delivery = dict(delivery, errorCode="AccessDenied")
     assert not v2.matches_record(denied_delivery)  # B && C && D fails on C
     ordinary = {"eventName": "ListBuckets", "sourceIPAddress": "192.0.2.1"}
-    assert canonical.matches_record(ordinary)  # v1.3-v1.5: all ||
+    assert v13.matches_record(ordinary)  # v1.3-v1.5: all ||
     assert not v2.matches_record(ordinary)
     assert not v12.matches_record(ordinary)
-    assert {d.versions[0] for d in e.defects} == {"1.3.0", "2.0.0"}
+    assert not intent.matches_record(ordinary)
+
+
+# The relation of every published text to the intent, as proved (docs/catalog.md's table).
+RELATIONS = {
+    "unauthorized-api-calls": ["covers", "covers", "covers", "covers", "equiv", "covers"],
+    "console-signin-without-mfa": ["covers", "covers", "equiv", "covers", "equiv"],
+    "root-usage": ["equiv", None, "equiv", "equiv"],
+    "iam-policy-changes": ["covers", None, "covers", "covers"],
+    "security-group-changes": ["covered-by", "covered-by", "covered-by", "equiv", "covered-by"],
+    "organizations-changes": ["equiv", "equiv", None, "covers", "equiv", None],
+}
+
+
+@pytest.mark.parametrize("entry_id", sorted(RELATIONS))
+def test_recorded_relations(entry_id: str) -> None:
+    assert [v.relation for v in catalog.get(entry_id).texts()] == RELATIONS[entry_id]
+
+
+def test_every_other_control_is_its_published_text() -> None:
+    for e in ENTRIES:
+        if e.id not in RELATIONS:
+            assert {v.relation for v in e.texts()} <= {"equiv", None}, e.id
 
 
 def test_every_named_defect_is_described() -> None:
-    described = {(e.id, v) for e in ENTRIES for d in e.defects for v in d.versions}
+    described = {(e.id, c) for e in ENTRIES for v in e.texts() if v.defect for c in v.cis}
     assert ("unauthorized-api-calls", "2.0.0") in described
+    assert ("unauthorized-api-calls", "1.4.0") in described
     assert ("organizations-changes", "6.0.0") in described
-    assert ("iam-policy-changes", "1.3.0") in described
-    for e in ENTRIES:
-        for d in e.defects:
-            assert d.what and d.handling
+    assert ("security-group-changes", "4.0.0") in described
+    iam = catalog.get("iam-policy-changes")
+    assert any("$eventName" in (v.defect or "") for v in iam.variants)
 
 
 def test_security_hub() -> None:
@@ -163,12 +244,15 @@ def test_matches_the_published_facts_verbatim() -> None:
     facts = {f["key"]: f for f in json.loads(FACTS.read_text())}
     for e in ENTRIES:
         f = facts[e.key]
-        assert e.pattern == f["pattern"]
+        published = [f["pattern"], *(v["pattern"] for v in f["pattern_variants"])]
+        assert {v.pattern for v in e.variants} == set(published)  # every text, verbatim
+        for v in f["pattern_variants"]:
+            assert any(list(x.versions) == v["versions"] for x in e.variants)
         assert e.cis == f["versions"]
         assert e.cis_id == f["id"]
         assert e.title == f["title"]
-        assert [v.pattern for v in e.variants] == [v["pattern"] for v in f["pattern_variants"]]
         assert e.security_hub == f["security_hub"].get("id")
+        assert e.security_hub_pattern == f["security_hub"].get("pattern")
 
 
 def test_catalog_dir_falls_back_to_the_checkout() -> None:
@@ -217,9 +301,52 @@ def test_load_duplicate_ids(tmp_path: Path) -> None:
         catalog.load(tmp_path)
 
 
-def test_scan_default_is_the_catalog_organizations_pattern() -> None:
-    # scan keeps its own copy (no catalog load at start-up); they must not drift apart.
-    from engine import catalog
-    from engine.cli.scan import DEFAULT_PATTERN, DEFAULT_PATTERN_ID
+def test_scan_default_comes_from_the_catalog() -> None:
+    from engine.cli.scan import default_pattern
 
-    assert catalog.get(DEFAULT_PATTERN_ID).pattern == DEFAULT_PATTERN
+    spec = default_pattern()
+    assert (spec.id, spec.text) == ("organizations-changes", catalog.default().pattern)
+    assert catalog.default() == catalog.get("organizations-changes")
+
+
+def _fixture(tmp: Path, entry_id: str, old: str, new: str) -> list[Entry]:
+    src = (REPO / "patterns" / f"{entry_id}.toml").read_text()
+    assert old in src
+    (tmp / f"{entry_id}.toml").write_text(src.replace(old, new, 1), encoding="utf-8")
+    return catalog.load(tmp)
+
+
+def test_check_fails_when_a_recorded_relation_is_wrong(tmp_path: Path) -> None:
+    """A deliberately broken fixture: the v1.3.0 text of 4.1 recorded as equivalent."""
+    pool = _fixture(
+        tmp_path,
+        "unauthorized-api-calls",
+        "relation = 'covers'\ndefect = 'All four clauses",
+        "relation = 'equiv'\ndefect = 'All four clauses",
+    )
+    (res,) = catalog.check_all(pool)
+    assert not res.ok
+    assert any("recorded as equiv the intent, proved covers" in p for p in res.problems)
+
+
+def test_check_fails_when_the_intent_changes_under_a_relation(tmp_path: Path) -> None:
+    """Dropping MoveAccount from the intent makes every recorded 'equiv' false."""
+    pool = _fixture(tmp_path, "organizations-changes", '($.eventName = "MoveAccount") || ', "")
+    (res,) = catalog.check_all(pool)
+    assert any("proved covers" in p for p in res.problems)
+    assert any("must_match" in p or "proved" in p for p in res.problems)
+
+
+def test_check_fails_on_a_counterexample_that_does_not_separate(tmp_path: Path) -> None:
+    pool = _fixture(tmp_path, "security-group-changes", '"ModifySecurityGroupRules",', '"X",')
+    (res,) = catalog.check_all(pool)
+    assert any("does not separate it from the intent" in p for p in res.problems)
+
+
+def test_check_fails_on_a_bound_that_does_not_cover_the_intent(tmp_path: Path) -> None:
+    pool = _fixture(
+        tmp_path, "root-usage", "bound = '{ $.userIdentity.type = \"Root\" }'",
+        "bound = '{ $.userIdentity.type = \"IAMUser\" }'",
+    )  # fmt: skip
+    (res,) = catalog.check_all(pool)
+    assert any("bound does not cover the intent" in p for p in res.problems)

@@ -106,3 +106,34 @@ def test_directory_walk_and_unreadable_input(tmp_path: Path) -> None:
 @pytest.mark.parametrize("option", [["--format", "xml"], ["--fail-level", "info"]])
 def test_bad_options_exit_2(option: list[str]) -> None:
     assert runner.invoke(app, ["lint", CLEAN, *option]).exit_code == 2
+
+
+def test_require_covers_is_about_the_whole_input_not_a_line() -> None:
+    res = runner.invoke(
+        app, ["lint", PATTERNS, "--require-covers", "organizations-changes", "-f", "json"]
+    )
+    assert res.exit_code == 1
+    (finding,) = [f for f in json.loads(res.stdout)["findings"] if f["code"] == "require-covers"]
+    assert finding["path"] is None and finding["line"] is None and finding["col"] is None
+    text = runner.invoke(app, ["lint", PATTERNS, "--require-covers", "organizations-changes"])
+    line = next(x for x in text.stdout.splitlines() if "[require-covers]" in x)
+    assert line.startswith("error: no filter covers control organizations-changes")
+
+
+def test_require_covers_in_sarif_is_a_run_level_result() -> None:
+    res = runner.invoke(
+        app, ["lint", PATTERNS, "--require-covers", "organizations-changes", "-f", "sarif"]
+    )
+    results = json.loads(res.stdout)["runs"][0]["results"]
+    (whole,) = [r for r in results if r["ruleId"] == "require-covers"]
+    assert "locations" not in whole
+    assert all("locations" in r for r in results if r is not whole)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_no_file_to_check_says_so_and_exits_2(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "notes.txt").write_text("a text file is read only when named\n")
+    res = runner.invoke(app, ["lint", str(tmp_path), "-f", fmt])
+    assert res.exit_code == 2, res.output
+    assert "no file to check in " + str(tmp_path) in res.stdout
+    assert "Traceback" not in res.output

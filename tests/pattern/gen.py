@@ -33,7 +33,7 @@ texts = st.sampled_from(WORDS) | st.text(alphabet="aEx*4. -", max_size=6)
 
 
 def _number(text: str) -> ast.Number:
-    from engine.pattern.grammar import parse_number
+    from engine.pattern.aws import parse_number
 
     return ast.Number(text, parse_number(text))
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.cli.scan import DEFAULT_PATTERN
+from engine import catalog
 from engine.replay import iter_records
 from engine.replay.run import PatternSpec, exit_status, run_scan
 from engine.replay.scan import OVERSIZE_BYTES, FileResult, ScanOptions, record_matches, scan_file
@@ -20,6 +20,8 @@ from engine.replay.sources import Source
 from engine.replay.window import TimeWindow
 
 from .helpers import ct_doc, ct_path, org, record, write
+
+DEFAULT_PATTERN = catalog.default().pattern  # the pattern scan replays by default
 
 PATTERNS = [
     DEFAULT_PATTERN,

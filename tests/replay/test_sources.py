@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.replay.sources import Problem, Skipped, Source, expand
+from engine.replay.locations import expand
+from engine.replay.sources import Problem, Skipped, Source
 from engine.replay.window import TimeWindow
 
 from .helpers import ct_doc, ct_path, record, write

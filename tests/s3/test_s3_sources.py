@@ -28,6 +28,8 @@ from s3_archive import (
 from s3_support import Moto, Run, cli
 
 from engine.replay import s3 as s3mod
+from engine.replay.layout import LayoutPlace
+from engine.replay.locations import expand
 from engine.replay.run import PatternSpec, run_scan
 from engine.replay.s3 import (
     S3Config,
@@ -36,10 +38,8 @@ from engine.replay.s3 import (
     expand_s3,
     layout_keeps,
     layout_place,
-    scan_object,
-    scoped_items,
 )
-from engine.replay.scan import FileResult, ScanOptions
+from engine.replay.scan import FileResult, ScanOptions, scan_file
 from engine.replay.sinks import RecordsSink, Summary
 from engine.replay.sources import Problem, Skipped, Source
 from engine.replay.window import TimeWindow
@@ -212,7 +212,7 @@ def scan(
         specs,
         ScanOptions(window=window),
         sink=RecordsSink(out),
-        items=scoped_items(sources, window, True, scope),
+        items=expand(sources, window=window, scope=scope),
     )
     return out.getvalue(), summary
 
@@ -242,7 +242,7 @@ def test_window_pruned_folders_are_counted_like_local(moto: Moto, store: Path) -
     window = TimeWindow.from_text("2024-03-13", "2024-03-13")
     sub = "AWSLogs/o-exampleorg1/111122223333/CloudTrail/"
     remote = list(expand_s3(f"s3://{BUCKET}/{sub}", window=window, scope=scope))
-    local = list(scoped_items([str(store / sub)], window, True, None))
+    local = list(expand([str(store / sub)], window=window))
 
     def kind(item: object) -> str:
         return f"skip {item.reason}" if isinstance(item, Skipped) else type(item).__name__
@@ -262,9 +262,7 @@ def test_accounts_and_regions_filter_local_paths_alike() -> None:
     assert not layout_keeps(keep.replace("111122223333", "444455556666"), accounts, regions)
     assert layout_keeps("exportedlogs/t/s/000000.gz", accounts, regions)
     assert layout_keeps("AWSLogs/o-exampleorg1/", accounts, regions)
-    assert layout_place("AWSLogs/222233334444/CloudTrail/") == s3mod.LayoutPlace(
-        "222233334444", None
-    )
+    assert layout_place("AWSLogs/222233334444/CloudTrail/") == LayoutPlace("222233334444", None)
 
 
 def test_credentials_options() -> None:
@@ -334,7 +332,7 @@ SOURCE = S3Object("s3://b/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/12/f
 def test_transient_read_errors_are_retried(monkeypatch: pytest.MonkeyPatch) -> None:
     fs = FakeFS(ORG_DOC, [ConnectionResetError("reset"), TimeoutError("slow")])
     use_fake(monkeypatch, fs)
-    result = scan_object(SOURCE, [ORG_PATTERN], ScanOptions())
+    result = scan_file(SOURCE, [ORG_PATTERN], ScanOptions())
     assert fs.opens == 3
     assert (result.status, result.records, result.matches_per_pattern) == ("read", 3, [3])
     assert result.raw_bytes == len(ORG_DOC)
@@ -343,7 +341,7 @@ def test_transient_read_errors_are_retried(monkeypatch: pytest.MonkeyPatch) -> N
 def test_a_read_failing_every_try_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     fs = FakeFS(ORG_DOC, [OSError("503 Slow Down")] * 5)
     use_fake(monkeypatch, fs)
-    result = scan_object(SOURCE, [ORG_PATTERN], ScanOptions())
+    result = scan_file(SOURCE, [ORG_PATTERN], ScanOptions())
     assert fs.opens == s3mod.READ_TRIES == 3
     assert result.status == "failed"
     assert result.error_line() == f"{SOURCE.path}: S3 read failed after 3 tries: 503 Slow Down"
@@ -352,7 +350,7 @@ def test_a_read_failing_every_try_is_reported_not_raised(monkeypatch: pytest.Mon
 def test_corrupt_content_is_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
     fs = FakeFS(ORG_DOC[:-12] + b"garbage-tail", [])
     use_fake(monkeypatch, fs)
-    result = scan_object(SOURCE, [ORG_PATTERN], ScanOptions())
+    result = scan_file(SOURCE, [ORG_PATTERN], ScanOptions())
     assert fs.opens == 1
     assert result.status == "failed" and "gzip" in (result.error_line() or "")
 
@@ -377,7 +375,7 @@ def test_a_retry_does_not_repeat_matches_already_streamed(
         partial.matches.clear()
 
     source = S3Object("s3://b/records.ndjson", len(data))
-    result = scan_object(source, [ORG_PATTERN], ScanOptions(), flush)
+    result = scan_file(source, [ORG_PATTERN], ScanOptions(), flush)
     written.extend(m.raw for m in result.matches)
     assert fs.opens == 2
     assert written == lines  # each record once, in order, across the failed and the good try
@@ -393,7 +391,7 @@ def test_plain_source_urls_use_the_default_chain(monkeypatch: pytest.MonkeyPatch
         return fs
 
     monkeypatch.setattr(s3mod, "filesystem", fake)
-    result = scan_object(Source("s3://b/x.json.gz"), [DENIED_PATTERN], ScanOptions())
+    result = scan_file(Source("s3://b/x.json.gz"), [DENIED_PATTERN], ScanOptions())
     assert result.status == "read" and configs == [S3Config()]
 
 
@@ -409,7 +407,7 @@ def test_s3_objects_scanned_on_dask_equal_the_local_scan(moto: Moto, store: Path
         None, PATTERNS, workers=2, processes=False, on_failure=partial(failed_file, 4)
     )
     summary = run_scan(sources, specs, ScanOptions(), sink=RecordsSink(out), executor=executor,
-                       items=scoped_items(sources, None, True, scope))  # fmt: skip
+                       items=expand(sources, scope=scope))  # fmt: skip
     local, local_summary = scan([str(store / "AWSLogs/o-exampleorg1")], PATTERNS, scope)
     assert out.getvalue() == local and local
     assert summary.matches == local_summary.matches

@@ -1,0 +1,106 @@
+"""Locations: where sources live, chosen by scheme -- one read path for local files and S3.
+
+A :class:`Location` is what the scan needs to know about a place: how one argument is listed
+into items (``expand``), how a source is opened (``open``: a stream of decompressed bytes),
+which read errors are transient (``transient``, decided by the exception's type) and how long
+to wait before the next try (``retry_wait``), and how a read that failed for good is described
+(``failure``).  :func:`location_for` picks one by the path's scheme: ``s3://`` is the S3
+location (:mod:`engine.replay.s3`, imported on first use: listing and reading need the ``s3``
+extra), anything else -- paths, globs, ``-`` -- the local one.  Adding a location is one module
+and one entry in :data:`_SCHEMES`.
+
+The per-file scan (:func:`engine.replay.scan.scan_file`), the driver and ``iter_records`` all
+go through here, so every location has the same reading, matching, retries and reporting.
+Layering: this module sits above ``sources``, ``formats``, ``layout`` and ``s3`` and below
+``scan``; none of those imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+from engine.replay.formats import Opened, describe_error
+from engine.replay.layout import filter_items
+from engine.replay.sources import Item, Source, expand_local
+from engine.replay.window import TimeWindow
+
+if TYPE_CHECKING:
+    from engine.replay.s3 import S3Scope
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """How sources of one scheme are listed, opened, retried and reported."""
+
+    name: str
+    expand: Callable[[str, TimeWindow | None, bool, S3Scope | None], Iterator[Item]]
+    open: Callable[[Source], Opened]
+    transient: Callable[[BaseException], bool]
+    retry_wait: Callable[[int], float | None]
+    failure: Callable[[BaseException], str]
+
+
+def _local_expand(
+    arg: str, window: TimeWindow | None, prune: bool, scope: S3Scope | None
+) -> Iterator[Item]:
+    items = expand_local(arg, window, prune)
+    if scope is not None and (scope.accounts is not None or scope.regions is not None):
+        # The S3 lister never lists what --accounts/--regions leave out; locally, filter.
+        return filter_items(items, scope.accounts, scope.regions)
+    return items
+
+
+def _open_local(source: Source) -> Opened:
+    return Opened(source.path)
+
+
+def _never(exc: BaseException) -> bool:
+    return False
+
+
+def _no_retry(attempt: int) -> float | None:
+    return None
+
+
+LOCAL = Location("local", _local_expand, _open_local, _never, _no_retry, describe_error)
+"""Files, directories, globs and standard input: a local read error is never retried."""
+
+
+@cache
+def _s3() -> Location:
+    from engine.replay import s3
+
+    def expand(
+        arg: str, window: TimeWindow | None, prune: bool, scope: S3Scope | None
+    ) -> Iterator[Item]:
+        return s3.expand_s3(arg, window=window, prune=prune, scope=scope)
+
+    return Location("S3", expand, s3.open_object, s3.transient, s3.retry_wait, s3.failure)
+
+
+_SCHEMES: dict[str, Callable[[], Location]] = {"s3://": _s3}
+
+
+def location_for(path: str) -> Location:
+    """The location of a path or argument, by its scheme."""
+    for scheme, load in _SCHEMES.items():
+        if path.startswith(scheme):
+            return load()
+    return LOCAL
+
+
+def expand(
+    sources: Sequence[str],
+    *,
+    window: TimeWindow | None = None,
+    prune: bool = True,
+    scope: S3Scope | None = None,
+) -> Iterator[Item]:
+    """One item per file named by ``sources``, in input order (arguments as given, each
+    folder's entries sorted by name, whatever the location).  ``scope`` holds the S3
+    connection and the ``--accounts``/``--regions`` filters, which apply to every location."""
+    for arg in sources:
+        yield from location_for(arg).expand(arg, window, prune, scope)
