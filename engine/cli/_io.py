@@ -161,11 +161,16 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+def plain_text_asked() -> bool:
+    """``NO_COLOR`` (https://no-color.org: any non-empty value) or ``TERM=dumb``: nothing but
+    text, not even bold."""
+    return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+
+
 def styled(stream: Any) -> bool:
     """May ``stream`` receive escape sequences (bold, a progress bar)?  Only a terminal, and
-    not when ``NO_COLOR`` is set (https://no-color.org: any non-empty value) or ``TERM=dumb``:
-    then nothing but text is written."""
-    return _isatty(stream) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    not when :func:`plain_text_asked`."""
+    return _isatty(stream) and not plain_text_asked()
 
 
 def table_width(stream: Any) -> int | None:
@@ -194,6 +199,10 @@ def run(app: Callable[[], Any]) -> NoReturn:
     Both streams are flushed here, not at interpreter shutdown, so that output buffered until
     the end (a pipe or a file is block-buffered) still fails into an exit status."""
     guard_std_streams()
+    if plain_text_asked():  # rich alone would drop the colours but keep bold and dim
+        import typer.rich_utils
+
+        typer.rich_utils.COLOR_SYSTEM = None
     status: Any = 0
     try:
         try:

@@ -121,3 +121,27 @@ def test_missing_stdout_is_an_error_not_silence() -> None:
     assert r.returncode == EXIT_OUTPUT_FAILED
     assert b"cannot write standard output: Bad file descriptor" in r.stderr
     _clean(r.stderr)
+
+
+def test_no_color_help_has_no_escape() -> None:
+    import pty
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    env.update(NO_COLOR="1", TERM="xterm-256color")
+    proc = subprocess.Popen(
+        [*CMD, "scan", "--help"], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env
+    )
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait(timeout=120)
+    os.close(master)
+    assert b"Usage" in out and b"\x1b" not in out

@@ -39,19 +39,12 @@ def _result(path: str, *raws: bytes, text_only: bool = False) -> FileResult:
 
 
 def _table_text(*results: FileResult) -> str:
-    sink = TableSink(_console(), ["p1"])
+    out = io.StringIO()
+    sink = TableSink(out, ["p1"], width=None)
     for r in results:
         sink.write(r)
     sink.close(Summary(["p1"]))
-    out = sink.console.file
-    assert isinstance(out, io.StringIO)
     return out.getvalue()
-
-
-def _console() -> object:
-    from rich.console import Console
-
-    return Console(file=io.StringIO(), width=400, color_system=None, force_terminal=False)
 
 
 @pytest.mark.parametrize("value", HOSTILE_FIELDS)
