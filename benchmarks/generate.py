@@ -1686,6 +1686,86 @@ def write_cwexport(root: Path, target: int, seed: int) -> dict[str, int]:
 # --------------------------------------------------------------------------------------------
 
 
+SMALL_FILES = 7000
+"""Files in the small-file tree (issue 12: an organization trail's shape)."""
+SMALL_ACCOUNTS = 24
+
+
+def write_small_files(root: Path, files: int, seed: int, truth: Truth) -> None:
+    """An organization trail's many small objects: ``files`` CloudTrail files of 1-20
+    records each, over :data:`SMALL_ACCOUNTS` accounts and every region (one file per
+    account and region about every 5 minutes is what CloudTrail delivers)."""
+    rng = random.Random(seed ^ 0x5A11)
+    accounts = [f"{100000000000 + 7919 * i:012d}" for i in range(SMALL_ACCOUNTS)]
+    streams = {a: Stream(random.Random(rng.getrandbits(64)), a, 100) for a in accounts}
+    regions = [r for r, _ in REGIONS]
+    t = dt.datetime(2024, 3, 1, 0, 0, tzinfo=dt.UTC)
+    made_dirs: set[Path] = set()
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    for n_file in range(files):
+        account = accounts[n_file % len(accounts)]
+        region = regions[(n_file // len(accounts)) % len(regions)]
+        if n_file and n_file % (len(accounts) * len(regions)) == 0:
+            t += dt.timedelta(minutes=5)
+        stream = streams[account]
+        parts: list[bytes] = []
+        base = f"{t:%Y-%m-%dT%H:%M}"
+        for _ in range(rng.randint(1, 20)):
+            rec, interesting = stream.next(f"{base}:{rng.randrange(60):02d}Z", region)
+            compact = orjson.dumps(rec)
+            truth.add(rec, compact)
+            out = escaped_bytes(rec, compact, rng, interesting)
+            truth.escaped_records += out is not compact
+            parts.append(out)
+        data = b'{"Records":[' + b",".join(parts) + b"]}"
+        key = (
+            f"AWSLogs/{account}/CloudTrail/{region}/{t:%Y/%m/%d}/"
+            f"{account}_CloudTrail_{region}_{t:%Y%m%dT%H%MZ}_{''.join(rng.choices(alphabet, k=16))}.json.gz"
+        )
+        _write(root / key, gzip_bytes(data), made_dirs, truth)
+        truth.raw_bytes += len(data)
+        truth.files += 1
+
+
+def ensure_small(files: int = SMALL_FILES, seed: int = DEFAULT_SEED) -> tuple[Path, dict[str, Any]]:
+    """The small-file tree (``benchmarks/data/smallfiles``), generated unless present."""
+    out = DATA_ROOT / "smallfiles"
+    tf = out / "truth.json"
+    key = {"seed": seed, "generator_version": GENERATOR_VERSION, "small_files": files}
+    if tf.exists():
+        doc: dict[str, Any] = json.loads(tf.read_text())
+        if all(doc.get(k) == v for k, v in key.items()):
+            return out, doc
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    started = time.perf_counter()
+    truth = Truth()
+    write_small_files(out / "cloudtrail", files, seed, truth)
+    doc = {
+        **key,
+        "generator_seconds": round(time.perf_counter() - started, 2),
+        "cloudtrail": {
+            "root": "cloudtrail",
+            "files": truth.files,
+            "digest_files": 0,
+            "records": truth.records,
+            "uncompressed_bytes": truth.raw_bytes,
+            "gz_bytes": truth.gz_bytes,
+        },
+        "patterns": {
+            "cis_org": {
+                "pattern": CIS_ORG_PATTERN,
+                "tree": "cloudtrail",
+                "count": truth.counts["cis_org"],
+            },
+            "term": {"pattern": TERM_PATTERN, "tree": "cloudtrail", "count": truth.counts["term"]},
+        },
+    }
+    tf.write_text(json.dumps(doc, indent=1) + "\n")
+    return out, doc
+
+
 def generate(
     out: Path, size: int, seed: int = DEFAULT_SEED, cw_fraction: float = 0.1
 ) -> dict[str, Any]:

@@ -186,6 +186,66 @@ def _default_covers() -> CoversFn:
     return covers
 
 
+def filter_verdict(
+    pattern: str,
+    control: Control,
+    covers: CoversFn | None = None,
+    everything: EverythingFn | None = None,
+) -> tuple[bool, str, JSON]:
+    """Does a filter with this pattern monitor the control?  (ok, why, evidence).
+
+    It must cover the control's reference (the intent, or a published text); for a
+    reference with a bound (the intent) it must also not match every event and match
+    nothing outside the bound.  The one home of this rule: the audit's metric-filter
+    step and ``patterns show`` (each published text as a deployed filter) use it.
+    """
+    covers = covers or _default_covers()
+    everything = everything or _default_everything()
+    label = _label(control)
+    ev: JSON = {"filterPattern": pattern, "control_pattern": control.pattern}
+    if label != "intent":
+        ev["reference"] = label
+    r = covers(pattern, control.pattern)
+    if r.error:
+        ev["error"] = r.error
+        return False, f"pattern not usable: {r.error}", ev
+    ev["proved"] = r.proved
+    if not r.holds:
+        ev["counterexample"] = r.counterexample
+        return (
+            False,
+            f"pattern does not cover the control's {label}: it misses events the control is "
+            "for (the counterexample is one the control matches and the filter does not)",
+            ev,
+        )
+    if everything(pattern):
+        ev["matches_everything"] = True
+        return (
+            False,
+            "pattern matches every event: its metric counts all API calls, not the control's "
+            "events (an alarm on it fires all day)",
+            ev,
+        )
+    bound = _bound(control)
+    if bound is not None:
+        ev["bound"] = bound
+        rb = covers(bound, pattern)
+        if not rb.error and not rb.holds:
+            ev["counterexample"] = rb.counterexample
+            return (
+                False,
+                "pattern matches events outside the control: the counterexample is one the "
+                "filter matches and the control's bound (the broadest filter accepted) does not",
+                ev,
+            )
+    msg = f"pattern covers the control's {label}"
+    if bound is not None:
+        msg += " and matches nothing outside its bound"
+    if not r.proved:
+        msg += " (not proved: the prover found no counterexample but gave no proof)"
+    return True, msg, ev
+
+
 # --------------------------------------------------------------------------- ARNs
 
 
@@ -292,21 +352,23 @@ def management_events(selectors: JSON) -> tuple[Status, str, JSON]:
 
 
 def metric_value(value: object) -> tuple[Status, float | None, str]:
-    """The value one matching event publishes (the metric-value rules: engine.pattern.aws)."""
+    """The value one matching event publishes (the metric-value rules: engine.pattern.aws,
+    the same ones ``metrics`` and ``lint`` apply)."""
     text = str(value).strip()
-    if text.startswith("$"):
+    try:
+        parsed = aws.parse_metric_value(str(value))
+    except aws.MetricRuleError as e:
+        return "FAIL", None, f"{e.message}: CloudWatch Logs refuses it, no event is counted"
+    if not isinstance(parsed, float):
         return (
             "UNKNOWN",
             None,
             f"metric value {text!r} publishes the event's field, whose value cannot be known "
             "here: one matching event may count zero or nothing",
         )
-    v = aws.finite_number(text)
-    if v is None:
-        return "FAIL", None, f"metric value {text!r} is neither a number nor a field reference"
-    if v <= 0:
-        return "FAIL", v, f"metric value {text!r}: a matching event adds {text} to the metric"
-    return "PASS", v, f"metric value {text!r}: each matching event adds {v:g}"
+    if parsed <= 0:
+        return "FAIL", parsed, f"metric value {text!r}: a matching event adds {text} to the metric"
+    return "PASS", parsed, f"metric value {text!r}: each matching event adds {parsed:g}"
 
 
 # One event can only push a statistic up: the operators a rising datapoint breaches.
@@ -604,38 +666,13 @@ class Judge:
         the control (its finding then goes to ``not_covering``)."""
         res = f"{group}/{f.get('filterName')}"
         pattern = str(f.get("filterPattern") or "")
-        r = self.covers(pattern, control.pattern)
-        label = _label(control)
-        ev: JSON = {"filterPattern": pattern, "control_pattern": control.pattern}
-        if label != "intent":
-            ev["reference"] = label
+        ok, msg, ev = filter_verdict(pattern, control, self.covers, self.everything)
         metrics = [t.get("metricName") for t in f.get("metricTransformations") or []]
         if metrics:
             ev["metricName"] = metrics[0]
-        if r.error:
-            ev["error"] = r.error
-            not_covering.append(
-                Finding("metric-filter", "FAIL", res, f"pattern not usable: {r.error}", ev)
-            )
-            return None
-        ev["proved"] = r.proved
-        if not r.holds:
-            ev["counterexample"] = r.counterexample
-            msg = (
-                f"pattern does not cover the control's {label}: it misses events the control "
-                "is for (the counterexample is one the control matches and the filter does not)"
-            )
+        if not ok:
             not_covering.append(Finding("metric-filter", "FAIL", res, msg, ev))
             return None
-        too_wide = self._too_wide(pattern, control, ev)
-        if too_wide is not None:
-            not_covering.append(Finding("metric-filter", "FAIL", res, too_wide, ev))
-            return None
-        msg = f"pattern covers the control's {label}"
-        if "bound" in ev:
-            msg += " and matches nothing outside its bound"
-        if not r.proved:
-            msg += " (not proved: the prover found no counterexample but gave no proof)"
         out.append(Finding("metric-filter", "PASS", res, msg, ev))
 
         transformations = f.get("metricTransformations") or []
@@ -643,29 +680,6 @@ class Judge:
             out.append(Finding("metric-value", "FAIL", res, "no metric transformation"))
             return "FAIL"
         return best(self._transformation(t, res, region, out) for t in transformations)
-
-    def _too_wide(self, pattern: str, control: Control, ev: JSON) -> str | None:
-        """Why a covering filter still does not monitor the control: it matches every
-        event (its alarm would count all API calls), or events outside the intent's
-        bound.  None when it does neither (or it cannot be told: the cover decides)."""
-        if self.everything(pattern):
-            ev["matches_everything"] = True
-            return (
-                "pattern matches every event: its metric counts all API calls, not the "
-                "control's events (an alarm on it fires all day)"
-            )
-        bound = _bound(control)
-        if bound is None:
-            return None
-        ev["bound"] = bound
-        r = self.covers(bound, pattern)
-        if r.error or r.holds:
-            return None
-        ev["counterexample"] = r.counterexample
-        return (
-            "pattern matches events outside the control: the counterexample is one the filter "
-            "matches and the control's bound (the broadest filter accepted) does not"
-        )
 
     def _transformation(self, t: JSON, res: str, region: str, out: list[Finding]) -> Status:
         st, value, msg = metric_value(t.get("metricValue", ""))

@@ -120,8 +120,15 @@ def show(
     except KeyError as ex:
         _err(f"trailreplay: {ex.args[0]}")
         raise typer.Exit(EXIT_INPUT) from None
+    from engine.audit.judge import filter_verdict
+
     if output == "json":
-        _json({**_summary(e), "samples": e.samples.as_dict()})
+        doc = {**_summary(e), "samples": e.samples.as_dict()}
+        for v, out in zip(e.texts(), doc["variants"], strict=True):
+            if v.expect == "valid":
+                ok, why, _ = filter_verdict(v.pattern, e)
+                out["audit"] = {"status": "PASS" if ok else "FAIL", "why": why}
+        _json(doc)
         return
     lines = [
         f"{e.id}  (CIS {e.number}; {e.cis_id})",
@@ -149,6 +156,9 @@ def show(
         how = v.relation if v.expect == "valid" else "invalid"
         lines.append(f"text {v.label} [{', '.join(v.versions)}]: {how}")
         lines.append(f"  {v.pattern}")
+        if v.expect == "valid":
+            ok, why, _ = filter_verdict(v.pattern, e)
+            lines.append(f"  as a deployed filter: {'PASS' if ok else 'FAIL'} ({why})")
         if v.defect:
             lines.append(f"  defect: {v.defect}")
         if v.counterexample is not None:

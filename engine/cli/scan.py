@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -59,63 +57,24 @@ def _err(message: str) -> None:
 
 
 def load_patterns_file(path: str, first_number: int) -> list[PatternSpec]:
-    """Patterns from a file: a JSON/TOML list of ``{id, pattern}`` or one pattern per line.
+    """Patterns from a file (engine.patternfile: one pattern per line, or a JSON/TOML list
+    of ``{id, pattern}``); patterns without an id are numbered ``p<n>`` after the
+    ``--pattern`` ones."""
+    from engine import patternfile
 
-    Line files skip blank lines and lines starting with ``#`` (no pattern can start with ``#``);
-    their patterns, and list entries without an id, are numbered ``p<n>`` after the
-    ``--pattern`` ones.
-    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read patterns file: {exc}") from exc
+        entries = patternfile.read(path)
+    except patternfile.PatternFileError as exc:
+        raise UsageError(str(exc)) from exc
     number = first_number
-    entries = _structured_patterns(path, text)
     specs: list[PatternSpec] = []
-    if entries is None:
-        for line in text.splitlines():
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            specs.append(PatternSpec(f"p{number}", line.strip()))
-            number += 1
-        return specs
-    for n, entry in enumerate(entries, 1):
-        if isinstance(entry, str):
-            entry = {"pattern": entry}
-        if not isinstance(entry, dict) or not isinstance(entry.get("pattern"), str):
-            raise UsageError(f"{path}: entry {n} has no 'pattern' string")
-        pid = entry.get("id")
+    for fp in entries:
+        pid = fp.id
         if pid is None:
             pid = f"p{number}"
             number += 1
-        specs.append(PatternSpec(str(pid), entry["pattern"]))
+        specs.append(PatternSpec(pid, fp.text))
     return specs
-
-
-def _structured_patterns(path: str, text: str) -> list[Any] | None:
-    suffix = Path(path).suffix.lower()
-    doc: Any = None
-    if suffix == ".json" or (suffix != ".toml" and text.lstrip().startswith(("[", "{"))):
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if suffix == ".json":
-                raise UsageError(f"{path}: invalid JSON: {exc}") from exc
-    if doc is None and suffix != ".json":
-        try:
-            doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            if suffix == ".toml":
-                raise UsageError(f"{path}: invalid TOML: {exc}") from exc
-    if isinstance(doc, dict):
-        doc = doc.get("patterns")
-    if isinstance(doc, list) and all(isinstance(e, dict | str) for e in doc):
-        if doc and all(isinstance(e, str) for e in doc) and suffix not in (".json", ".toml"):
-            return None  # a line file whose first line happened to parse (e.g. `[a]`)
-        return doc
-    if suffix in (".json", ".toml"):
-        raise UsageError(f"{path}: expected a list of {{id, pattern}} (or 'patterns = [...]')")
-    return None
 
 
 def control_patterns(ids: list[str]) -> list[PatternSpec]:
@@ -232,7 +191,7 @@ class _ProgressDisplay:
         self.progress.stop()
 
     def advance(self, result: FileResult) -> None:
-        self.done_files += 1
+        self.done_files += result.files
         self.matches += result.matched_records
         self.progress.update(
             self.task,

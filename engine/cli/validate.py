@@ -11,8 +11,9 @@ import orjson
 import typer
 
 import engine
+from engine import patternfile
+from engine.findings import pattern_findings
 from engine.pattern import ast
-from engine.pattern.errors import Finding
 from engine.pattern.printer import format_expr
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -26,44 +27,6 @@ def _read_lines(path: str) -> list[str]:
     """Lines of a file or of stdin (``-``); raises OSError/UnicodeDecodeError."""
     data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     return data.decode("utf-8").splitlines()
-
-
-def _pattern_lines(lines: list[str]) -> list[str]:
-    # One pattern per line; blank lines and '#' comments are not patterns
-    # ('#' cannot start a valid pattern, so nothing is lost).
-    return [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-
-
-def extra_findings(compiled: engine.CompiledPattern) -> list[Finding]:
-    """Findings from the prover (engine.prove): a pattern that can never match, one that
-    matches every event, a clause that changes nothing."""
-    try:
-        from engine.prove import matches_everything, never_matches, redundant_clauses
-    except ImportError:
-        return []
-    out: list[Finding] = []
-    end = len(compiled.text)
-    events = "JSON event" if compiled.kind == "json" else "event"
-    try:
-        if compiled.kind in ("json", "terms") and never_matches(compiled) is True:
-            out.append(Finding("never-matches", "this pattern can never match any event", 0, end))
-            return out
-        if compiled.kind != "all" and matches_everything(compiled) is True:
-            out.append(
-                Finding("matches-everything", f"this pattern matches every {events}", 0, end)
-            )
-        for start, stop in redundant_clauses(compiled) or []:
-            out.append(
-                Finding(
-                    "redundant-clause",
-                    "this clause changes nothing: the pattern means the same without it",
-                    start,
-                    stop,
-                )
-            )
-    except Exception:  # analysis is advisory: never let it break validation
-        return out
-    return out
 
 
 def _pattern_arg(arg: str) -> str:
@@ -101,20 +64,19 @@ def validate(
     for p in patterns or []:
         if p == "-":
             try:
-                texts += [("stdin", t) for t in _pattern_lines(_read_lines("-"))]
-            except (OSError, UnicodeDecodeError) as exc:
-                _err(f"trailreplay: cannot read stdin: {exc}")
+                texts += [(fp.where, fp.text) for fp in patternfile.read("-")]
+            except patternfile.PatternFileError as exc:
+                _err(f"trailreplay: {exc}")
                 unreadable = True
         else:
             texts.append(("argument", p))
     for f in file or []:
+        # The reader scan and lint use: the same formats, FILE:LINE for every pattern, one
+        # named error for a file that is missing, not UTF-8 or holds a lone surrogate.
         try:
-            texts += [(f, t) for t in _pattern_lines(_read_lines(f))]
-        except FileNotFoundError:
-            _err(f"trailreplay: {f}: no such file")
-            unreadable = True
-        except (OSError, UnicodeDecodeError) as exc:
-            _err(f"trailreplay: {f}: cannot read: {exc}")
+            texts += [(fp.where, fp.text) for fp in patternfile.read(f)]
+        except patternfile.PatternFileError as exc:
+            _err(f"trailreplay: {exc}")
             unreadable = True
     if not texts and not unreadable:
         _err("trailreplay validate: give patterns as arguments, --file F, or '-' for stdin")
@@ -122,6 +84,7 @@ def validate(
     invalid = warned = False
     results: list[dict[str, Any]] = []
     for origin, text in texts:
+        where = "" if origin == "argument" else f"{origin}: "
         try:
             compiled = engine.compile(text)
         except engine.PatternError as exc:
@@ -135,9 +98,9 @@ def validate(
                 }
             )
             if output == "text":
-                _err(f"error: {exc}")
+                _err(f"{where}error: {exc}")
             continue
-        findings = [*compiled.findings, *extra_findings(compiled)]
+        findings = pattern_findings(compiled)
         warned = warned or any(f.severity == "warning" for f in findings)
         results.append(
             {
@@ -152,7 +115,7 @@ def validate(
             if not quiet:
                 print(f"ok ({compiled.kind}): {text}")
             for finding in findings:
-                _err(finding.render(text))
+                _err(where + finding.render(text))
     if output == "json":
         sys.stdout.write(orjson.dumps({"results": results}, option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
@@ -231,7 +194,7 @@ def explain(
         "required_literals": [sorted(c) for c in a.needles],
         "literals_apply_to": a.needle_space,
         "regexes": a.regex_count,
-        "findings": [dataclasses.asdict(f) for f in [*a.findings, *extra_findings(compiled)]],
+        "findings": [dataclasses.asdict(f) for f in pattern_findings(compiled)],
         "ast": _node_json(compiled.ast),
     }
     if output == "json":

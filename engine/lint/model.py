@@ -35,6 +35,10 @@ class Source:
         line = bisect.bisect_right(self._starts, offset) - 1
         return line + 1, offset - self._starts[line] + 1
 
+    def pos_of_line(self, line: int) -> int:
+        """The offset where (1-based) ``line`` starts."""
+        return self._starts[max(0, min(line, len(self._starts)) - 1)]
+
     def line_text(self, line: int) -> str:
         if not 1 <= line <= len(self._starts):
             return ""

@@ -15,7 +15,8 @@ Rules (PutMetricFilter / PutSubscriptionFilter, SEMANTICS.md §2 and §7):
                     (a dimension naming a field outside the pattern: warning)
     metric-zero     a value <= 0 makes matching events add nothing warning
     unresolved      built at deploy time (${...}, !Ref, ...): not checked   info
-    A*, never, ...  the pattern analysis warnings (engine.compile(p).findings)
+    A*, never, ...  the pattern's findings, the same as ``validate`` reports
+                    (engine.findings: the analysis, then the prover)
 """
 
 from __future__ import annotations
@@ -23,16 +24,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import engine
+from engine.findings import pattern_findings
 from engine.lint.model import FilterDef, Level, LintFinding, Text, Transformation
 from engine.pattern import ast, aws
 
 
-def _quota_code(msg: str) -> str:
-    if "characters long" in msg or "1024" in msg:
+def _rule_code(exc: engine.PatternError, text: str) -> str:
+    """The lint rule an invalid pattern breaks: one of AWS's quotas, or the syntax.
+
+    The length quota is decided from AWS's fact itself (engine.pattern.aws), not from
+    the message.  ``PatternError`` carries no code to say which of the other two quotas
+    a pattern exceeds, so their messages (the grammar's, built from the same facts) are
+    recognised here and nowhere else.
+    """
+    if len(text) > aws.FILTER_PATTERN_MAX_LENGTH:
         return "length"
-    if "regular expression" in msg and "at most" in msg:
+    if exc.msg.startswith(f"a pattern may contain at most {aws.MAX_REGEXES} regular"):
         return "regex-quota"
-    if "wildcard" in msg and "at most" in msg:
+    wildcards = (
+        "a selector may contain at most one wildcard",
+        f"a pattern may contain at most {aws.MAX_WILDCARD_SELECTORS} wildcard",
+    )
+    if exc.msg.startswith(wildcards):
         return "wildcard-quota"
     return "syntax"
 
@@ -93,10 +106,10 @@ class Checker:
         try:
             compiled = engine.compile(t.value)
         except engine.PatternError as exc:
-            code = _quota_code(exc.msg)
+            code = _rule_code(exc, t.value)
             self.add("error", code, exc.msg, t.offset(exc.position), hint=exc.hint)
             return None
-        for finding in compiled.findings:
+        for finding in pattern_findings(compiled):
             level: Level = "warning" if finding.severity == "warning" else "info"
             self.add(
                 level,

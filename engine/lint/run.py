@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import engine
+from engine import patternfile
 from engine.lint import cloudformation, rules, terraform
 from engine.lint.model import FilterDef, InputError, LintFinding, Source, Text
 
@@ -54,16 +55,24 @@ def discover(paths: Sequence[str], result: LintResult) -> list[str]:
 
 
 def plain(source: Source) -> list[FilterDef]:
-    """One pattern per line; blank lines and lines starting with '#' are skipped."""
+    """A patterns file, read as ``scan`` and ``validate`` read it (engine.patternfile)."""
     out: list[FilterDef] = []
-    offset = 0
-    for n, line in enumerate(source.text.split("\n"), start=1):
-        text = line.rstrip("\r")
-        if text.strip() and not text.lstrip().startswith("#"):
-            out.append(
-                FilterDef(source, f"line {n}", "pattern", offset, Text.literal(text, offset))
+    for fp in patternfile.parse(source.path, source.text):
+        if fp.offset is not None:
+            text = Text.literal(fp.text, fp.offset)
+        else:  # a structured entry written with escapes: point at its line
+            line_start = source.pos_of_line(fp.line) if fp.line is not None else 0
+            text = Text(fp.text, [line_start] * (len(fp.text) + 1), line_start)
+        start = text.start
+        out.append(
+            FilterDef(
+                source,
+                f"line {fp.line}" if fp.line else f"entry {fp.entry}",
+                "pattern",
+                start,
+                text,
             )
-        offset += len(line) + 1
+        )
     return out
 
 
@@ -87,11 +96,11 @@ def lint_file(path: str, result: LintResult) -> None:
         )
         return
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+        text = patternfile.decode(path, raw)
+    except patternfile.PatternFileError as exc:
         result.unreadable = True
         result.findings.append(
-            LintFinding(path, 1, 1, "error", "unreadable", f"not UTF-8 text: {exc.reason}")
+            LintFinding(path, exc.line or 1, exc.col or 1, "error", "unreadable", exc.reason)
         )
         return
     source = Source(path, text)
@@ -102,6 +111,12 @@ def lint_file(path: str, result: LintResult) -> None:
         result.unreadable = True
         line, col = source.pos(exc.offset)
         result.findings.append(LintFinding(path, line, col, "error", "unreadable", exc.message))
+        return
+    except patternfile.PatternFileError as exc:
+        result.unreadable = True
+        result.findings.append(
+            LintFinding(path, exc.line or 1, exc.col or 1, "error", "unreadable", exc.reason)
+        )
         return
     except RecursionError:
         # The readers bound their nesting (model.MAX_DEPTH); this is the last line of

@@ -29,7 +29,7 @@ from typing import Any
 
 import re2
 
-from engine.pattern import ast, reference
+from engine.pattern import ast, reference, space
 from engine.pattern.analysis import Analysis, analyze
 from engine.pattern.aws import NUMBER_RE, number_text, parse_number
 from engine.pattern.errors import Finding
@@ -86,7 +86,7 @@ class CompiledPattern:
         """TestMetricFilter's ``extractedValues`` for a matching event, else ``{}``."""
         if not isinstance(self.ast, ast.SpacePattern) or not self.matches(message):
             return {}
-        return reference.extract(self.ast, message)
+        return space.extract(self.ast, space_spec(self.ast), message)
 
     def __repr__(self) -> str:
         return f"engine.compile({self.text!r})"
@@ -165,12 +165,14 @@ def _compile_space(node: ast.SpacePattern) -> MessageMatcher:
     if not entries:
         return lambda m: True
     if any(isinstance(e, ast.Ellipsis_) for e in entries):
-        # Several alignments are possible; the reference search is exact and
-        # patterns are short.  A single ellipsis is the common case: fast path.
+        # A single ellipsis is the common case: fast path.  Several: the alignment table
+        # (engine.pattern.space), polynomial where trying every split is not.
         ells = [i for i, e in enumerate(entries) if isinstance(e, ast.Ellipsis_)]
         if len(ells) == 1:
             return _space_one_ellipsis(entries, ells[0])
-        return lambda m: reference.align(node, m) is not None
+        spec = space_spec(node)
+        first_alignment = space.first_alignment
+        return lambda m: first_alignment(spec, split_values(m)) is not None
     conds = [_field_predicate(e) for e in entries if isinstance(e, ast.Field)]
     n = len(conds)
     last = conds[-1]
@@ -199,6 +201,15 @@ def _compile_space(node: ast.SpacePattern) -> MessageMatcher:
         return last(message[start:].rstrip(" "))
 
     return match
+
+
+@lru_cache(maxsize=256)
+def space_spec(node: ast.SpacePattern) -> tuple[space.EntrySpec, ...]:
+    """The entries as :func:`engine.pattern.space.first_alignment` takes them."""
+    return tuple(
+        space.ELLIPSIS if isinstance(e, ast.Ellipsis_) else _field_predicate(e)
+        for e in node.entries
+    )
 
 
 def _space_one_ellipsis(entries: tuple[ast.Entry, ...], at: int) -> MessageMatcher:

@@ -151,8 +151,14 @@ class DaskExecutor:
         items: Iterable[T],
         local: Callable[[T], bool] = _never,
         local_fn: Callable[[T], R] | None = None,
+        *,
+        batch_fn: Callable[[list[T]], list[R]] | None = None,
+        stream_fn: Callable[[Iterable[T]], Iterator[R]] | None = None,
     ) -> Iterator[R]:
         run_here = local_fn or fn
+        work: Callable[[list[T]], list[R]] = (
+            batch_fn if batch_fn is not None else partial(_run_batch, fn)
+        )
         client: Any = None
         # (items, future) for a batch on the cluster, or ([item], None) to run here.
         pending: deque[tuple[list[T], Any]] = deque()
@@ -207,7 +213,7 @@ class DaskExecutor:
                 finished = _distributed().as_completed(
                     with_results=True, raise_errors=False, loop=client.loop
                 )
-            future = client.submit(_run_batch, fn, batch, pure=False, retries=self.retries)
+            future = client.submit(work, batch, pure=False, retries=self.retries)
             finished.add(future)
             pending.append((batch, future))
             batch = []

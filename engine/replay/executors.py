@@ -22,6 +22,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
 from typing import Protocol, TypeVar
 
 T = TypeVar("T")
@@ -36,7 +37,12 @@ def _never(item: object) -> bool:
 
 
 class Executor(Protocol):
-    """Runs ``fn`` over ``items`` and yields the results in the order of ``items``."""
+    """Runs ``fn`` over ``items`` and yields the results in the order of ``items``.
+
+    ``batch_fn``, when given, replaces ``[fn(i) for i in batch]`` for a batch of items sent
+    to a worker, and ``stream_fn`` replaces ``map(local_fn, items)`` for a whole scan run in
+    the calling process; either may return fewer results than items (the replay sums the
+    files that have nothing to report), always in the items' order."""
 
     def map_ordered(
         self,
@@ -44,6 +50,9 @@ class Executor(Protocol):
         items: Iterable[T],
         local: Callable[[T], bool] = _never,
         local_fn: Callable[[T], R] | None = None,
+        *,
+        batch_fn: Callable[[list[T]], list[R]] | None = None,
+        stream_fn: Callable[[Iterable[T]], Iterator[R]] | None = None,
     ) -> Iterator[R]: ...
 
     def close(self) -> None:
@@ -59,7 +68,13 @@ class SerialExecutor:
         items: Iterable[T],
         local: Callable[[T], bool] = _never,
         local_fn: Callable[[T], R] | None = None,
+        *,
+        batch_fn: Callable[[list[T]], list[R]] | None = None,
+        stream_fn: Callable[[Iterable[T]], Iterator[R]] | None = None,
     ) -> Iterator[R]:
+        if stream_fn is not None:
+            yield from stream_fn(items)
+            return
         run = local_fn or fn  # everything is in-process here
         for item in items:
             yield run(item)
@@ -124,6 +139,9 @@ class LocalPoolExecutor:
         items: Iterable[T],
         local: Callable[[T], bool] = _never,
         local_fn: Callable[[T], R] | None = None,
+        *,
+        batch_fn: Callable[[list[T]], list[R]] | None = None,
+        stream_fn: Callable[[Iterable[T]], Iterator[R]] | None = None,
     ) -> Iterator[R]:
         run_here = local_fn or fn
         # A single file is not worth starting processes for: look ahead a little first.
@@ -139,23 +157,37 @@ class LocalPoolExecutor:
         pool = self._started()
         # Items travel in batches (up to ``batch`` items): one round trip per batch instead of
         # per file (a CloudTrail file takes ~0.5 ms to scan; a round trip ~0.1 ms of CPU).
-        pending: deque[Future[list[R]] | tuple[T]] = deque()
+        pending: deque[tuple[Future[list[R]], int] | tuple[T]] = deque()
         batch: list[T] = []
+        # Stored bytes per item, measured on the results (``raw_bytes``), for the items whose
+        # size the listing does not give (a local walk does not stat its files).
+        measured = [0, 0]  # bytes, items
 
         def drain_one() -> Iterator[R]:
             first = pending.popleft()
-            if isinstance(first, tuple):
+            if len(first) == 1:
                 yield run_here(first[0])
-            else:
-                yield from first.result()
+                return
+            future, count = first
+            results = future.result()
+            measured[0] += sum(getattr(r, "raw_bytes", 0) or 0 for r in results)
+            measured[1] += count
+            yield from results
 
         submitted = 0
         batch_bytes = 0
 
+        def weight(item: T) -> int:
+            size = getattr(item, "size", None)
+            if size is not None:
+                return int(size)
+            return measured[0] // measured[1] if measured[1] else 0
+
         def submit() -> None:
             nonlocal submitted, batch_bytes
             if batch:
-                pending.append(pool.submit(_run_batch, fn, tuple(batch)))
+                work = batch_fn if batch_fn is not None else partial(_run_batch, fn)
+                pending.append((pool.submit(work, list(batch)), len(batch)))
                 batch.clear()
                 submitted += 1
                 batch_bytes = 0
@@ -175,18 +207,18 @@ class LocalPoolExecutor:
                     pending.append((item,))
                 else:
                     batch.append(item)
-                    batch_bytes += getattr(item, "size", None) or 0
+                    batch_bytes += weight(item)
                     if full():
                         submit()
-                while len(pending) >= self.in_flight or (pending and isinstance(pending[0], tuple)):
+                while len(pending) >= self.in_flight or (pending and len(pending[0]) == 1):
                     yield from drain_one()
             submit()
             while pending:
                 yield from drain_one()
         finally:
             for left in pending:
-                if isinstance(left, Future):
-                    left.cancel()
+                if len(left) == 2:
+                    left[0].cancel()
 
     def close(self) -> None:
         if self._pool is not None:

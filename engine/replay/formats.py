@@ -153,17 +153,27 @@ class _Prefixed(io.RawIOBase):
 class Opened:
     """An open source: ``stream`` yields decompressed bytes; ``raw_bytes`` counts bytes read
     from disk (or standard input) so far.  ``data`` holds the whole decompressed content when
-    it was read in one call (then ``stream`` serves the same bytes)."""
+    it was read in one call (then ``stream`` serves the same bytes).
+
+    ``file`` is an already open binary file to read instead of opening ``path`` (a pipe
+    opened without blocking); ``content`` the stored bytes of the source, already read in
+    one call (an S3 object fetched whole)."""
 
     data: bytes | None = None
 
-    def __init__(self, path: str) -> None:
+    def __init__(
+        self, path: str, file: IO[bytes] | None = None, content: bytes | None = None
+    ) -> None:
         self.path = path
-        if path == "-":
-            self._file: IO[bytes] | None = None
+        self._file: IO[bytes] | None = None
+        if content is not None:
+            self._counter = _Counting(io.BytesIO(content))
+            if self._take_whole(content):
+                return
+        elif path == "-":
             self._counter = _Counting(sys.stdin.buffer)
         else:
-            self._file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in close()
+            self._file = file if file is not None else open(path, "rb", buffering=0)  # noqa: SIM115 - closed in close()
             self._counter = _Counting(self._file)
             if self._whole_file():
                 return
@@ -181,9 +191,15 @@ class Opened:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size > WHOLE_GZIP_BYTES:
             return False
-        raw = os.pread(fd, info.st_size + 1, 0)
+        return self._take_whole(os.pread(fd, info.st_size + 1, 0))
+
+    def _take_whole(self, raw: bytes) -> bool:
+        """Serve ``raw`` (the whole stored content), decompressed in one call; False (the
+        caller streams) when it is a gzip stream that does not decompress whole."""
         self.compressed = raw[:2] == _GZIP_MAGIC
         if self.compressed:
+            if len(raw) > WHOLE_GZIP_BYTES:
+                return False
             try:
                 data = _decompress(raw)
             except Exception:

@@ -17,14 +17,16 @@ Layering: this module sits above ``sources``, ``formats``, ``layout`` and ``s3``
 
 from __future__ import annotations
 
+import os
+import select
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from engine.replay.formats import Opened, describe_error
 from engine.replay.layout import filter_items
-from engine.replay.sources import Item, Source, expand_local
+from engine.replay.sources import Item, Source, SpecialFile, expand_local
 from engine.replay.window import TimeWindow
 
 if TYPE_CHECKING:
@@ -53,8 +55,37 @@ def _local_expand(
     return items
 
 
+PIPE_WAIT_SECONDS = 5.0
+"""How long a named pipe (or other special file) may take to produce its first byte."""
+
+
+class NoWriter(OSError):
+    """A named pipe that nobody writes to."""
+
+
 def _open_local(source: Source) -> Opened:
+    if isinstance(source, SpecialFile):
+        return Opened(source.path, file=_open_special(source.path))
     return Opened(source.path)
+
+
+def _open_special(path: str) -> IO[bytes]:
+    """Open a fifo (socket, device) named on the command line without blocking: opening a
+    fifo for reading waits for a writer, forever if none comes.  Opened non-blocking, the
+    file is waited on for :data:`PIPE_WAIT_SECONDS` at most; then it is read as usual."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLPRI)
+        # Linux reports nothing for a fifo no writer has opened yet; data or the hang-up of
+        # a writer that has come and gone both end the wait.
+        if not poller.poll(int(PIPE_WAIT_SECONDS * 1000)):
+            raise NoWriter(f"a named pipe with no writer (nothing after {PIPE_WAIT_SECONDS:g} s)")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb", buffering=0)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _never(exc: BaseException) -> bool:

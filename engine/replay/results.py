@@ -75,6 +75,21 @@ class FileResult:
     #: The matches as the output writes them, when a worker rendered them (then ``matches``
     #: is empty and only the counts above speak of them).
     rendered: bytes | None = None
+    #: How many files this result stands for: the files of a batch that were read without a
+    #: match or a problem are summed into one result (``path`` is then the first of them).
+    files: int = 1
+
+    def absorb(self, quiet: FileResult) -> None:
+        """Count a file read without a match or a problem into this sum of such files."""
+        self.files += quiet.files
+        self.records += quiet.records
+        self.outside_window += quiet.outside_window
+        self.raw_bytes += quiet.raw_bytes
+
+    @property
+    def quiet(self) -> bool:
+        """Read to the end with nothing to write or report: only its counts matter."""
+        return self.status == "read" and not self.matches and not self.problem_count
 
     def add(self, match: Match) -> None:
         """Record one matching record and count it for each pattern it matched."""

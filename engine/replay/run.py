@@ -10,7 +10,7 @@ from typing import Any
 
 from engine.replay.executors import Executor, SerialExecutor
 from engine.replay.locations import expand
-from engine.replay.scan import FileResult, ScanOptions, scan_file
+from engine.replay.scan import FileResult, ScanOptions, compile_patterns, scan_file, scan_quick
 from engine.replay.sinks import Sink, Summary
 from engine.replay.sources import Item, Skipped, Source
 
@@ -52,6 +52,56 @@ def process_item(
     else:
         result.problem(item.message)
     return result
+
+
+QUIET_SUM = 256
+"""Files read without a match or a problem are summed into one result up to this many
+(fewer objects to send back and count; the progress bar still moves)."""
+
+
+def process_items(
+    items: Iterable[Item],
+    patterns: Sequence[str],
+    options: ScanOptions,
+    flush: Callable[[FileResult], None] | None = None,
+    render: Callable[[FileResult], bytes] | None = None,
+) -> Iterator[FileResult]:
+    """:func:`process_item` over many items in a row, in order (a worker's batch, or the
+    whole scan in one process): patterns looked up once, the common file through
+    :func:`engine.replay.scan.scan_quick`, and the files that need no line of output or of
+    stderr summed into one result.  Results with output come out in input order; a sum
+    comes out when it is full or the items end."""
+    compiled = compile_patterns(patterns)
+    quiet: FileResult | None = None
+    for item in items:
+        result = scan_quick(item, compiled, options) if isinstance(item, Source) else None
+        if result is None:
+            result = process_item(item, patterns, options, flush)
+        if result.quiet:
+            if quiet is None:
+                quiet = result
+            else:
+                quiet.absorb(result)
+            if quiet.files >= QUIET_SUM:
+                yield quiet
+                quiet = None
+            continue
+        if render is not None and result.matches:
+            result.rendered = render(result)
+            result.matches = []
+        yield result
+    if quiet is not None:
+        yield quiet
+
+
+def process_batch(
+    items: Sequence[Item],
+    patterns: Sequence[str],
+    options: ScanOptions,
+    render: Callable[[FileResult], bytes] | None = None,
+) -> list[FileResult]:
+    """A worker's unit of work: :func:`process_items` over one batch."""
+    return list(process_items(items, patterns, options, render=render))
 
 
 def _local(item: Item) -> bool:
@@ -100,7 +150,11 @@ def run_scan(
         partial_result.matches.clear()
 
     local_work = partial(process_item, patterns=texts, options=options, flush=flush)
-    results: Iterator[FileResult] = executor.map_ordered(work, items, _local, local_work)
+    batch_work = partial(process_batch, patterns=texts, options=options, render=render)
+    in_process = partial(process_items, patterns=texts, options=options, flush=flush)
+    results: Iterator[FileResult] = executor.map_ordered(
+        work, items, _local, local_work, batch_fn=batch_work, stream_fn=in_process
+    )
     pipe_closed = False
     try:
         for result in results:

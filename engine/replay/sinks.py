@@ -72,7 +72,7 @@ class Summary:
         if result.status == "failed":
             self.files_failed += 1
         else:
-            self.files_read += 1
+            self.files_read += result.files
         self.problems += result.problem_count
         self.records += result.records
         self.outside_window += result.outside_window

@@ -46,9 +46,16 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class SpecialFile(Source):
+    """A fifo, socket or device named on the command line: read, but opened without
+    blocking, so a pipe nobody writes to is reported instead of waited on forever."""
+
+
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """A file recognised and deliberately not read; ``reason`` is a short key
-    (``digest``, ``write-test``, ``outside-window``, ``not-a-log-name``)."""
+    (``digest``, ``write-test``, ``outside-window``, ``not-a-log-name``,
+    ``not-a-regular-file`` for a fifo, socket or device met inside a directory)."""
 
     path: str
     reason: str
@@ -119,65 +126,112 @@ def _expand_path(
     try:
         st = os.stat(path)
     except OSError as exc:
-        if exc.errno == errno.ENOENT and os.path.islink(path):
-            yield Problem(path, "broken symbolic link")
-        else:
-            yield Problem(path, describe_os_error(exc))
+        yield Problem(path, _stat_problem(path, exc))
         return
     if stat.S_ISDIR(st.st_mode):
-        yield from _walk(path, window, prune, ((st.st_dev, st.st_ino),))
+        yield from _walk(path, window, prune, (st.st_dev, st.st_ino))
         return
-    yield from _file_item(path, st, window, prune, explicit)
+    yield _file_item(path, st.st_mode, st.st_size, window, prune, explicit)
+
+
+def _stat_problem(path: str, exc: OSError) -> str:
+    if exc.errno == errno.ENOENT and os.path.islink(path):
+        return "broken symbolic link"
+    return describe_os_error(exc)
 
 
 def _file_item(
-    path: str, st: os.stat_result, window: TimeWindow | None, prune: bool, explicit: bool
-) -> Iterator[Item]:
+    path: str,
+    mode: int,
+    size: int | None,
+    window: TimeWindow | None,
+    prune: bool,
+    explicit: bool,
+) -> Item:
+    """What to do with one file: the same decisions for every file, named or walked."""
     reason = skip_reason_for_name(path)
     if reason is not None:
-        yield Skipped(path, reason)
-    elif not explicit and not stat.S_ISREG(st.st_mode):
-        return  # sockets, fifos, devices inside a tree are not logs
-    elif not explicit and not path.lower().endswith(LOG_SUFFIXES):
-        yield Skipped(path, "not-a-log-name")
-    elif _pruned(path, window, prune):
-        yield Skipped(path, "outside-window")
-    else:
-        yield Source(path, st.st_size if stat.S_ISREG(st.st_mode) else None)
+        return Skipped(path, reason)
+    regular = stat.S_ISREG(mode)
+    if not regular and not explicit:
+        return Skipped(path, "not-a-regular-file")  # fifos, sockets, devices inside a tree
+    if not explicit and not path.lower().endswith(LOG_SUFFIXES):
+        return Skipped(path, "not-a-log-name")
+    if window is not None and _pruned(path, window, prune):
+        return Skipped(path, "outside-window")
+    if not regular:
+        return SpecialFile(path)  # named explicitly: a pipe is read, without blocking on it
+    return Source(path, size)
+
+
+def _listing(directory: str) -> list[os.DirEntry[str]] | Problem:
+    try:
+        with os.scandir(directory) as it:
+            return sorted(it, key=_name)
+    except OSError as exc:
+        return Problem(directory, f"cannot list directory: {describe_os_error(exc)}")
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def _walk(
-    directory: str,
-    window: TimeWindow | None,
-    prune: bool,
-    ancestors: tuple[tuple[int, int], ...],
+    root: str, window: TimeWindow | None, prune: bool, root_key: tuple[int, int]
 ) -> Iterator[Item]:
-    if _pruned(directory, window, prune):
-        yield Skipped(directory + os.sep, "outside-window")
+    """Every file below ``root`` in name order, depth first, from one generator frame.
+
+    The directory entry's type (``d_type``) tells a file from a directory without a
+    ``stat``; a symbolic link is followed with one (to name a broken link or a loop as
+    before), and a directory is ``stat`` ed for the (device, inode) that detects a loop.
+    A file's size is not known here (the reader learns it when it opens the file)."""
+    if _pruned(root, window, prune):
+        yield Skipped(root + os.sep, "outside-window")
         return
-    try:
-        with os.scandir(directory) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError as exc:
-        yield Problem(directory, f"cannot list directory: {describe_os_error(exc)}")
+    listed = _listing(root)
+    if isinstance(listed, Problem):
+        yield listed
         return
-    for entry in entries:
-        if entry.name.startswith("."):
+    # A stack of (a directory's entries, the index of the next one, the directories above).
+    stack: list[tuple[list[os.DirEntry[str]], int, frozenset[tuple[int, int]]]] = [
+        (listed, 0, frozenset((root_key,)))
+    ]
+    while stack:
+        entries, at, ancestors = stack[-1]
+        if at == len(entries):
+            stack.pop()
+            continue
+        stack[-1] = (entries, at + 1, ancestors)
+        entry = entries[at]
+        if entry.name[0] == ".":
             continue  # hidden files and directories (.git, .DS_Store) are not archive data
         path = entry.path
+        size: int | None = None
         try:
-            st = os.stat(path)  # follows symlinks
-        except OSError as exc:
-            if exc.errno == errno.ENOENT and entry.is_symlink():
-                yield Problem(path, "broken symbolic link")
+            if entry.is_symlink():
+                st = os.stat(path)  # follows the link
+                mode, size = st.st_mode, st.st_size
+            elif entry.is_file(follow_symlinks=False):
+                mode = stat.S_IFREG
+            elif entry.is_dir(follow_symlinks=False):
+                st = entry.stat(follow_symlinks=False)
+                mode = stat.S_IFDIR
             else:
-                yield Problem(path, describe_os_error(exc))
+                mode = 0  # a fifo, socket or device
+        except OSError as exc:
+            yield Problem(path, _stat_problem(path, exc))
             continue
-        if stat.S_ISDIR(st.st_mode):
-            key = (st.st_dev, st.st_ino)
-            if key in ancestors:
-                yield Problem(path, "symlink loop (points back to a directory being walked)")
-                continue
-            yield from _walk(path, window, prune, (*ancestors, key))
+        if not stat.S_ISDIR(mode):
+            yield _file_item(path, mode, size, window, prune, explicit=False)
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in ancestors:
+            yield Problem(path, "symlink loop (points back to a directory being walked)")
+        elif window is not None and _pruned(path, window, prune):
+            yield Skipped(path + os.sep, "outside-window")
         else:
-            yield from _file_item(path, st, window, prune, explicit=False)
+            below = _listing(path)
+            if isinstance(below, Problem):
+                yield below
+            else:
+                stack.append((below, 0, ancestors | {key}))

@@ -124,3 +124,18 @@ def test_console_script_check() -> None:
     proc = subprocess.run([*cmd, "patterns", "check"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "15 of 15 controls pass" in proc.stderr
+
+
+def test_show_judges_each_published_text_as_a_deployed_filter() -> None:
+    res = runner.invoke(app, ["patterns", "show", "unauthorized-api-calls", "--format", "json"])
+    verdicts = {v["label"]: v["audit"]["status"] for v in json.loads(res.stdout)["variants"]}
+    assert verdicts == {
+        "CIS v1.2.0 published text": "PASS",
+        "CIS v1.3.0–v1.5.0 published text": "FAIL",  # outside the bound
+        "CIS v2.0.0–v5.0.0 published text": "PASS",
+        "CIS v6.0.0 published text": "PASS",
+        "nozaq baseline": "PASS",
+        "Security Hub CloudWatch.2": "PASS",
+    }
+    res = runner.invoke(app, ["patterns", "show", "4.10"])
+    assert "as a deployed filter: FAIL (pattern does not cover the control's intent" in res.stdout

@@ -113,3 +113,23 @@ def test_prover_findings(trailreplay: Run) -> None:
     r = trailreplay("validate", "--format", "json", '{ $.a = "*" || $.a != "*" }')
     codes = [f["code"] for f in json.loads(r.stdout)["results"][0]["findings"]]
     assert "matches-everything" not in codes  # null, booleans, objects, arrays, missing: no match
+
+
+def test_patterns_from_a_file_are_reported_as_file_line(trailreplay: Run, tmp_path: Path) -> None:
+    f = tmp_path / "p.txt"
+    f.write_text('# header\n{ $.a = "x" && $.a = "y" }\n\n{ $.a = }\n')
+    res = trailreplay("validate", "-f", str(f))
+    assert res.returncode == 1
+    assert f"{f}:2: warning[never-matches]" in res.stderr
+    assert f"{f}:4: error: " in res.stderr
+
+
+def test_a_lone_surrogate_in_a_patterns_file_is_one_named_error(
+    trailreplay: Run, tmp_path: Path
+) -> None:
+    f = tmp_path / "p.json"
+    f.write_text('[{"id": "ok", "pattern": "ERROR"}, {"pattern": "\\ud800"}]')
+    res = trailreplay("validate", "-f", str(f))
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and "lone surrogate" in res.stderr and str(f) in res.stderr
+    assert "Traceback" not in res.stderr

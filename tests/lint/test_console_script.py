@@ -24,7 +24,7 @@ def test_lint_console_script() -> None:
     )
     assert res.returncode == 1, res.stderr
     out = json.loads(res.stdout)
-    assert out["summary"]["files"] == 5  # plain.txt is only read when named
+    assert out["summary"]["files"] == 6  # plain.txt is only read when named
     paths = {Path(f["path"]).name for f in out["findings"] if f["level"] == "error"}
     assert paths == {"broken.tf", "cis-alarms.yaml", "cis-alarms.json", "cis.pattern"}
     assert res.stderr == ""

@@ -116,3 +116,28 @@ def test_a_long_line_is_shown_around_the_caret_only(tmp_path: Path) -> None:
     assert len(context) < 130 and context.startswith("  …") and context.endswith("…")
     assert context[caret.index("^")] == "["
     assert CASES["deep.yaml"][0].splitlines()[3][col - 1] == "["
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message", "line"),
+    [
+        ("bad.pattern", b"ERROR\n{ $.a = \xed\xa0\x80 }\n", "not UTF-8 text (byte 0xed", 2),
+        (
+            "bad.txt",
+            b'[\n  {"pattern": "ERROR"},\n  {"pattern": "\\ud800"}\n]\n',
+            "lone surrogate (\\ud800)",
+            3,
+        ),
+    ],
+)
+def test_a_bad_patterns_file_is_one_named_error(
+    tmp_path: Path, name: str, data: bytes, message: str, line: int
+) -> None:
+    bad = tmp_path / name
+    bad.write_bytes(data)
+    result = run(bad, GOOD)
+    (error,) = [f for f in result.findings if f.path == str(bad)]
+    assert error.code == "unreadable" and message in error.message and error.line == line
+    assert [f.to_json() for f in result.findings if f.path != str(bad)] == [
+        f.to_json() for f in run(GOOD).findings
+    ]

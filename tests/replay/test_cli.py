@@ -302,3 +302,21 @@ def test_ctrl_c_flushes_what_was_found(tmp_path: Path) -> None:
     assert proc.returncode == 130
     assert out == b""
     assert b"interrupted" in err and b"Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "why"),
+    [
+        ("p.json", b'[{"pattern": "CreateAccount"}, {"pattern": "\\ud800"}]', "lone surrogate"),
+        ("p.txt", b"CreateAccount\n\xed\xa0\x80\n", ":2:1: not UTF-8 text"),
+    ],
+)
+def test_a_bad_patterns_file_is_one_usage_error(
+    tmp_path: Path, run_cli: RunCli, name: str, content: bytes, why: str
+) -> None:
+    org_tree(tmp_path / "data")
+    write(tmp_path / name, content)
+    r = run_cli(tmp_path / "data", "-f", tmp_path / name)
+    assert r.code == 2
+    assert r.stderr.count("\n") == 1 and why in r.stderr and name in r.stderr
+    assert r.stdout == ""

@@ -346,3 +346,48 @@ def test_workers_render_records_and_envelopes_as_the_parent_would(tmp_path: Path
             outputs.append(out.getvalue().rsplit(b'{"summary"', 1)[0])
     assert outputs[0] == outputs[1] and outputs[2] == outputs[3]
     assert outputs[0].count(b"\n") == 18 and outputs[2].count(b"\n") == 18 + 12
+
+
+def test_quiet_files_are_summed_and_the_scan_is_unchanged(tmp_path: Path) -> None:
+    """Files with nothing to report travel as one summed result; output, error lines and
+    the summary are those of one result per file, on every executor."""
+    from engine.replay import run as run_mod
+    from engine.replay.executors import LocalPoolExecutor
+
+    for i in range(700):
+        recs = [org()] if i % 97 == 0 else [record() for _ in range(1 + i % 5)]
+        write(tmp_path / f"d{i // 100}" / f"f{i:03d}.json.gz", ct_doc(recs))
+    write(tmp_path / "d3" / "f333.json.gz", b"{broken", gz=True)
+    write(tmp_path / "d5" / "lines.jsonl", b"\n".join(json.dumps(org()).encode() for _ in range(3)))
+    specs = [PatternSpec("o", DEFAULT_PATTERN)]
+    runs = []
+    for executor in (None, LocalPoolExecutor(2)):
+        out, problems, results = io.BytesIO(), [], []
+        summary = run_scan([str(tmp_path)], specs, ScanOptions(), sink=RecordsSink(out),
+                           executor=executor, on_problem=problems.append,
+                           on_result=results.append)  # fmt: skip
+        runs.append((out.getvalue(), problems, summary.to_dict()))
+        assert sum(r.files for r in results) == 701  # every file counted once
+        assert len(results) < 100  # ... but not one result each
+    (out1, problems1, s1), (out2, problems2, s2) = runs
+    assert out1 == out2 and out1.count(b"\n") == 8 + 3
+    assert problems1 == problems2 and len(problems1) == 1 and "f333.json.gz" in problems1[0]
+    for s in (s1, s2):
+        s.pop("elapsed_seconds"), s.pop("records_per_second"), s.pop("bytes_per_second")
+    assert s1 == s2 and s1["files"] == {"read": 700, "skipped": 0, "failed": 1}
+    assert run_mod.QUIET_SUM < 700
+
+
+def test_the_quick_path_declines_what_it_does_not_read(tmp_path: Path) -> None:
+    from engine.replay.scan import compile_patterns, scan_quick
+
+    compiled = compile_patterns([DEFAULT_PATTERN])
+    ct = write(tmp_path / "a.json.gz", ct_doc([org(), record()]))
+    result = scan_quick(Source(str(ct)), compiled, ScanOptions())
+    assert result is not None and (result.records, result.matched_records) == (2, 1)
+    assert result.raw_bytes == ct.stat().st_size and result.format == "cloudtrail"
+    lines = write(tmp_path / "b.jsonl", json.dumps(org()).encode())
+    pretty = write(tmp_path / "c.json", b' {"Records": []}')
+    for path in (lines, pretty, tmp_path / "missing.json"):
+        assert scan_quick(Source(str(path)), compiled, ScanOptions()) is None
+    assert scan_quick(Source(str(ct)), compiled, ScanOptions(input_format="cloudtrail")) is None

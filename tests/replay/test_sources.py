@@ -121,3 +121,88 @@ def test_date_pruning_skips_directories_and_files(tmp_path: Path) -> None:
     # no pruning when asked
     got = paths(list(expand([str(tmp_path)], window=window, prune=False)))
     assert len([p for kind, p in got if kind == "read"]) == 5
+
+
+def test_fifos_inside_a_directory_are_counted_as_skipped(tmp_path: Path) -> None:
+    write(tmp_path / "a.json", b"{}")
+    os.mkfifo(tmp_path / "pipe.json")
+    got = paths(list(expand([str(tmp_path)])))
+    assert got == [
+        ("read", str(tmp_path / "a.json")),
+        ("not-a-regular-file", str(tmp_path / "pipe.json")),
+    ]
+
+
+def test_an_explicit_fifo_with_no_writer_is_reported_not_waited_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.replay import locations
+    from engine.replay.scan import ScanOptions, scan_file
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    [item] = list(expand([str(fifo)]))
+    assert isinstance(item, Source) and item.size is None
+    monkeypatch.setattr(locations, "PIPE_WAIT_SECONDS", 0.2)
+    result = scan_file(item, [""], ScanOptions())  # the old code blocked here forever
+    assert result.status == "failed"
+    assert result.error_line() == f"{fifo}: a named pipe with no writer (nothing after 0.2 s)"
+
+
+def test_an_explicit_fifo_with_a_writer_is_read(tmp_path: Path) -> None:
+    import threading
+
+    from engine.replay.scan import ScanOptions, scan_file
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def writer() -> None:
+        with open(fifo, "wb") as out:
+            out.write(ct_doc([record(), record()]))
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    [item] = list(expand([str(fifo)]))
+    result = scan_file(item, [""], ScanOptions())
+    thread.join()
+    assert (result.status, result.records, result.matched_records) == ("read", 2, 2)
+
+
+def _reference_walk(root: Path) -> list[tuple[str, str]]:
+    """What the walk must give, from os.walk: every non-hidden file in name order."""
+    out: list[tuple[str, str]] = []
+
+    def visit(d: str) -> None:
+        for name in sorted(os.listdir(d)):
+            if name.startswith("."):
+                continue
+            path = os.path.join(d, name)
+            if os.path.isdir(path):
+                visit(path)
+            elif name.endswith((".json", ".json.gz")):
+                out.append(("read", path))
+            else:
+                out.append(("not-a-log-name", path))
+
+    visit(str(root))
+    return out
+
+
+def test_the_flat_walk_gives_the_order_of_a_recursive_one(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(7)
+    for n in range(300):
+        depth = rng.randint(0, 4)
+        parts = [rng.choice(["a", "b", "AWSLogs", "2024", "x.y", "z"]) for _ in range(depth)]
+        name = (
+            rng.choice(["f", "g", ".h", "README"])
+            + str(n)
+            + rng.choice([".json", ".json.gz", ".md"])
+        )
+        target = tmp_path.joinpath(*parts, name)
+        if any(p.is_file() for p in target.parents):
+            continue
+        write(target, b"{}", gz=False)
+    assert paths(list(expand([str(tmp_path)]))) == _reference_walk(tmp_path)
