@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python -m uv pip install --python $(BIN)/python --quiet --compile-bytecode -e '.[bench]' || \
 		$(BIN)/python -m pip install --quiet -e '.[bench]' || true
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.hostile
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -6,8 +6,12 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
+
+from engine.cli.options import FormatChoice, epilog
+
+# engine.audit.report.FORMATS; spelled here so that parsing the command line imports nothing.
+AUDIT_FORMATS = FormatChoice(["text", "json", "sarif"])
 
 
 def _err(message: str) -> None:
@@ -15,49 +19,82 @@ def _err(message: str) -> None:
 
 
 def collect_cmd(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the snapshot JSON.")],
-    profile: Annotated[str | None, typer.Option(help="AWS named profile.")] = None,
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", metavar="FILE", help="Where to write the snapshot JSON."),
+    ],
+    profile: Annotated[
+        str | None, typer.Option("--profile", metavar="NAME", help="AWS named profile.")
+    ] = None,
     region: Annotated[
         list[str] | None,
-        typer.Option("--region", "-r", help="Region to list trails in (repeatable)."),
+        typer.Option(
+            "--regions",
+            "--region",
+            metavar="NAMES",
+            help="Regions to list trails in (comma-separated, repeatable).",
+            show_default=False,
+        ),
     ] = None,
     endpoint_url: Annotated[
         str | None,
-        typer.Option(help="AWS endpoint URL (tests, emulators); AWS_ENDPOINT_URL also works."),
+        typer.Option(
+            "--endpoint-url",
+            metavar="URL",
+            help="AWS endpoint URL (tests, emulators); AWS_ENDPOINT_URL also works.",
+        ),
     ] = None,
 ) -> None:
     """Build a snapshot with read-only AWS calls (needs the `aws` extra: boto3)."""
-    from engine.audit.collect import CollectError, collect
+    import orjson
 
+    from engine.audit.collect import CollectError, collect
+    from engine.cli.options import id_list
+
+    regions = sorted(id_list(region, "--regions") or [])
     try:
-        snap = collect(region or [], profile, endpoint_url, warn=lambda m: _err(f"warning: {m}"))
+        snap = collect(regions, profile, endpoint_url, warn=lambda m: _err(f"warning: {m}"))
     except CollectError as exc:
-        _err(f"error: {exc}")
+        _err(f"trailreplay: {exc}")
         raise typer.Exit(2) from None
     try:
         out.write_bytes(orjson.dumps(snap, option=orjson.OPT_INDENT_2) + b"\n")
     except OSError as exc:
-        _err(f"error: {out}: cannot write: {exc.strerror or exc}")
+        _err(f"trailreplay: {out}: cannot write: {exc.strerror or exc}")
         raise typer.Exit(2) from None
     trails = len(snap.get("cloudtrail describe-trails", {}).get("trailList", []))
     _err(f"wrote {out}: {trails} trail(s)")
 
 
 def check_cmd(
-    snapshot: Annotated[str, typer.Argument(help="Snapshot JSON file ('-' for stdin).")],
+    snapshot: Annotated[
+        str, typer.Argument(metavar="SNAPSHOT", help="Snapshot JSON file ('-' for stdin).")
+    ],
     control: Annotated[
         list[str] | None,
-        typer.Option("--control", "-c", help="Catalog control id (repeatable; default all)."),
+        typer.Option(
+            "--control",
+            "-c",
+            metavar="ID",
+            help="Catalog control id (repeatable).  [default: every control]",
+            show_default=False,
+        ),
     ] = None,
     cis_version: Annotated[
         str | None,
         typer.Option(
             "--cis-version",
+            metavar="V",
             help="Judge against this CIS version's published text (e.g. 1.4.0), as Security "
             "Hub and the benchmark's auditors do, instead of the control's intent.",
         ),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or sarif.")] = "text",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", click_type=AUDIT_FORMATS, metavar=AUDIT_FORMATS.metavar, help="Output form."
+        ),
+    ] = "text",
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show every step of every control.")
     ] = False,
@@ -67,30 +104,24 @@ def check_cmd(
     A filter passes when it covers the control's intent and matches neither every event
     nor anything outside the intent's bound; with --cis-version V (or -c ID@V), when it
     covers V's published text.
-
-    Exit 0 when every control passes, 1 when any fails or is UNKNOWN, 2 when the
-    snapshot cannot be read.
     """
     from engine import catalog
     from engine.audit import report
     from engine.audit.judge import exit_code, judge
     from engine.audit.snapshot import SnapshotError, load
 
-    if fmt not in report.FORMATS:
-        _err(f"error: --format must be one of {', '.join(report.FORMATS)}")
-        raise typer.Exit(2)
     try:
         snap = load(snapshot)
     except SnapshotError as exc:
-        _err(f"error: {exc}")
+        _err(f"trailreplay: {exc}")
         raise typer.Exit(2) from None
     try:
         controls = catalog.audit_references(control or [], cis_version, warn=_err)
     except LookupError as exc:
-        _err(f"error: {exc.args[0] if exc.args else exc}")
+        _err(f"trailreplay: {exc.args[0] if exc.args else exc}")
         raise typer.Exit(2) from None
     except catalog.CatalogError as exc:
-        _err(f"error: {exc}")
+        _err(f"trailreplay: {exc}")
         raise typer.Exit(2) from None
     results = judge(snap, controls)
     sys.stdout.write(report.render(results, fmt, snapshot, verbose))
@@ -102,7 +133,24 @@ def register(app: typer.Typer) -> None:
         name="audit",
         help="Audit CIS monitoring controls (trail, filter, alarm, SNS) by what they match.",
         no_args_is_help=True,
+        rich_markup_mode=None,
     )
-    audit.command("collect")(collect_cmd)
-    audit.command("check")(check_cmd)
+    audit.command(
+        "collect",
+        epilog=epilog(
+            ["trailreplay audit collect -o snapshot.json --regions us-east-1,eu-west-1"],
+            "0 written, 2 usage error, AWS refused, or the file cannot be written",
+        ),
+    )(collect_cmd)
+    audit.command(
+        "check",
+        epilog=epilog(
+            [
+                "trailreplay audit check samples/snapshot.json",
+                "trailreplay audit check samples/snapshot.json -c root-usage --format sarif",
+            ],
+            "0 every control passes, 1 a control fails or is UNKNOWN, 2 usage error or an\n"
+            "unreadable snapshot",
+        ),
+    )(check_cmd)
     app.add_typer(audit, name="audit")

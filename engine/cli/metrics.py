@@ -12,19 +12,40 @@ import io
 import sys
 from typing import Annotated, Any
 
-import orjson
 import typer
 
+from engine.cli import MaxDocumentSize
+from engine.cli.options import FormatChoice, epilog, time_window
+
 EXIT_OK, EXIT_NONE, EXIT_INPUT = 0, 1, 2
+METRICS_FORMATS = FormatChoice(["table", "csv", "json"])
+ALARM_FORMATS = FormatChoice(["text", "json"], aliases={"table": "text"})
+# CloudWatch keeps datapoints of at most 1 day per period for these replays' purposes; a
+# period past a year is a typing mistake, and huge values only make arithmetic slow.
+MAX_PERIOD = 366 * 86400
+# PutMetricAlarm bounds evaluation periods x period by 7 days, so N <= 60,480 (10 s periods).
+MAX_EVALUATION = 100_000
 
 
 def _err(message: str) -> None:
     sys.stderr.write(message.rstrip("\n") + "\n")
 
 
+METRICS_EXAMPLES = (
+    "trailreplay metrics samples/ -c root-usage",
+    "trailreplay metrics samples/ -e '{ $.eventName = Create* }' --format csv",
+)
+METRICS_EXIT = "0 datapoints published, 1 none, 2 usage error or unreadable input"
+ALARM_EXAMPLES = (
+    "trailreplay alarm samples/ -c root-usage",
+    "trailreplay alarm samples/ -c organizations-changes --format json",
+)
+ALARM_EXIT = "0 the alarm fired, 1 it never fired, 2 usage error or unreadable input"
+
+
 def register(app: typer.Typer) -> None:
-    app.command("metrics")(metrics)
-    app.command("alarm")(alarm)
+    app.command("metrics", epilog=epilog(METRICS_EXAMPLES, METRICS_EXIT))(metrics)
+    app.command("alarm", epilog=epilog(ALARM_EXAMPLES, ALARM_EXIT))(alarm)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -38,7 +59,7 @@ def _resolve(control: str | None, pattern: str | None) -> tuple[Any, Any]:
     from engine import catalog
 
     if (control is None) == (pattern is None):
-        raise _fail("give exactly one of --control ID or --pattern PATTERN")
+        raise _fail("give exactly one of -c/--control ID or -e/--pattern PATTERN")
     entry = None
     if control is not None:
         try:
@@ -61,7 +82,9 @@ def _resolve(control: str | None, pattern: str | None) -> tuple[Any, Any]:
 _UNREADABLE: list[str] = []
 
 
-def _records(sources: list[str], since: str | None, until: str | None) -> Any:
+def _records(
+    sources: list[str], since: str | None, until: str | None, max_document_size: int | None
+) -> Any:
     from engine.replay import iter_records
 
     _UNREADABLE.clear()
@@ -72,7 +95,15 @@ def _records(sources: list[str], since: str | None, until: str | None) -> Any:
 
         _err(f"trailreplay: {inert(f'{path}: {message}')}")
 
-    return iter_records(sources, since=since, until=until, on_error=on_error)
+    from engine.replay.formats import MAX_DOCUMENT_SIZE
+
+    return iter_records(
+        sources,
+        since=since,
+        until=until,
+        on_error=on_error,
+        max_document_size=max_document_size or MAX_DOCUMENT_SIZE,
+    )
 
 
 def _number(text: str | None, what: str) -> float | None:
@@ -117,12 +148,13 @@ def _replay(
     period: int,
     since: str | None,
     until: str | None,
+    max_document_size: int | None = None,
 ) -> Any:
     from engine.alarms.metrics import MetricFilter, MetricTransformationError, replay_metric
 
     try:
         mf = MetricFilter(compiled, t)
-        records = _records(sources, since, until)
+        records = _records(sources, since, until, max_document_size)
         return replay_metric(records, mf, period=period)
     except MetricTransformationError as e:
         raise _fail(str(e)) from None
@@ -185,25 +217,51 @@ def _title(t: Any, entry: Any) -> str:
     return f"{t.namespace}/{t.metric_name}" + (f" (CIS {entry.number})" if entry else "")
 
 
-Sources = Annotated[list[str], typer.Argument(help="CloudTrail files, directories, globs or -.")]
+Sources = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="SOURCE...", help="CloudTrail files, directories, globs or -.", show_default=False
+    ),
+]
 Control = Annotated[
     str | None,
     typer.Option(
-        "--control", "-c", help="A catalog control (its intent), or ID@V: CIS V's published text."
+        "--control",
+        "-c",
+        metavar="ID",
+        help="A catalog control (its intent), or ID@V: CIS V's published text.",
     ),
 ]
-PatternOpt = Annotated[str | None, typer.Option("--pattern", "-p", help="A filter pattern.")]
+PatternOpt = Annotated[
+    str | None, typer.Option("--pattern", "-e", metavar="PATTERN", help="A filter pattern.")
+]
 MetricValue = Annotated[
     str | None,
     typer.Option(
-        "--metric-value", help="A number, $.field (JSON) or $name / $N (space-delimited)."
+        "--metric-value",
+        metavar="VALUE",
+        help="A number, $.field (JSON) or $name / $N (space-delimited).",
     ),
 ]
 DefaultValue = Annotated[
-    str | None, typer.Option("--default-value", help="Published for events that do not match.")
+    str | None,
+    typer.Option(
+        "--default-value", metavar="NUMBER", help="Published for events that do not match."
+    ),
 ]
-Since = Annotated[str | None, typer.Option("--since", help="Only events at or after (ISO 8601).")]
-Until = Annotated[str | None, typer.Option("--until", help="Only events before (ISO 8601).")]
+Since = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        metavar="TIME",
+        help="Only events at or after TIME: ISO 8601, a relative time (30m, 24h, 7d) or "
+        "epoch seconds.",
+    ),
+]
+Until = Annotated[
+    str | None,
+    typer.Option("--until", metavar="TIME", help="Only events at or before TIME (as --since)."),
+]
 
 
 def metrics(
@@ -214,26 +272,48 @@ def metrics(
     default_value: DefaultValue = None,
     dimension: Annotated[
         list[str] | None,
-        typer.Option("--dimension", "-d", help="NAME=$.field or NAME=$name; up to 3."),
+        typer.Option(
+            "--dimension", "-d", metavar="NAME=VALUE", help="NAME=$.field or NAME=$name; up to 3."
+        ),
     ] = None,
-    unit: Annotated[str | None, typer.Option("--unit", help="A CloudWatch unit.")] = None,
-    period: Annotated[int, typer.Option("--period", help="Datapoint period in seconds.")] = 60,
-    output: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    unit: Annotated[
+        str | None, typer.Option("--unit", metavar="UNIT", help="A CloudWatch unit.")
+    ] = None,
+    period: Annotated[
+        int,
+        typer.Option(
+            "--period", min=1, max=MAX_PERIOD, metavar="SECONDS", help="Datapoint period."
+        ),
+    ] = 60,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            click_type=METRICS_FORMATS,
+            metavar=METRICS_FORMATS.metavar,
+            help="Output form.",
+        ),
+    ] = "table",
     plot: Annotated[
-        str | None, typer.Option("--plot", help="Also draw the Sum per period: FILE.svg or .png.")
+        str | None,
+        typer.Option(
+            "--plot", metavar="FILE", help="Also draw the Sum per period: FILE.svg or FILE.png."
+        ),
     ] = None,
     since: Since = None,
     until: Until = None,
+    max_document_size: MaxDocumentSize = None,
 ) -> None:
     """The datapoints the metric filter would have published, per period and dimensions."""
+    import orjson
+
     from engine.alarms.report import metrics_report, metrics_table, summary
 
-    if output not in ("table", "csv", "json"):
-        raise _fail(f"unknown --format {output!r}; expected table, csv or json")
+    since, until = time_window(since, until)
     _check_plot(plot)
     compiled, entry = _resolve(control, pattern)
     t = _transformation(entry, metric_value, default_value, dimension, unit)
-    mr = _replay(sources, compiled, t, period, since, until)
+    mr = _replay(sources, compiled, t, period, since, until, max_document_size)
     report = metrics_report(mr)
     if output == "json":
         sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
@@ -271,43 +351,111 @@ def alarm(
     control: Control = None,
     pattern: PatternOpt = None,
     statistic: Annotated[
-        str | None, typer.Option("--statistic", help="Sum, SampleCount, Minimum, Maximum, Average")
+        str | None,
+        typer.Option(
+            "--statistic",
+            metavar="NAME",
+            help="Sum, SampleCount, Minimum, Maximum or Average.  [default: the control's, "
+            "else Sum]",
+            show_default=False,
+        ),
     ] = None,
-    period: Annotated[int | None, typer.Option("--period", help="Seconds (default 300).")] = None,
-    threshold: Annotated[float | None, typer.Option("--threshold", help="Default 1.")] = None,
+    period: Annotated[
+        int | None,
+        typer.Option(
+            "--period",
+            min=1,
+            max=MAX_PERIOD,
+            metavar="SECONDS",
+            help="[default: the control's, else 300]",
+            show_default=False,
+        ),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            metavar="NUMBER",
+            help="[default: the control's, else 1]",
+            show_default=False,
+        ),
+    ] = None,
     comparison: Annotated[
         str | None,
-        typer.Option("--comparison", help="Default GreaterThanOrEqualToThreshold."),
+        typer.Option(
+            "--comparison",
+            metavar="OPERATOR",
+            help="GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold or "
+            "LessThanOrEqualToThreshold.  [default: the control's, else "
+            "GreaterThanOrEqualToThreshold]",
+            show_default=False,
+        ),
     ] = None,
     evaluation_periods: Annotated[
-        int | None, typer.Option("--evaluation-periods", help="N (default 1).")
+        int | None,
+        typer.Option(
+            "--evaluation-periods",
+            min=1,
+            max=MAX_EVALUATION,
+            metavar="N",
+            help="[default: the control's, else 1]",
+            show_default=False,
+        ),
     ] = None,
     datapoints_to_alarm: Annotated[
-        int | None, typer.Option("--datapoints-to-alarm", help="M (default N).")
+        int | None,
+        typer.Option(
+            "--datapoints-to-alarm",
+            min=1,
+            max=MAX_EVALUATION,
+            metavar="M",
+            help="[default: N]",
+            show_default=False,
+        ),
     ] = None,
     treat_missing_data: Annotated[
-        str, typer.Option("--treat-missing-data", help="missing, notBreaching, breaching, ignore")
+        str,
+        typer.Option(
+            "--treat-missing-data",
+            metavar="HOW",
+            help="missing, notBreaching, breaching or ignore.",
+        ),
     ] = "notBreaching",
     evaluation_range: Annotated[
         int | None,
-        typer.Option("--evaluation-range", help="Datapoints retrieved per evaluation (N + 2)."),
+        typer.Option(
+            "--evaluation-range",
+            metavar="N",
+            min=1,
+            max=MAX_EVALUATION,
+            help="Datapoints retrieved per evaluation.  [default: N + 2]",
+            show_default=False,
+        ),
     ] = None,
     metric_value: MetricValue = None,
     default_value: DefaultValue = None,
-    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format", click_type=ALARM_FORMATS, metavar=ALARM_FORMATS.metavar, help="Output form."
+        ),
+    ] = "text",
     plot: Annotated[
-        str | None, typer.Option("--plot", help="Also draw FILE.svg or FILE.png.")
+        str | None,
+        typer.Option("--plot", metavar="FILE", help="Also draw FILE.svg or FILE.png."),
     ] = None,
     since: Since = None,
     until: Until = None,
+    max_document_size: MaxDocumentSize = None,
 ) -> None:
     """Replay CloudWatch's alarm evaluation: the OK / ALARM timeline and the events behind it."""
+    import orjson
+
     from engine.alarms.alarm import AlarmConfigError, AlarmSpec, replay
     from engine.alarms.plot import write_plot
     from engine.alarms.report import alarm_report, alarm_text
 
-    if output not in ("table", "json"):
-        raise _fail(f"unknown --format {output!r}; expected table or json")
+    since, until = time_window(since, until)
     _check_plot(plot)
     compiled, entry = _resolve(control, pattern)
     base = entry.alarm if entry is not None else None
@@ -330,7 +478,7 @@ def alarm(
     except AlarmConfigError as e:
         raise _fail(str(e)) from None
     t = _transformation(entry, metric_value, default_value, None, None)
-    mr = _replay(sources, compiled, t, spec.period, since, until)
+    mr = _replay(sources, compiled, t, spec.period, since, until, max_document_size)
     values = mr.values(spec.statistic)
     tl = replay(values, spec, start=mr.first_time, end=mr.last_time)
     report = alarm_report(mr, tl, name=t.metric_name)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any
 
-import orjson
 import typer
 
+from engine.cli.options import FormatChoice, epilog
+
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+TABLE_OR_JSON = FormatChoice(["table", "json"])
+TEXT_OR_JSON = FormatChoice(["text", "json"])
 
 
 def _err(message: str) -> None:
@@ -20,6 +23,8 @@ def _out(text: str) -> None:
 
 
 def _json(obj: Any) -> None:
+    import orjson
+
     sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
@@ -28,10 +33,29 @@ def register(app: typer.Typer) -> None:
         name="patterns",
         help="The CIS AWS Foundations monitoring controls shipped with trailreplay.",
         no_args_is_help=True,
+        rich_markup_mode=None,
     )
-    sub.command("list")(list_)
-    sub.command("show")(show)
-    sub.command("check")(check)
+    sub.command(
+        "list",
+        epilog=epilog(
+            ["trailreplay patterns list", "trailreplay patterns list --format json"],
+            "0 listed, 2 usage error or a broken catalog",
+        ),
+    )(list_)
+    sub.command(
+        "show",
+        epilog=epilog(
+            ["trailreplay patterns show root-usage", "trailreplay patterns show 4.3 --format json"],
+            "0 shown, 2 usage error (an unknown control) or a broken catalog",
+        ),
+    )(show)
+    sub.command(
+        "check",
+        epilog=epilog(
+            ["trailreplay patterns check"],
+            "0 every control passes, 1 a control fails, 2 usage error or a broken catalog",
+        ),
+    )(check)
     app.add_typer(sub, name="patterns")
 
 
@@ -81,12 +105,14 @@ def _summary(e: Any) -> dict[str, Any]:
 
 
 def list_(
-    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format", click_type=TABLE_OR_JSON, metavar=TABLE_OR_JSON.metavar, help="Output form."
+        ),
+    ] = "table",
 ) -> None:
     """List the catalog's controls, sorted by CIS number."""
-    if output not in ("table", "json"):
-        _err(f"trailreplay: unknown --format {output!r}; expected table or json")
-        raise typer.Exit(EXIT_INPUT)
     entries = _load()
     if output == "json":
         _json([_summary(e) for e in entries])
@@ -103,17 +129,26 @@ def list_(
 
 def show(
     control: Annotated[
-        str, typer.Argument(help="Control: id, CIS number, Security Hub id (CloudWatch.2).")
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="Control: id, CIS number, Security Hub id (CloudWatch.2).",
+            show_default=False,
+        ),
     ],
-    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format", click_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
+        ),
+    ] = "text",
 ) -> None:
     """Show one control: intent and its evidence, published texts with their defects and
     relation to the intent, numbering, Security Hub, metric, alarm, samples."""
+    import orjson
+
     from engine import catalog
 
-    if output not in ("text", "json"):
-        _err(f"trailreplay: unknown --format {output!r}; expected text or json")
-        raise typer.Exit(EXIT_INPUT)
     _load()
     try:
         e = catalog.get(control)
@@ -177,13 +212,14 @@ def show(
 
 
 def check(
-    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format", click_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
+        ),
+    ] = "text",
 ) -> None:
-    """Prove every published text's recorded relation to the intent and run every sample:
-    exit 0 all good, 1 any failure, 2 when the catalog cannot be read."""
-    if output not in ("text", "json"):
-        _err(f"trailreplay: unknown --format {output!r}; expected text or json")
-        raise typer.Exit(EXIT_INPUT)
+    """Prove every published text's recorded relation to the intent and run every sample."""
     from engine import catalog
 
     results = catalog.check_all(_load())

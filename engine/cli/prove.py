@@ -9,38 +9,54 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Annotated
 
-import orjson
 import typer
 
-import engine
+from engine.cli.options import FormatChoice, epilog
 
 if TYPE_CHECKING:
+    import engine
     from engine.prove import ProofResult
 
 EXIT_YES, EXIT_NO, EXIT_ERROR = 0, 1, 2
+TEXT_OR_JSON = FormatChoice(["text", "json"])
+EXIT_TEXT = "0 yes, 1 no (with a counterexample event), 2 usage error (an invalid pattern)"
 
 
 def register(app: typer.Typer) -> None:
-    app.command("equiv")(equiv)
-    app.command("covers")(covers)
+    app.command(
+        "equiv",
+        epilog=epilog(
+            ["trailreplay equiv '{ $.a = 1 && $.b = x }' '{ $.b = x && $.a = 1 }'"], EXIT_TEXT
+        ),
+    )(equiv)
+    app.command(
+        "covers",
+        epilog=epilog(
+            ["trailreplay covers '{ $.eventName = \"Update*\" }' '{ $.eventName = Update }'"],
+            EXIT_TEXT,
+        ),
+    )(covers)
 
 
 def _compile(label: str, text: str) -> engine.CompiledPattern:
+    import engine
     from engine import catalog
 
     try:
         text = catalog.pattern_text(text)  # `control:ID[@V]` names a catalog pattern
     except (KeyError, catalog.CatalogError) as exc:
-        sys.stderr.write(f"error: pattern {label}: {exc.args[0] if exc.args else exc}\n")
+        sys.stderr.write(f"trailreplay: pattern {label}: {exc.args[0] if exc.args else exc}\n")
         raise typer.Exit(EXIT_ERROR) from None
     try:
         return engine.compile(text)
     except engine.PatternError as exc:
-        sys.stderr.write(f"error: pattern {label} is invalid: {exc}\n")
+        sys.stderr.write(f"trailreplay: invalid pattern {label}: {exc}\n")
         raise typer.Exit(EXIT_ERROR) from None
 
 
 def _event_text(event: object) -> str:
+    import orjson
+
     if isinstance(event, str):
         return orjson.dumps(event).decode() + "  (a raw message)"
     return orjson.dumps(event).decode()
@@ -74,9 +90,8 @@ def _render_text(r: ProofResult, a: engine.CompiledPattern, b: engine.CompiledPa
 
 
 def _run(question: str, a: str, b: str, output: str) -> None:
-    if output not in ("text", "json"):
-        sys.stderr.write(f"error: --format must be text or json, not {output!r}\n")
-        raise typer.Exit(EXIT_ERROR)
+    import orjson
+
     pa, pb = _compile("A", a), _compile("B", b)
     from engine.prove import covers as covers_fn
     from engine.prove import equiv as equiv_fn
@@ -84,7 +99,7 @@ def _run(question: str, a: str, b: str, output: str) -> None:
     try:
         r = equiv_fn(pa, pb) if question == "equivalent" else covers_fn(pa, pb)
     except Exception as exc:  # the prover must never print a traceback
-        sys.stderr.write(f"error: could not decide: {type(exc).__name__}: {exc}\n")
+        sys.stderr.write(f"trailreplay: could not decide: {type(exc).__name__}: {exc}\n")
         raise typer.Exit(EXIT_ERROR) from None
     if output == "json":
         sys.stdout.write(orjson.dumps(r.to_json()).decode() + "\n")
@@ -94,18 +109,30 @@ def _run(question: str, a: str, b: str, output: str) -> None:
 
 
 def equiv(
-    a: Annotated[str, typer.Argument(help="Pattern A (or control:ID[@V]).")],
-    b: Annotated[str, typer.Argument(help="Pattern B (or control:ID[@V]).")],
-    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    a: Annotated[str, typer.Argument(metavar="A", help="Pattern A (or control:ID[@V]).")],
+    b: Annotated[str, typer.Argument(metavar="B", help="Pattern B (or control:ID[@V]).")],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format", click_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
+        ),
+    ] = "text",
 ) -> None:
-    """Are A and B true on exactly the same log events?  Exit 0 yes, 1 no, 2 error."""
+    """Are patterns A and B true on exactly the same log events?"""
     _run("equivalent", a, b, output)
 
 
 def covers(
-    a: Annotated[str, typer.Argument(help="Pattern A, the wider one (or control:ID[@V]).")],
-    b: Annotated[str, typer.Argument(help="Pattern B (or control:ID[@V]).")],
-    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    a: Annotated[
+        str, typer.Argument(metavar="A", help="Pattern A, the wider one (or control:ID[@V]).")
+    ],
+    b: Annotated[str, typer.Argument(metavar="B", help="Pattern B (or control:ID[@V]).")],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format", click_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
+        ),
+    ] = "text",
 ) -> None:
-    """Does A match every event B matches (A ⊇ B)?  Exit 0 yes, 1 no, 2 error."""
+    """Does pattern A match every event pattern B matches (A covers B)?"""
     _run("covers", a, b, output)

@@ -6,27 +6,33 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
 
-from engine.cli import _io
+from engine.cli import MaxDocumentSize, _io
+from engine.cli.options import EXIT_USAGE, FormatChoice, epilog, id_list, time_window
 from engine.inert import inert
-from engine.replay.executors import Executor, make_executor
-from engine.replay.locations import expand
-from engine.replay.run import EXIT_ERROR, PatternSpec, exit_status, run_scan
-from engine.replay.s3 import MissingExtra, S3Config, S3Scope
-from engine.replay.scan import FileResult, ScanOptions
-from engine.replay.sinks import EnvelopeSink, RecordsSink, Sink, Summary, TableSink
-from engine.replay.sources import Item, Source
-from engine.replay.window import TimeWindow
+
+if TYPE_CHECKING:
+    from engine.replay.run import PatternSpec
+    from engine.replay.s3 import S3Scope
+    from engine.replay.scan import FileResult, ScanOptions
+    from engine.replay.sources import Item
+
+# The engine is imported when the command runs, not when the command line is parsed:
+# `--help` and usage errors stay fast (docs/performance.md, "Start-up").
+EXIT_ERROR = EXIT_USAGE
 
 
 class OutputFormat(StrEnum):
-    records = "records"
-    envelope = "envelope"
+    json = "json"  # each matching record once, compact JSON, one per line (JSON Lines)
+    envelope = "envelope"  # one JSON line per (pattern, record) match, then the summary
     table = "table"
+
+
+# `records` was the name of `json` before the formats were named alike in every command.
+FORMAT_CHOICE = FormatChoice([f.value for f in OutputFormat], aliases={"records": "json"})
 
 
 class InputFormat(StrEnum):
@@ -56,11 +62,15 @@ def _err(message: str) -> None:
 # --------------------------------------------------------------------------- patterns
 
 
-def load_patterns_file(path: str, first_number: int) -> list[PatternSpec]:
+def load_patterns_file(
+    path: str, first_number: int, origins: dict[str, str] | None = None
+) -> list[PatternSpec]:
     """Patterns from a file (engine.patternfile: one pattern per line, or a JSON/TOML list
     of ``{id, pattern}``); patterns without an id are numbered ``p<n>`` after the
-    ``--pattern`` ones."""
+    ``--pattern`` ones.  ``origins`` receives ``id -> FILE:LINE`` so an invalid pattern is
+    reported where it was written."""
     from engine import patternfile
+    from engine.replay.run import PatternSpec
 
     try:
         entries = patternfile.read(path)
@@ -74,11 +84,15 @@ def load_patterns_file(path: str, first_number: int) -> list[PatternSpec]:
             pid = f"p{number}"
             number += 1
         specs.append(PatternSpec(pid, fp.text))
+        if origins is not None:
+            origins[pid] = fp.where
     return specs
 
 
 def control_patterns(ids: list[str]) -> list[PatternSpec]:
     """``--control ID`` / ``--control all`` from the pattern catalog."""
+    from engine.replay.run import PatternSpec
+
     try:
         from engine import catalog  # type: ignore[attr-defined,unused-ignore]
     except ImportError as exc:
@@ -106,6 +120,7 @@ def control_patterns(ids: list[str]) -> list[PatternSpec]:
 def default_pattern() -> PatternSpec:
     """No pattern given: the catalog's default control (CIS "AWS Organizations changes")."""
     from engine import catalog
+    from engine.replay.run import PatternSpec
 
     try:
         entry = catalog.default()
@@ -115,11 +130,16 @@ def default_pattern() -> PatternSpec:
 
 
 def gather_patterns(
-    patterns: list[str], patterns_file: str | None, controls: list[str]
+    patterns: list[str],
+    patterns_file: str | None,
+    controls: list[str],
+    origins: dict[str, str] | None = None,
 ) -> list[PatternSpec]:
+    from engine.replay.run import PatternSpec
+
     specs = [PatternSpec(f"p{n}", text) for n, text in enumerate(patterns, 1)]
     if patterns_file is not None:
-        specs.extend(load_patterns_file(patterns_file, len(specs) + 1))
+        specs.extend(load_patterns_file(patterns_file, len(specs) + 1, origins))
     if controls:
         specs.extend(control_patterns(controls))
     if not specs and not patterns_file:
@@ -134,8 +154,9 @@ def gather_patterns(
     return specs
 
 
-def check_patterns(specs: list[PatternSpec]) -> bool:
-    """Compile every pattern; print each PatternError (with its caret) on stderr."""
+def check_patterns(specs: list[PatternSpec], origins: dict[str, str] | None = None) -> bool:
+    """Compile every pattern; print each PatternError (with its caret) on stderr, naming
+    where the pattern was written (``FILE:LINE`` for a patterns file)."""
     import engine
 
     ok = True
@@ -143,7 +164,8 @@ def check_patterns(specs: list[PatternSpec]) -> bool:
         try:
             engine.compile(spec.text)
         except engine.PatternError as exc:
-            _err(f"invalid pattern {spec.id}: {exc}")
+            where = (origins or {}).get(spec.id)
+            _err(f"invalid pattern {spec.id}" + (f" ({where})" if where else "") + f": {exc}")
             ok = False
     return ok
 
@@ -162,6 +184,8 @@ class _ProgressDisplay:
             TextColumn,
             TimeRemainingColumn,
         )
+
+        from engine.replay.sources import Source
 
         self.total_bytes = sum(i.size or 0 for i in items if isinstance(i, Source))
         self.files = len(items)
@@ -211,25 +235,46 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+SCAN_EXAMPLES = (
+    "trailreplay scan samples/",
+    "trailreplay scan samples/ -c all --format envelope --since 2024-03-01",
+    "trailreplay scan samples/ -e '{ $.eventName = ConsoleLogin }' --since 7d",
+    "zcat samples/AWSLogs/*/*/CloudTrail/*/*/*/*/*.json.gz | trailreplay scan -",
+)
+SCAN_EXIT = (
+    "0 something matched, 1 nothing matched, 2 usage error or an input could not be\n"
+    "read (matches from the readable inputs are still written), 130 interrupted"
+)
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("scan")
+    @app.command("scan", epilog=epilog(SCAN_EXAMPLES, SCAN_EXIT))
     def scan(
         sources: Annotated[
             list[str] | None,
             typer.Argument(
-                help="Files, directories (recursive), globs, or - for standard input.",
+                metavar="SOURCE...",
+                help="Files, directories (recursive), globs, s3:// URLs, or - for standard input.",
                 show_default=False,
             ),
         ] = None,
         pattern: Annotated[
             list[str] | None,
-            typer.Option("--pattern", "-e", help="A filter pattern (repeatable; ids p1, p2...)."),
+            typer.Option(
+                "--pattern",
+                "-e",
+                metavar="PATTERN",
+                help="A filter pattern (repeatable; ids p1, p2...).  [default: the CIS "
+                "Organizations changes pattern]",
+                show_default=False,
+            ),
         ] = None,
         patterns_file: Annotated[
             str | None,
             typer.Option(
                 "--patterns-file",
                 "-f",
+                metavar="FILE",
                 help="Patterns, one per line, or a JSON/TOML list of {id, pattern}.",
             ),
         ] = None,
@@ -238,27 +283,46 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--control",
                 "-c",
+                metavar="ID",
                 help="A catalog control (its intent), ID@V for CIS version V's published "
                 "text, or 'all' (repeatable).",
+                show_default=False,
             ),
         ] = None,
         input_format: Annotated[
             InputFormat,
-            typer.Option("--input-format", help="Force the input format (default: detect)."),
+            typer.Option(
+                "--input-format",
+                metavar="FORMAT",
+                help="auto (detect per file), cloudtrail, cwl-export, ndjson, lookup-events, "
+                "filter-log-events or console.",
+            ),
         ] = InputFormat.auto,
+        max_document_size: MaxDocumentSize = None,
         since: Annotated[
             str | None,
-            typer.Option(help="Keep events at or after this ISO 8601 time (UTC if no zone)."),
+            typer.Option(
+                metavar="TIME",
+                help="Keep events at or after TIME: ISO 8601 (UTC if no zone), a relative "
+                "time (30m, 24h, 7d) or epoch seconds.",
+            ),
         ] = None,
         until: Annotated[
             str | None,
-            typer.Option(help="Keep events at or before this time (a date: the whole day)."),
+            typer.Option(
+                metavar="TIME",
+                help="Keep events at or before TIME (a date alone: the whole day).",
+            ),
         ] = None,
         output_format: Annotated[
-            OutputFormat | None,
+            str | None,
             typer.Option(
                 "--format",
-                help="records (default when piped), envelope, or table (default on a terminal).",
+                click_type=FORMAT_CHOICE,
+                metavar=FORMAT_CHOICE.metavar,
+                help="json: each matching record once, as JSON Lines; envelope: one JSON "
+                "line per pattern match with the file and pattern id, then the summary; "
+                "table: for people.  [default: table on a terminal, json in a pipe]",
                 show_default=False,
             ),
         ] = None,
@@ -266,7 +330,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--summary-json",
-                help="Also write the summary as JSON to FILE (- : one line on standard output).",
+                metavar="FILE",
+                help="Also write the summary as JSON to FILE ('-': one {\"summary\": ...} line "
+                "on stdout, after the output).",
             ),
         ] = None,
         no_envelope_summary: Annotated[
@@ -278,7 +344,15 @@ def register(app: typer.Typer) -> None:
         ] = False,
         workers: Annotated[
             int | None,
-            typer.Option("--workers", "-j", min=1, help="Processes (default: all cores)."),
+            typer.Option(
+                "--workers",
+                "-j",
+                min=1,
+                max=MAX_WORKERS,
+                metavar="N",
+                help="Worker processes.  [default: all cores]",
+                show_default=False,
+            ),
         ] = None,
         no_prune: Annotated[
             bool,
@@ -287,50 +361,69 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
         executor: Annotated[
             ExecutorKind,
-            typer.Option("--executor", help="local processes, or a Dask cluster (dask extra)."),
+            typer.Option(
+                "--executor",
+                metavar="KIND",
+                help="local (processes) or dask (a Dask cluster; the dask extra).",
+            ),
         ] = ExecutorKind.local,
         scheduler: Annotated[
             str | None,
             typer.Option(
                 "--scheduler",
-                help="Dask scheduler address (default: a LocalCluster); implies --executor dask.",
+                metavar="ADDRESS",
+                help="Dask scheduler address; implies --executor dask.  [default: a LocalCluster]",
             ),
         ] = None,
         profile: Annotated[
-            str | None, typer.Option("--profile", help="AWS profile for s3:// sources.")
+            str | None,
+            typer.Option("--profile", metavar="NAME", help="AWS profile for s3:// sources."),
         ] = None,
         endpoint_url: Annotated[
             str | None,
-            typer.Option("--endpoint-url", help="S3-compatible endpoint for s3:// sources."),
+            typer.Option(
+                "--endpoint-url", metavar="URL", help="S3-compatible endpoint for s3:// sources."
+            ),
         ] = None,
         anon: Annotated[
             bool, typer.Option("--anon", help="Read s3:// sources without credentials.")
         ] = False,
         accounts: Annotated[
             list[str] | None,
-            typer.Option("--accounts", help="Only these account ids (comma-separated)."),
+            typer.Option(
+                "--accounts",
+                metavar="IDS",
+                help="Only these 12-digit account ids (comma-separated, repeatable).",
+                show_default=False,
+            ),
         ] = None,
         regions: Annotated[
             list[str] | None,
-            typer.Option("--regions", help="Only these regions (comma-separated)."),
+            typer.Option(
+                "--regions",
+                metavar="NAMES",
+                help="Only these regions, such as us-east-1 (comma-separated, repeatable).",
+                show_default=False,
+            ),
         ] = None,
     ) -> None:
-        """Replay CloudTrail archives through filter patterns; print the events that match.
+        """Replay CloudTrail archives through filter patterns; print the events that match."""
+        since, until = time_window(since, until)
+        account_ids = id_list(accounts, "--accounts")
+        region_names = id_list(regions, "--regions")
+        from engine.replay.formats import MAX_DOCUMENT_SIZE
+        from engine.replay.s3 import S3Config, S3Scope
+        from engine.replay.scan import ScanOptions
+        from engine.replay.window import TimeWindow
 
-        Exit status: 0 something matched, 1 nothing matched, 2 an input could not be read
-        (matches from the readable inputs are still written), 130 interrupted, 141 the reader
-        of the output went away (| head), 74 the output could not be written (a full disk).
-        """
+        origins: dict[str, str] = {}
         try:
-            specs = gather_patterns(pattern or [], patterns_file, control or [])
-            window = TimeWindow.from_text(since, until)
+            specs = gather_patterns(pattern or [], patterns_file, control or [], origins)
         except UsageError as exc:
             _err(str(exc))
             raise typer.Exit(EXIT_ERROR) from None
-        except ValueError as exc:
-            _err(f"--since/--until: not an ISO 8601 time: {exc}")
-            raise typer.Exit(EXIT_ERROR) from None
-        if not check_patterns(specs):
+        window = TimeWindow.from_text(since, until)
+        if not check_patterns(specs, origins):
             raise typer.Exit(EXIT_ERROR)
         args = list(sources or [])
         if not args:
@@ -344,15 +437,14 @@ def register(app: typer.Typer) -> None:
             ScanOptions(
                 input_format=None if input_format.value == "auto" else input_format.value,
                 window=window,
+                max_document_size=max_document_size or MAX_DOCUMENT_SIZE,
             ),
-            output_format,
+            OutputFormat(output_format) if output_format else None,
             summary_json,
             workers,
             not no_prune,
             quiet,
-            scope=S3Scope(
-                S3Config(profile, endpoint_url, anon), _id_set(accounts), _id_set(regions)
-            ),
+            scope=S3Scope(S3Config(profile, endpoint_url, anon), account_ids, region_names),
             dask=executor is ExecutorKind.dask or scheduler is not None,
             scheduler=scheduler,
             envelope_summary=not no_envelope_summary,
@@ -360,9 +452,19 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(code)
 
 
-def _id_set(values: list[str] | None) -> frozenset[str] | None:
-    ids = {v.strip() for value in values or [] for v in value.split(",") if v.strip()}
-    return frozenset(ids) if ids else None
+# More processes than this is a typing mistake (each one costs ~30 MB and a start-up).
+MAX_WORKERS = 256
+
+
+def _warn_nothing_read(summary: Any, sources: list[str]) -> None:
+    """A scan that read no file says so: "nothing matched" must not mean "nothing was read"."""
+    if summary.files_read or summary.files_failed or summary.interrupted:
+        return
+    if summary.files_skipped:
+        why = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items()))
+        _err(f"warning: every file was skipped ({why}): nothing was read")
+    else:
+        _err(f"warning: no log file found in {' '.join(sources)}")
 
 
 def _run(
@@ -380,14 +482,18 @@ def _run(
     scheduler: str | None = None,
     envelope_summary: bool = True,
 ) -> int:
-    from rich.console import Console
+    from engine.replay.executors import Executor, make_executor
+    from engine.replay.locations import expand
+    from engine.replay.run import exit_status, run_scan
+    from engine.replay.s3 import MissingExtra
+    from engine.replay.sinks import EnvelopeSink, RecordsSink, Sink, Summary, TableSink
 
     stdout_tty = _isatty(sys.stdout)
-    fmt = output_format or (OutputFormat.table if stdout_tty else OutputFormat.records)
+    fmt = output_format or (OutputFormat.table if stdout_tty else OutputFormat.json)
     ids = [s.id for s in specs]
     out = sys.stdout.buffer
     sink: Sink
-    if fmt is OutputFormat.records:
+    if fmt is OutputFormat.json:
         sink = RecordsSink(out)
     elif fmt is OutputFormat.envelope:
         sink = EnvelopeSink(out, ids, summary=envelope_summary)
@@ -395,7 +501,6 @@ def _run(
         sink = TableSink(
             sys.stdout, ids, width=_io.table_width(sys.stdout), bold=_io.styled(sys.stdout)
         )
-    err_console = Console(file=sys.stderr, stderr=True)
     show_progress = _io.styled(sys.stderr) and not quiet  # NO_COLOR: no escape at all
 
     items: list[Item] | None = None
@@ -427,7 +532,9 @@ def _run(
 
     try:
         if items is not None:
-            progress = _ProgressDisplay(items, err_console)
+            from rich.console import Console
+
+            progress = _ProgressDisplay(items, Console(file=sys.stderr, stderr=True))
             if isinstance(sink, TableSink):  # the table and the bar share the terminal
                 sink.before_output = progress.progress.stop
             with progress:
@@ -448,20 +555,24 @@ def _run(
         summary.output_error = f"{exc.stream} was closed" if exc.closed else str(exc)
         output_status = _io.report(exc)
     _silence_closed_stdout()
+    _warn_nothing_read(summary, sources)
     if not quiet:
         sys.stderr.write(summary.render_text() + "\n")
-    if summary_json == "-":  # one line, so that JSON lines on stdout stay JSON lines
-        if output_status is None:
-            out.write(orjson.dumps({"summary": summary.to_dict()}) + b"\n")
-            out.flush()
-    elif summary_json is not None:
-        try:
-            Path(summary_json).write_bytes(
-                orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
-            )
-        except OSError as exc:
-            _err(f"{summary_json}: cannot write summary: {exc.strerror or exc}")
-            return EXIT_ERROR
+    if summary_json is not None:
+        import orjson
+
+        if summary_json == "-":  # one line, so that JSON lines on stdout stay JSON lines
+            if output_status is None:
+                out.write(orjson.dumps({"summary": summary.to_dict()}) + b"\n")
+                out.flush()
+        else:
+            try:
+                Path(summary_json).write_bytes(
+                    orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
+                )
+            except OSError as exc:
+                _err(f"{summary_json}: cannot write summary: {exc.strerror or exc}")
+                return EXIT_ERROR
     return output_status if output_status is not None else exit_status(summary)
 
 

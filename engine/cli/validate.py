@@ -5,18 +5,19 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
 
-import engine
-from engine import patternfile
-from engine.findings import pattern_findings
-from engine.pattern import ast
-from engine.pattern.printer import format_expr
+from engine.cli.options import FormatChoice, epilog
+
+if TYPE_CHECKING:
+    import engine
+
+# The engine is imported when a command runs (fast --help and usage errors).
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+TEXT_OR_JSON = FormatChoice(["text", "json"])
 
 
 def _err(message: str) -> None:
@@ -36,29 +37,76 @@ def _pattern_arg(arg: str) -> str:
     try:
         return catalog.pattern_text(arg)
     except (KeyError, catalog.CatalogError) as exc:
-        _err(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}")
+        _err(f"trailreplay: {exc.args[0] if isinstance(exc, KeyError) else exc}")
         raise typer.Exit(EXIT_INPUT) from None
 
 
 def register(app: typer.Typer) -> None:
-    app.command("validate")(validate)
-    app.command("test")(test)
-    app.command("explain")(explain)
+    app.command("validate", epilog=epilog(VALIDATE_EXAMPLES, VALIDATE_EXIT))(validate)
+    app.command("test", epilog=epilog(TEST_EXAMPLES, TEST_EXIT))(test)
+    app.command("explain", epilog=epilog(EXPLAIN_EXAMPLES, EXPLAIN_EXIT))(explain)
+
+
+def _compile_or_exit(text: str, what: str = "invalid pattern") -> engine.CompiledPattern:
+    """Compile, or report the error with its caret and exit 2 (a usage error, as in every
+    command that takes a pattern)."""
+    import engine
+
+    try:
+        return engine.compile(_pattern_arg(text))
+    except engine.PatternError as exc:
+        _err(f"trailreplay: {what}: {exc}")
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+VALIDATE_EXAMPLES = (
+    "trailreplay validate '{ $.eventName = \"CreateAccount\" }'",
+    "trailreplay validate -f samples/patterns.txt --format json",
+    "printf '%s\\n' ERROR '{ $.a == 1 }' | trailreplay validate -",
+)
+VALIDATE_EXIT = (
+    "0 every pattern is valid, 1 a pattern is invalid (or, with --strict, has a\n"
+    "warning), 2 usage error or unreadable input"
+)
 
 
 def validate(
     patterns: Annotated[
         list[str] | None,
-        typer.Argument(help="Patterns to validate; '-' reads one per line from stdin."),
+        typer.Argument(
+            metavar="PATTERN...",
+            help="Patterns to validate; '-' reads one per line from stdin.",
+            show_default=False,
+        ),
     ] = None,
     file: Annotated[
-        list[str] | None, typer.Option("--file", "-f", help="Read patterns, one per line.")
+        list[str] | None,
+        typer.Option(
+            "--patterns-file",
+            "--file",
+            "-f",
+            metavar="FILE",
+            help="Read patterns, one per line (repeatable).",
+            show_default=False,
+        ),
     ] = None,
-    strict: Annotated[bool, typer.Option(help="Exit 1 on warnings too.")] = False,
-    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format", click_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
+        ),
+    ] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
 ) -> None:
-    """Check filter patterns as CloudWatch Logs would: 0 valid, 1 invalid, 2 unreadable input."""
+    """Check filter patterns as CloudWatch Logs would, with a caret under each error.
+
+    An invalid pattern is what this command reports (exit 1), not a usage error.
+    """
+    import engine
+    from engine import patternfile
+    from engine.findings import pattern_findings
+
     texts: list[tuple[str, str]] = []  # (origin, pattern)
     unreadable = False
     for p in patterns or []:
@@ -79,7 +127,7 @@ def validate(
             _err(f"trailreplay: {exc}")
             unreadable = True
     if not texts and not unreadable:
-        _err("trailreplay validate: give patterns as arguments, --file F, or '-' for stdin")
+        _err("trailreplay: no pattern: give patterns as arguments, -f FILE, or '-' for stdin")
         raise typer.Exit(EXIT_INPUT)
     invalid = warned = False
     results: list[dict[str, Any]] = []
@@ -117,6 +165,8 @@ def validate(
             for finding in findings:
                 _err(where + finding.render(text))
     if output == "json":
+        import orjson
+
         sys.stdout.write(orjson.dumps({"results": results}, option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
     if unreadable:
@@ -125,39 +175,78 @@ def validate(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+TEST_EXAMPLES = (
+    "trailreplay test '[..., status_code=4*, size]' --events samples/access.log",
+    "trailreplay test '{ $.a = Delete* }' --event '{\"a\":\"DeleteTrail\"}' --event x",
+    "cat samples/access.log | trailreplay test '\"GET\" 404'",
+)
+TEST_EXIT = (
+    "0 the test ran (matched or not, as aws logs test-metric-filter answers),\n"
+    "1 with --grep-status: no event matched, 2 usage error (an invalid pattern) or\n"
+    "unreadable input"
+)
+
+
 def test(
-    pattern: Annotated[str, typer.Argument(help="The filter pattern.")],
+    pattern: Annotated[
+        str, typer.Argument(metavar="PATTERN", help="The filter pattern.", show_default=False)
+    ],
     events: Annotated[
-        str, typer.Option("--events", "-e", help="File of log events, one per line; '-' for stdin.")
-    ] = "-",
+        str | None,
+        typer.Option(
+            "--events",
+            metavar="FILE",
+            help="Log events, one per line; '-' for stdin.  [default: stdin when no "
+            "--event is given]",
+            show_default=False,
+        ),
+    ] = None,
+    event: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--event",
+            metavar="TEXT",
+            help="One log event message (repeatable); numbered before the --events lines.",
+            show_default=False,
+        ),
+    ] = None,
+    grep_status: Annotated[
+        bool,
+        typer.Option("--grep-status", help="Exit 1 when no event matches, as grep does."),
+    ] = False,
 ) -> None:
     """Like `aws logs test-metric-filter`: which events match, with extractedValues.
 
+    eventNumber is the 0-based place of an event in the input, as TestMetricFilter numbers
+    the messages of its request: the --event values first, then the lines of --events.
+    Blank lines are not events (AWS refuses empty messages) but keep their place, so
+    eventNumber + 1 is the line number in the file and answers can be found in it.
+
     PATTERN may name a catalog control: `control:ID` (its intent) or `control:ID@V`.
     """
-    try:
-        compiled = engine.compile(_pattern_arg(pattern))
-    except engine.PatternError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_INPUT) from None
-    try:
-        lines = _read_lines(events)
-    except FileNotFoundError:
-        _err(f"trailreplay: {events}: no such file")
-        raise typer.Exit(EXIT_INPUT) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        _err(f"trailreplay: {events}: cannot read: {exc}")
-        raise typer.Exit(EXIT_INPUT) from None
-    # TestMetricFilter numbers events by their zero-based place in the request;
-    # blank lines are not events (AWS requires each message to be non-empty).
-    messages = [ln for ln in lines if ln != ""]
+    compiled = _compile_or_exit(pattern)
+    messages: list[tuple[int, str]] = list(enumerate(event or []))
+    if events is not None or not event:
+        source = events or "-"
+        try:
+            lines = _read_lines(source)
+        except FileNotFoundError:
+            _err(f"trailreplay: {source}: no such file")
+            raise typer.Exit(EXIT_INPUT) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            _err(f"trailreplay: {source}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+            raise typer.Exit(EXIT_INPUT) from None
+        first = len(messages)
+        messages += [(first + i, ln) for i, ln in enumerate(lines) if ln != ""]
     matches = [
         {"eventNumber": i, "eventMessage": m, "extractedValues": compiled.extract(m)}
-        for i, m in enumerate(messages)
+        for i, m in messages
         if compiled.matches(m)
     ]
+    import orjson
+
     sys.stdout.write(orjson.dumps({"matches": matches}, option=orjson.OPT_INDENT_2).decode() + "\n")
-    raise typer.Exit(EXIT_OK if matches else EXIT_FINDINGS)
+    raise typer.Exit(EXIT_FINDINGS if grep_status and not matches else EXIT_OK)
 
 
 def _node_json(node: object) -> Any:
@@ -173,20 +262,34 @@ def _node_json(node: object) -> Any:
     return node
 
 
+EXPLAIN_EXAMPLES = (
+    "trailreplay explain '{ $.eventSource = s3.* && $.eventName = Put* }'",
+    "trailreplay explain '[ip, user, ..., status_code=4*]' --format json",
+)
+EXPLAIN_EXIT = "0 explained, 2 usage error (an invalid pattern)"
+
+
 def explain(
-    pattern: Annotated[str, typer.Argument(help="The filter pattern.")],
-    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    pattern: Annotated[
+        str, typer.Argument(metavar="PATTERN", help="The filter pattern.", show_default=False)
+    ],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format", click_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
+        ),
+    ] = "text",
 ) -> None:
-    """Show how trailreplay reads a pattern: kind, canonical form, AST, fields, literals.
+    """Show how trailreplay reads a pattern: kind, canonical form, tree, fields, literals.
 
     PATTERN may name a catalog control: `control:ID` (its intent) or `control:ID@V`.
     """
-    try:
-        compiled = engine.compile(_pattern_arg(pattern))
-    except engine.PatternError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_FINDINGS) from None
+    import engine
+    from engine.findings import pattern_findings
+
+    compiled = _compile_or_exit(pattern)
     a = compiled.analysis
+    findings = pattern_findings(compiled)
     info = {
         "kind": compiled.kind,
         "canonical": engine.format(compiled.ast),
@@ -194,10 +297,12 @@ def explain(
         "required_literals": [sorted(c) for c in a.needles],
         "literals_apply_to": a.needle_space,
         "regexes": a.regex_count,
-        "findings": [dataclasses.asdict(f) for f in pattern_findings(compiled)],
+        "findings": [dataclasses.asdict(f) for f in findings],
         "ast": _node_json(compiled.ast),
     }
     if output == "json":
+        import orjson
+
         sys.stdout.write(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
     print(f"kind:       {info['kind']}")
@@ -209,32 +314,44 @@ def explain(
             print("  " + " | ".join(sorted(clause)))
     else:
         print("requires:   no literal (every event is a candidate)")
-    print("ast:")
-    _print_tree(compiled.ast, "  ")
-    for f in info["findings"]:
-        print(f"{f['severity']}[{f['code']}]: {f['message']}")
+    print("tree:")
+    for line in tree_lines(compiled.ast):
+        print("  " + line)
+    for f in findings:
+        print(f.render(pattern))
 
 
-def _print_tree(node: object, indent: str) -> None:
+def tree_lines(node: object, depth: int = 0) -> list[str]:
+    """The pattern as an indented tree, every node in pattern syntax (never a Python repr)."""
+    from engine.pattern import ast
+    from engine.pattern.printer import (
+        format,
+        format_entry,
+        format_expr,
+        format_regex,
+        format_term,
+    )
+
+    pad = "  " * depth
     if isinstance(node, ast.JsonPattern):
-        print(f"{indent}JsonPattern")
-        _print_tree(node.expr, indent + "  ")
-    elif isinstance(node, ast.And | ast.Or):
-        print(f"{indent}{type(node).__name__}")
-        for i in node.items:
-            _print_tree(i, indent + "  ")
-    elif isinstance(node, ast.SpacePattern):
-        print(f"{indent}SpacePattern")
-        for e in node.entries:
-            _print_tree(e, indent + "  ")
-    elif isinstance(node, ast.Field) and node.condition is not None:
-        print(f"{indent}Field {node.name}")
-        _print_tree(node.condition, indent + "  ")
-    elif isinstance(node, ast.TermPattern):
-        print(f"{indent}TermPattern")
-        for t in node.terms:
-            print(f"{indent}  Term {t.op or '+'}{t.text!r}")
-    elif isinstance(node, ast.Comparison | ast.IsCheck | ast.FieldComparison):
-        print(f"{indent}{type(node).__name__}  {format_expr(node)}")
-    else:
-        print(f"{indent}{node!r}")
+        return [f"{pad}JSON pattern {{ ... }}", *tree_lines(node.expr, depth + 1)]
+    if isinstance(node, ast.And | ast.Or):
+        word = "all of (&&)" if isinstance(node, ast.And) else "any of (||)"
+        return [f"{pad}{word}"] + [ln for i in node.items for ln in tree_lines(i, depth + 1)]
+    if isinstance(node, ast.Comparison | ast.IsCheck | ast.FieldComparison):
+        return [f"{pad}{format_expr(node)}"]
+    if isinstance(node, ast.TermPattern):
+        return [f"{pad}terms, all of:"] + [f"{pad}  {format_term(t)}" for t in node.terms]
+    if isinstance(node, ast.RegexPattern):
+        return [f"{pad}regex {format_regex(node.regex)}"]
+    if isinstance(node, ast.MatchAll):
+        return [f'{pad}"" (matches every event)']
+    if isinstance(node, ast.SpacePattern):
+        out = [f"{pad}space-delimited {format(node)}"]
+        for n, e in enumerate(node.entries, 1):
+            if isinstance(e, ast.Field) and e.condition is not None:
+                out.append(f"{pad}  field {n} ({e.name}): {format_entry(e)}")
+            else:
+                out.append(f"{pad}  field {n}: {format_entry(e) or '(unnamed)'}")
+        return out
+    return [f"{pad}{format(node)}"]  # type: ignore[arg-type]

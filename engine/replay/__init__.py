@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.replay.formats import FORMATS, SkipFile, describe_error, read_units
+from engine.replay.formats import (
+    FORMATS,
+    MAX_DOCUMENT_SIZE,
+    SkipFile,
+    describe_error,
+    read_units,
+)
 from engine.replay.locations import expand, location_for
 from engine.replay.run import PatternSpec, exit_status, run_scan
 from engine.replay.scan import (
@@ -81,6 +87,7 @@ def iter_events(
     since: datetime | str | None = None,
     until: datetime | str | None = None,
     on_error: Callable[[str, str], None] | None = None,
+    max_document_size: int = MAX_DOCUMENT_SIZE,
 ) -> Iterator[Event]:
     """Like :func:`iter_records`, for every log event, JSON or not (a metric filter over a
     CloudWatch Logs export of any log group).  The window uses ``eventTime``, else ``time``."""
@@ -98,7 +105,7 @@ def iter_events(
             continue
         try:
             with location_for(item.path).open(item) as opened:
-                _fmt, units = read_units(opened, input_format)
+                _fmt, units = read_units(opened, input_format, max_size=max_document_size)
                 for unit in units:
                     if unit.record is None and unit.message is None:
                         report(item.path, unit.problem or f"record {unit.index} is not an object")
@@ -117,6 +124,7 @@ def iter_records(
     since: datetime | str | None = None,
     until: datetime | str | None = None,
     on_error: Callable[[str, str], None] | None = None,
+    max_document_size: int = MAX_DOCUMENT_SIZE,
 ) -> Iterator[tuple[str, int, dict[str, Any]]]:
     """Yield ``(path, index, record)`` for every record of ``sources``, in input order.
 
@@ -132,7 +140,12 @@ def iter_records(
     error are still yielded.  ``index`` is the record's 0-based position in its file.
     """
     for event in iter_events(
-        sources, input_format=input_format, since=since, until=until, on_error=on_error
+        sources,
+        input_format=input_format,
+        since=since,
+        until=until,
+        on_error=on_error,
+        max_document_size=max_document_size,
     ):
         if event.record is not None:
             yield event.path, event.index, event.record

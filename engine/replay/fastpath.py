@@ -18,10 +18,11 @@ Records are sized against the limit on events only when they match (``summary.ov
 Soundness of the needles: they are searched in raw bytes, while the pattern sees the decoded
 record (JSON patterns) or its compact re-serialization (text patterns).  The two can differ
 only through JSON escapes (``\\uXXXX`` or ``\\/`` can spell any character) and, for text
-patterns, through blanks between tokens.  So an escape that could spell a needle character
-keeps its record a candidate, and a text pattern is prefiltered only when none of its
-needles contains a JSON structural character, a quote or a backslash (such a needle lies
-inside one token, written identically in both texts).  ``tests/replay/test_fastpath.py``
+patterns, through blanks between tokens and numbers (``1e2`` is re-serialized ``100.0``).  So
+an escape that could spell a needle character keeps its record a candidate, and a text
+pattern is prefiltered only when none of its needles contains a JSON structural character, a
+quote or a backslash, nor could be part of a number's text (such a needle lies inside one
+string token, written identically in both texts).  ``tests/replay/test_fastpath.py``
 holds the fast path equal to the general path with hypothesis.
 
 Anything the fast path does not handle (not a ``Records`` document, a decode error) returns
@@ -41,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import orjson
+
+from engine.pattern.events import could_be_number_text
 
 if TYPE_CHECKING:
     from engine.pattern.compiler import CompiledPattern
@@ -112,9 +115,20 @@ def _typed_decoder(layout: Layout) -> Any:
     return msgspec.json.Decoder(document)
 
 
+def _field_name_ok(name: str) -> bool:
+    """Whether msgspec can decode a key under this name: a struct field name may hold no
+    ``"``, no ``\\``, no control character and no lone surrogate (``msgspec.defstruct``
+    rejects them).  A selector holding one makes typed decoding step aside, never fail."""
+    return not _BAD_FIELD_CHAR.search(name)
+
+
+_BAD_FIELD_CHAR = re.compile(r'["\\\x00-\x1f\ud800-\udfff]')
+
+
 def typed_layout(compiled: Sequence[CompiledPattern]) -> Layout | None:
     """What typed decoding builds for a set of JSON patterns, or None if it is not such a
-    set (a text pattern, or a selector starting with ``.*``, needs the whole record)."""
+    set (a text pattern, or a selector starting with ``.*``, needs the whole record; so does
+    a top-level key msgspec cannot name, :func:`_field_name_ok`)."""
     from engine.pattern import ast
 
     selectors = []
@@ -129,10 +143,15 @@ def typed_layout(compiled: Sequence[CompiledPattern]) -> Layout | None:
     subs: dict[str, dict[str, None]] = {}
     for sel in selectors:
         first = sel.steps[0]
-        if not isinstance(first, ast.Key):
+        if not isinstance(first, ast.Key) or not _field_name_ok(first.name):
             return None
         order[first.name] = None
-        if nest and len(sel.steps) > 1 and isinstance(sel.steps[1], ast.Key):
+        if (
+            nest
+            and len(sel.steps) > 1
+            and isinstance(sel.steps[1], ast.Key)
+            and _field_name_ok(sel.steps[1].name)
+        ):
             subs.setdefault(first.name, {})[sel.steps[1].name] = None
         else:
             whole.add(first.name)
@@ -175,7 +194,14 @@ def pattern_needles(compiled: CompiledPattern) -> Needles:
     if not analysis.needles:
         return None
     if analysis.needle_space == "message":
-        if any(_STRUCTURAL & set(n) for clause in analysis.needles for n in clause):
+        # A needle is found in the raw bytes only if it is written there as the compact
+        # re-serialization writes it: true inside a string token, false inside a number
+        # (``1e2`` is written ``100.0``), or across tokens (blanks, escapes of quotes).
+        if any(
+            _STRUCTURAL & set(n) or could_be_number_text(n)
+            for clause in analysis.needles
+            for n in clause
+        ):
             return None
     elif analysis.needle_space != "json":
         return None

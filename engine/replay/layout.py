@@ -11,10 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from engine.replay.sources import Item
+from engine.replay.sources import Item, Skipped, Source
 
 ORG = re.compile(r"^o-[a-z0-9]{10,32}$")
 """An organization folder (``o-exampleorg1``) between ``AWSLogs/`` and the account."""
@@ -63,7 +61,10 @@ def filter_items(
     items: Iterable[Item], accounts: frozenset[str] | None, regions: frozenset[str] | None
 ) -> Iterator[Item]:
     """``--accounts``/``--regions`` over already expanded items (local paths: the S3 lister
-    never lists what they leave out)."""
+    never lists what they leave out).  A file they leave out is counted as skipped
+    (``outside-scope``), so a filter that excludes everything shows in the summary."""
     for item in items:
         if layout_keeps(item.path, accounts, regions):
             yield item
+        elif isinstance(item, Source):
+            yield Skipped(item.path, "outside-scope")

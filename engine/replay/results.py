@@ -15,7 +15,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any, Literal
 
-from engine.replay.formats import Unit
+from engine.replay.formats import MAX_DOCUMENT_SIZE, Unit
 from engine.replay.window import TimeWindow, parse_event_time
 
 # CloudTrail does not send events over 256 KB to CloudWatch Logs; a replay still matches them
@@ -36,6 +36,8 @@ class ScanOptions:
     window: TimeWindow | None = None
     oversize_bytes: int = OVERSIZE_BYTES
     fast: bool = True
+    #: What is held whole at most (``--max-document-size``; ``engine.replay.formats``).
+    max_document_size: int = MAX_DOCUMENT_SIZE
 
 
 @dataclass(slots=True)

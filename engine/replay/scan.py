@@ -212,6 +212,7 @@ def read_and_match(
         options.input_format,
         fast if options.fast else None,
         fast_export if options.fast and text_only else None,
+        options.max_document_size,
     )
     result.format = fmt
     match_units(units, compiled, options, result, flush)
@@ -231,7 +232,7 @@ def match_export_text(
     matchers = [(i, p.matches) for i, p in enumerate(compiled)]
     limit = options.oversize_bytes
     message = CWL_MESSAGE.match
-    for index, (lineno, line) in enumerate(nonblank_lines(stream)):
+    for index, (lineno, line) in enumerate(nonblank_lines(stream, options.max_document_size)):
         m = message(line)
         if m is not None:
             try:

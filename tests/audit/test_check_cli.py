@@ -53,7 +53,7 @@ def test_unknown_is_not_a_pass_exit_1(tmp_path: Path) -> None:
 
 def test_only_the_requested_controls(tmp_path: Path) -> None:
     path = write(tmp_path, b.passing())
-    res = runner.invoke(app, ["audit", "check", path, "-c", "4.15", "-f", "json"])
+    res = runner.invoke(app, ["audit", "check", path, "-c", "4.15", "--format", "json"])
     assert res.exit_code == 0
     assert [c["id"] for c in json.loads(res.stdout)["controls"]] == [b.ORG]
 
@@ -123,7 +123,7 @@ def test_the_intent_is_the_default_reference(tmp_path: Path) -> None:
     res = runner.invoke(app, ["audit", "check", path, "-c", "CloudWatch.2"])
     assert res.exit_code == 0, res.output
     assert "  reference: intent" in res.stdout
-    res = runner.invoke(app, ["audit", "check", path, "-c", "4.1", "-f", "json"])
+    res = runner.invoke(app, ["audit", "check", path, "-c", "4.1", "--format", "json"])
     (c,) = json.loads(res.stdout)["controls"]
     assert c["reference"]["label"] == "intent" and c["reference"]["bound"] == SH_TEXT
 
@@ -143,7 +143,7 @@ def test_cis_version_judges_against_the_published_text(tmp_path: Path) -> None:
 
 def test_cis_version_skips_controls_the_version_lacks(tmp_path: Path) -> None:
     path = write(tmp_path, b.passing("*"))
-    res = runner.invoke(app, ["audit", "check", path, "--cis-version", "1.2.0", "-f", "json"])
+    res = runner.invoke(app, ["audit", "check", path, "--cis-version", "1.2.0", "--format", "json"])
     ids = [c["id"] for c in json.loads(res.stdout)["controls"]]
     assert len(ids) == 14 and all(i.endswith("@1.2.0") for i in ids)
     assert "organizations-changes is not in CIS v1.2.0" in res.stderr
@@ -155,7 +155,7 @@ def test_cis_version_skips_controls_the_version_lacks(tmp_path: Path) -> None:
 
 def test_an_invalid_published_text_is_unknown(tmp_path: Path) -> None:
     path = write(tmp_path, b.passing())
-    res = runner.invoke(app, ["audit", "check", path, "-c", "5.15@6.0.0", "-f", "sarif"])
+    res = runner.invoke(app, ["audit", "check", path, "-c", "5.15@6.0.0", "--format", "sarif"])
     assert res.exit_code == 1
     (result,) = json.loads(res.stdout)["runs"][0]["results"]
     assert result["level"] == "warning"

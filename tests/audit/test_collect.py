@@ -143,7 +143,7 @@ def test_collect_builds_the_snapshot_format(endpoint: str, aws_env: None, tmp_pa
     # the same through AWS_ENDPOINT_URL instead of --endpoint-url
     out2 = tmp_path / "again.json"
     res = CliRunner(env={"AWS_ENDPOINT_URL": endpoint}).invoke(
-        app, ["audit", "collect", "-o", str(out2), "-r", REGION]
+        app, ["audit", "collect", "-o", str(out2), "--regions", REGION]
     )
     assert res.exit_code == 0, res.output
     assert from_data(json.loads(out2.read_text())).trails()
@@ -154,7 +154,16 @@ def test_collect_without_reachable_aws_exits_2(aws_env: None, tmp_path: Path) ->
     out = tmp_path / "s.json"
     res = CliRunner().invoke(
         app,
-        ["audit", "collect", "-o", str(out), "-r", REGION, "--endpoint-url", "http://127.0.0.1:9"],
+        [
+            "audit",
+            "collect",
+            "-o",
+            str(out),
+            "--regions",
+            REGION,
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ],
         env={"AWS_MAX_ATTEMPTS": "1", "AWS_RETRY_MODE": "standard"},
     )
     assert res.exit_code == 2

@@ -117,7 +117,7 @@ def test_a_wrongly_typed_value_anywhere_is_a_verdict_or_one_named_error(
     file = tmp_path / "snapshot.json"
     file.write_text(json.dumps(snap))
     with mock.patch.object(judge_module, "_default_covers", return_value=_COVERS):
-        res = runner.invoke(app, ["audit", "check", str(file), "-c", b.ORG, "-f", "json"])
+        res = runner.invoke(app, ["audit", "check", str(file), "-c", b.ORG, "--format", "json"])
     assert res.exit_code in (0, 1, 2), res.output
     assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
     if res.exit_code == 2:

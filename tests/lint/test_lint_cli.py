@@ -64,7 +64,7 @@ def test_require_covers() -> None:
     assert ok.exit_code == 0, ok.output
     assert "covers control organizations-changes" in ok.stdout
     bad = runner.invoke(
-        app, ["lint", PATTERNS, "--require-covers", "organizations-changes", "-f", "json"]
+        app, ["lint", PATTERNS, "--require-covers", "organizations-changes", "--format", "json"]
     )
     assert bad.exit_code == 1
     codes = [f["code"] for f in json.loads(bad.stdout)["findings"]]
@@ -90,7 +90,7 @@ def test_directory_walk_and_unreadable_input(tmp_path: Path) -> None:
         'resource "aws_cloudwatch_log_subscription_filter" "s" { filter_pattern = "{ $.a = }" }\n'
     )
     (tmp_path / "notes.txt").write_text("not a pattern file unless named\n")
-    res = runner.invoke(app, ["lint", str(tmp_path), "-f", "json"])
+    res = runner.invoke(app, ["lint", str(tmp_path), "--format", "json"])
     assert res.exit_code == 1
     out = json.loads(res.stdout)
     assert out["summary"]["files"] == 1
@@ -110,7 +110,7 @@ def test_bad_options_exit_2(option: list[str]) -> None:
 
 def test_require_covers_is_about_the_whole_input_not_a_line() -> None:
     res = runner.invoke(
-        app, ["lint", PATTERNS, "--require-covers", "organizations-changes", "-f", "json"]
+        app, ["lint", PATTERNS, "--require-covers", "organizations-changes", "--format", "json"]
     )
     assert res.exit_code == 1
     (finding,) = [f for f in json.loads(res.stdout)["findings"] if f["code"] == "require-covers"]
@@ -122,7 +122,7 @@ def test_require_covers_is_about_the_whole_input_not_a_line() -> None:
 
 def test_require_covers_in_sarif_is_a_run_level_result() -> None:
     res = runner.invoke(
-        app, ["lint", PATTERNS, "--require-covers", "organizations-changes", "-f", "sarif"]
+        app, ["lint", PATTERNS, "--require-covers", "organizations-changes", "--format", "sarif"]
     )
     results = json.loads(res.stdout)["runs"][0]["results"]
     (whole,) = [r for r in results if r["ruleId"] == "require-covers"]
@@ -133,7 +133,7 @@ def test_require_covers_in_sarif_is_a_run_level_result() -> None:
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
 def test_no_file_to_check_says_so_and_exits_2(tmp_path: Path, fmt: str) -> None:
     (tmp_path / "notes.txt").write_text("a text file is read only when named\n")
-    res = runner.invoke(app, ["lint", str(tmp_path), "-f", fmt])
+    res = runner.invoke(app, ["lint", str(tmp_path), "--format", fmt])
     assert res.exit_code == 2, res.output
     assert "no file to check in " + str(tmp_path) in res.stdout
     assert "Traceback" not in res.output

@@ -63,7 +63,7 @@ def test_equiv_text_search() -> None:
 def test_invalid_pattern_exit_2_with_caret() -> None:
     res = runner.invoke(app, ["equiv", "{ $.a = }", "{ $.a = 1 }"])
     assert res.exit_code == 2
-    assert "pattern A is invalid" in res.stderr
+    assert "trailreplay: invalid pattern A:" in res.stderr
     assert "^" in res.stderr
     assert res.stdout == ""
 

@@ -44,10 +44,29 @@ def _encode(record: dict[str, Any], style: int) -> bytes:
         )
     if style == 2:
         return json.dumps(record, indent=1).encode()  # pretty-printed, blanks between tokens
+    if style == 4:  # numbers written as the compact re-serialization does not (1e2, 5E+0)
+        return _numbers_as_exponents(record).encode()
     # Letters escaped as \\uXXXX: 'A', 'c' and 'D' occur only inside strings (never in
     # true/false/null or numbers), so this is still the same JSON.
     text = orjson.dumps(record).decode()
     return text.replace("A", "\\u0041").replace("c", "\\u0063").replace("D", "\\u0044").encode()
+
+
+def _numbers_as_exponents(value: Any) -> str:
+    """JSON text of ``value`` with every number in an exponent form (``100`` as ``1e2``,
+    ``1.5`` as ``1.5E+0``), which decodes to a float written differently again."""
+    if isinstance(value, dict):
+        items = (f"{_numbers_as_exponents(k)}:{_numbers_as_exponents(v)}" for k, v in value.items())
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(map(_numbers_as_exponents, value)) + "]"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return orjson.dumps(value).decode()
+    if isinstance(value, float):
+        text = repr(value)
+        return text if "e" in text else text + "E+0"
+    digits = str(value).rstrip("0") or "0"
+    return f"{digits}e{len(str(value)) - len(digits)}"
 
 
 def _general(
@@ -64,7 +83,7 @@ LIMITS = st.sampled_from([OVERSIZE_BYTES, 0, 30, 120])
 
 
 @given(
-    st.lists(st.tuples(RECORDS, st.integers(0, 3)), max_size=6),
+    st.lists(st.tuples(RECORDS, st.integers(0, 4)), max_size=6),
     st.lists(gen.patterns, min_size=1, max_size=3),
     LIMITS,
 )
@@ -92,7 +111,7 @@ def _check_equal(
     ]
 
 
-@given(gen.patterns, RECORDS, st.integers(0, 3))
+@given(gen.patterns, RECORDS, st.integers(0, 4))
 def test_prefilter_rejects_only_what_the_matcher_rejects(
     node: ast.Pattern, record: dict[str, Any], style: int
 ) -> None:
@@ -135,7 +154,7 @@ def test_an_escape_hides_a_needle_in_one_record_while_another_shows_it() -> None
 
 
 @given(
-    st.lists(st.tuples(RECORDS, st.integers(0, 3)), max_size=6),
+    st.lists(st.tuples(RECORDS, st.integers(0, 4)), max_size=6),
     st.lists(gen.json_patterns, min_size=1, max_size=3),
     LIMITS,
 )
@@ -205,7 +224,7 @@ def test_escape_check_sees_every_escape_that_spells_a_needle_character(
     assert escapes_can_hide(data, chars) == bool(spelled & chars)
 
 
-@given(st.lists(st.tuples(RECORDS, st.integers(0, 3)), max_size=6), LIMITS, st.integers(1, 2))
+@given(st.lists(st.tuples(RECORDS, st.integers(0, 4)), max_size=6), LIMITS, st.integers(1, 2))
 def test_match_everything_equals_general_path(
     items: list[tuple[dict[str, Any], int]], limit: int, copies: int
 ) -> None:
@@ -260,7 +279,7 @@ NESTED_PATTERNS = st.lists(
 )
 
 
-@given(st.lists(st.tuples(NESTED_RECORDS, st.integers(0, 3)), max_size=6), NESTED_PATTERNS)
+@given(st.lists(st.tuples(NESTED_RECORDS, st.integers(0, 4)), max_size=6), NESTED_PATTERNS)
 def test_nested_typed_decoding_equals_general_path(
     items: list[tuple[dict[str, Any], int]], texts: list[str]
 ) -> None:
@@ -364,3 +383,68 @@ def test_a_record_re_serialised_longer_than_written_is_sized_as_compact_json() -
         )
         assert [m.oversized for m in result.matches] == [True], pattern
         assert result.oversized == 1
+
+
+def _bracket(key: str) -> str:
+    """``$.['key']`` for any key (``'`` and ``\\`` escaped as the grammar reads them)."""
+    return "$.['" + key.replace("\\", "\\\\").replace("'", "\\'") + "']"
+
+
+# Keys holding what msgspec cannot name a struct field with ('"', '\\', control characters)
+# beside ordinary ones; sub-keys too (typed decoding nests them).
+ANY_KEYS = st.one_of(st.sampled_from(['a"b', "a\\b", "a\x01b", "\x1f", "eventSource"]), st.text())
+
+
+@given(
+    ANY_KEYS,
+    st.one_of(st.none(), ANY_KEYS),
+    # (Style 3 escapes the letter c, which a control character's own escape holds.)
+    st.lists(st.tuples(st.booleans(), st.sampled_from([0, 1, 2, 4])), max_size=5),
+)
+def test_selectors_holding_any_character_equal_the_general_path(
+    key: str, sub: str | None, shapes: list[tuple[bool, int]]
+) -> None:
+    """A bracket key holding '"', '\\' or a control character (issue 16, item 1) never makes
+    the fast path fail: every match is found, as by the general path."""
+    selector = _bracket(key) + (
+        "" if sub is None else "['" + sub.replace("\\", "\\\\").replace("'", "\\'") + "']"
+    )
+    text = "{ " + selector + ' = 1 || $.eventSource = "x" }'
+    try:
+        node = engine.parse(text)
+    except engine.PatternError:
+        return
+    value: Any = 1 if sub is None else {sub: 1}
+    items = [
+        ({key: value, "eventSource": "y"} if has else {"eventSource": "x" if style else "z"}, style)
+        for has, style in shapes
+    ]
+    try:
+        for r, s in items:
+            _encode(r, s)
+    except UnicodeEncodeError:
+        return  # a lone surrogate cannot be written as UTF-8 JSON
+    _check_equal(items, [node, engine.parse('{ $.eventSource = "x" }')], OVERSIZE_BYTES)
+
+
+def test_a_bracket_key_msgspec_cannot_name_keeps_every_match() -> None:
+    doc = b'{"Records":[{"eventSource":"x"},{"a\\"b":1},{"a\\\\b":1},{"a\\u0001b":1}]}'
+    for key in ('a"b', "a\\b", "a\x01b"):
+        text = "{ " + _bracket(key) + ' = 1 || $.eventSource = "x" }'
+        result = FileResult("x", matches_per_pattern=[0])
+        assert match_document(doc, [engine.compile(text)], ScanOptions(), result), key
+        assert len(result.matches) == 2, key
+        assert result.problems == []
+
+
+def test_a_number_written_otherwise_is_matched_by_text_as_the_general_path_does() -> None:
+    # 1e2 is 100.0 in the record's compact JSON, what text patterns see (issue 16, item 5).
+    record = b'{"eventName":"X","n":1e2,"m":1.50}'
+    doc = b'{"Records":[' + record + b"]}"
+    for pattern in ('"100.0"', "100", "%1\\.5%", '"1.5"'):
+        compiled = engine.compile(pattern)
+        fast = FileResult("x", matches_per_pattern=[0])
+        assert match_document(doc, [compiled], ScanOptions(), fast)
+        slow = _general([orjson.loads(record)], [compiled], ScanOptions())
+        assert [m.index for m in fast.matches] == [m.index for m in slow.matches], pattern
+        assert len(fast.matches) == 1, pattern
