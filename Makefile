@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HYPOTHESIS_PROFILE ?= $(if $(CI),ci,dev)
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench bench-shapes install clean
 
 EXTRAS := dev,prove,s3,audit,dask,plot
 
@@ -41,8 +41,14 @@ test: $(STAMP) lint
 bench: $(STAMP)
 	$(BIN)/python -m uv pip install --python $(BIN)/python --quiet --compile-bytecode -e '.[bench]' || \
 		$(BIN)/python -m pip install --quiet -e '.[bench]' || true
+	$(BIN)/python -m benchmarks.shapes
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.hostile
+
+# Only the archive shapes of issue 12 (small files, S3 at 50 ms per request, large files):
+# a few minutes.
+bench-shapes: $(STAMP)
+	$(BIN)/python -m benchmarks.shapes
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

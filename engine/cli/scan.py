@@ -385,6 +385,17 @@ def register(app: typer.Typer) -> None:
                 "--endpoint-url", metavar="URL", help="S3-compatible endpoint for s3:// sources."
             ),
         ] = None,
+        s3_concurrency: Annotated[
+            int | None,
+            typer.Option(
+                "--s3-concurrency",
+                min=1,
+                max=MAX_S3_CONCURRENCY,
+                metavar="N",
+                help="S3 objects fetched at a time (s3:// sources).  [default: 32]",
+                show_default=False,
+            ),
+        ] = None,
         anon: Annotated[
             bool, typer.Option("--anon", help="Read s3:// sources without credentials.")
         ] = False,
@@ -444,7 +455,11 @@ def register(app: typer.Typer) -> None:
             workers,
             not no_prune,
             quiet,
-            scope=S3Scope(S3Config(profile, endpoint_url, anon), account_ids, region_names),
+            scope=S3Scope(
+                S3Config(profile, endpoint_url, anon, **_concurrency(s3_concurrency)),
+                account_ids,
+                region_names,
+            ),
             dask=executor is ExecutorKind.dask or scheduler is not None,
             scheduler=scheduler,
             envelope_summary=not no_envelope_summary,
@@ -454,6 +469,12 @@ def register(app: typer.Typer) -> None:
 
 # More processes than this is a typing mistake (each one costs ~30 MB and a start-up).
 MAX_WORKERS = 256
+MAX_S3_CONCURRENCY = 1024
+
+
+def _concurrency(value: int | None) -> dict[str, int]:
+    # The default lives in engine.replay.s3 (DEFAULT_CONCURRENCY).
+    return {} if value is None else {"concurrency": value}
 
 
 def _warn_nothing_read(summary: Any, sources: list[str]) -> None:
@@ -519,6 +540,11 @@ def _run(
             _err(str(exc))
             return EXIT_ERROR
     else:
+        from engine.replay.executors import MAX_WORKERS_PER_CORE, worker_cap
+
+        if workers is not None and workers > worker_cap():
+            _err(f"--workers {workers}: starting {worker_cap()} processes (at most "
+                 f"{MAX_WORKERS_PER_CORE} per core)")  # fmt: skip
         executor = make_executor(workers, texts)
     summary = Summary(ids)
     output_status: int | None = None

@@ -74,7 +74,10 @@ def _compile_on_worker(patterns: Sequence[str]) -> int:
 
 
 class DaskExecutor:
-    """Runs the replay's work on a Dask cluster; results in input order."""
+    """Runs the replay's work on a Dask cluster; results in input order.  Each task fetches
+    its own S3 objects, concurrently (``fetches_in_tasks``): the client does not."""
+
+    fetches_in_tasks = True
 
     def __init__(
         self,

@@ -18,12 +18,13 @@ import itertools
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -87,13 +88,35 @@ def _run_batch(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     return [fn(item) for item in items]
 
 
+class WorkerLost(RuntimeError):
+    """A worker process died (killed, or out of memory) while running an item, twice."""
+
+
 def _init_worker(patterns: Sequence[str]) -> None:
     # Ctrl-C goes to the whole process group: let the parent alone decide how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the parent's SIGTERM handler (which turns it into an
+    # interrupt): a worker told to stop must simply stop.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
     if patterns:
         from engine.replay.scan import compile_patterns
 
         compile_patterns(patterns)  # once per worker; engine.compile caches by text
+
+
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGTERM when its parent dies, however the parent died
+    (even SIGKILL), so no worker is left running and holding the output pipe."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - best effort
+        pass
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -111,27 +134,96 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+class _Sent(Generic[T, R]):
+    """A batch on the pool: its items (to send again) and the pool generation it went to."""
+
+    __slots__ = ("future", "generation", "items")
+
+    def __init__(self, future: Future[list[R]], items: list[T], generation: int) -> None:
+        self.future = future
+        self.items = items
+        self.generation = generation
+
+
 class LocalPoolExecutor:
-    """A pool of local processes; ``patterns`` are compiled once in each worker."""
+    """A pool of local processes; ``patterns`` are compiled once in each worker.
+
+    A worker that dies (killed, out of memory) breaks the whole pool: the pool is started
+    again, the batch that was running when it broke is run again one item at a time with
+    nothing else on the pool -- so the item at fault is known -- and an item that kills its
+    worker twice is handed to ``on_failure(item, error)`` (the replay: a failed file, one
+    line on stderr); the other batches are sent again as they were."""
 
     def __init__(
-        self, workers: int, patterns: Sequence[str] = (), in_flight: int = 0, batch: int = 32
+        self,
+        workers: int,
+        patterns: Sequence[str] = (),
+        in_flight: int = 0,
+        batch: int = 32,
+        on_failure: Callable[[Any, BaseException], Any] | None = None,
     ) -> None:
         self.workers = max(1, workers)
         self.in_flight = in_flight or self.workers * 4
         self.batch = max(1, batch)
+        self.on_failure = on_failure
         self._patterns = tuple(patterns)
         self._pool: ProcessPoolExecutor | None = None
+        self._size = self.workers
+        self._generation = 0
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
+                max_workers=self._size,
                 mp_context=_context(),
                 initializer=_init_worker,
                 initargs=(self._patterns,),
             )
         return self._pool
+
+    def _restart(self) -> ProcessPoolExecutor:
+        """A fresh pool in place of a broken one (every future of the old one is lost)."""
+        self._stop()
+        self._generation += 1
+        return self._started()
+
+    def _submit(self, work: Callable[[list[T]], list[R]], items: list[T]) -> _Sent[T, R]:
+        try:
+            future = self._started().submit(work, items)
+        except BrokenExecutor:
+            future = self._restart().submit(work, items)
+        return _Sent(future, items, self._generation)
+
+    def _results(self, sent: _Sent[T, R], work: Callable[[list[T]], list[R]]) -> list[R]:
+        """The results of a batch, its worker dying or not (see the class docstring)."""
+        while True:
+            try:
+                return sent.future.result()
+            except BrokenExecutor:
+                if sent.generation < self._generation:
+                    # Lost with a pool that broke earlier, elsewhere: just send it again.
+                    sent = self._submit(work, sent.items)
+                    continue
+            self._restart()
+            return [r for item in sent.items for r in self._alone(item, work)]
+
+    def _alone(self, item: T, work: Callable[[list[T]], list[R]]) -> list[R]:
+        """One item with nothing else on the pool: a second death is its own."""
+        error: BaseException | None = None
+        for _ in range(2):
+            try:
+                return self._submit(work, [item]).future.result()
+            except BrokenExecutor as exc:
+                error = exc
+                self._restart()
+        assert error is not None
+        lost = WorkerLost(
+            "a worker process died while reading this input, twice (killed, or out of memory)"
+        )
+        lost.__cause__ = error
+        if self.on_failure is None:
+            raise lost
+        return [self.on_failure(item, lost)]
 
     def map_ordered(
         self,
@@ -144,20 +236,27 @@ class LocalPoolExecutor:
         stream_fn: Callable[[Iterable[T]], Iterator[R]] | None = None,
     ) -> Iterator[R]:
         run_here = local_fn or fn
-        # A single file is not worth starting processes for: look ahead a little first.
+        work: Callable[[list[T]], list[R]] = (
+            batch_fn if batch_fn is not None else partial(_run_batch, fn)
+        )
+        # A single file is not worth starting processes for, and a few files not worth more
+        # processes than files: look ahead up to one item per worker first.
         iterator = iter(items)
         head: list[T] = []
+        remote = 0
         for item in iterator:
             head.append(item)
-            if sum(1 for i in head if not local(i)) > 1:
+            remote += not local(item)
+            if remote > self.workers:
                 break
-        else:
+        if remote <= 1:  # the items ran out
             yield from (run_here(item) for item in head)
             return
-        pool = self._started()
+        if self._pool is None:
+            self._size = min(self.workers, remote)
         # Items travel in batches (up to ``batch`` items): one round trip per batch instead of
         # per file (a CloudTrail file takes ~0.5 ms to scan; a round trip ~0.1 ms of CPU).
-        pending: deque[tuple[Future[list[R]], int] | tuple[T]] = deque()
+        pending: deque[_Sent[T, R] | tuple[T]] = deque()
         batch: list[T] = []
         # Stored bytes per item, measured on the results (``raw_bytes``), for the items whose
         # size the listing does not give (a local walk does not stat its files).
@@ -165,13 +264,12 @@ class LocalPoolExecutor:
 
         def drain_one() -> Iterator[R]:
             first = pending.popleft()
-            if len(first) == 1:
+            if isinstance(first, tuple):
                 yield run_here(first[0])
                 return
-            future, count = first
-            results = future.result()
+            results = self._results(first, work)
             measured[0] += sum(getattr(r, "raw_bytes", 0) or 0 for r in results)
-            measured[1] += count
+            measured[1] += len(first.items)
             yield from results
 
         submitted = 0
@@ -186,8 +284,7 @@ class LocalPoolExecutor:
         def submit() -> None:
             nonlocal submitted, batch_bytes
             if batch:
-                work = batch_fn if batch_fn is not None else partial(_run_batch, fn)
-                pending.append((pool.submit(work, list(batch)), len(batch)))
+                pending.append(self._submit(work, list(batch)))
                 batch.clear()
                 submitted += 1
                 batch_bytes = 0
@@ -196,7 +293,7 @@ class LocalPoolExecutor:
             # Batches double from one item, so a small tree still spreads over every worker;
             # and no more than BATCH_BYTES of input in one, so what is in flight (an output-bound
             # scan returns every record) stays small whatever the files' sizes.
-            if len(batch) >= min(self.batch, 1 << min(submitted // self.workers, 10)):
+            if len(batch) >= min(self.batch, 1 << min(submitted // self._size, 10)):
                 return True
             return batch_bytes >= BATCH_BYTES
 
@@ -210,19 +307,46 @@ class LocalPoolExecutor:
                     batch_bytes += weight(item)
                     if full():
                         submit()
-                while len(pending) >= self.in_flight or (pending and len(pending[0]) == 1):
+                while len(pending) >= self.in_flight or (pending and isinstance(pending[0], tuple)):
                     yield from drain_one()
             submit()
             while pending:
                 yield from drain_one()
         finally:
             for left in pending:
-                if len(left) == 2:
-                    left[0].cancel()
+                if not isinstance(left, tuple):
+                    left.future.cancel()
+
+    def _stop(self) -> None:
+        """Stop the pool now: its workers are terminated (a worker busy on a long file stops
+        at once), then the pool is shut down and waited for, so no thread of it is left to
+        race the interpreter's exit (which printed "Exception ignored ... Bad file
+        descriptor" after some multi-worker runs)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        manager = getattr(pool, "_executor_manager_thread", None)
+        pool.shutdown(wait=False, cancel_futures=True)
+        processes = getattr(pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            if process.is_alive():
+                process.terminate()
+        queue = getattr(pool, "_call_queue", None)
+        if queue is not None:
+            # Work queued for the terminated workers must not hold the shutdown on a full pipe.
+            queue.cancel_join_thread()
+        if manager is not None:
+            manager.join(timeout=10)  # it joins the workers and closes its pipes
+        for process in list(processes.values()):
+            process.join(timeout=1)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._stop()
+
+
+MAX_WORKERS_PER_CORE = 4
+"""``--workers`` is capped at this many processes per core: more only adds start-up and
+memory (the work is CPU-bound; S3 latency is hidden by concurrent fetches, not processes)."""
 
 
 def default_workers() -> int:
@@ -233,9 +357,24 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def worker_cap() -> int:
+    """The most worker processes a scan starts (:data:`MAX_WORKERS_PER_CORE` per core)."""
+    return MAX_WORKERS_PER_CORE * default_workers()
+
+
+def lost_file(n_patterns: int, item: Any, exc: BaseException) -> Any:
+    """An input whose worker died twice: a failed file (one line on stderr, exit 2)."""
+    from engine.replay.results import FileResult
+
+    result = FileResult(str(getattr(item, "path", item)), matches_per_pattern=[0] * n_patterns)
+    result.problem(str(exc))
+    return result
+
+
 def make_executor(workers: int | None, patterns: Sequence[str] = ()) -> Executor:
-    """``workers`` processes (None: all cores); one worker means no pool at all."""
-    count = default_workers() if workers is None else workers
+    """``workers`` processes (None: all cores; at most :func:`worker_cap`); one worker
+    means no pool at all."""
+    count = default_workers() if workers is None else min(workers, worker_cap())
     if count <= 1:
         return SerialExecutor()
-    return LocalPoolExecutor(count, patterns)
+    return LocalPoolExecutor(count, patterns, on_failure=partial(lost_file, len(patterns)))

@@ -669,14 +669,18 @@ class _Values:
             shown = bytes(self._buf[self._pos : self._pos + 20]).decode("utf-8", "replace")
             raise FormatError(f"not JSON (starts with {shown!r})")
         scan = self._pos + 1
+        tries = 0
         while True:
             start = self._pos
-            match = _VALUE_END.search(self._buf, scan)
+            # Past a few boundaries that were not (brackets inside strings), stop looking:
+            # the rest is one value, so a hostile document costs linear time, not quadratic.
+            match = _VALUE_END.search(self._buf, scan) if tries <= _TRIES else None
             if match is not None:
                 end = match.start() + 1
                 value = bytes(self._buf[start:end])
                 if _complete(value) is None:
                     scan = match.end()
+                    tries += 1
                     continue
                 self._consume(end)
                 return value  # complete, or malformed: resynchronised at the boundary
@@ -756,7 +760,9 @@ class _Array:
             start = v._pos
             scan = start + min(_BATCH, max(len(v._buf) - start - 1, 0))
             shorter = scan == start
-            while True:
+            tries = 0
+            while tries <= _TRIES:
+                tries += 1
                 match = _OBJECT_END.search(v._buf, scan)
                 if match is None:
                     if shorter:
@@ -775,28 +781,49 @@ class _Array:
         return b"[" + self._element() + b"]"
 
     def _element(self) -> bytes:
-        """One element (complete, or malformed: the caller names it)."""
+        """One element (complete, or malformed: the caller names it), found in linear time:
+        an object, array or string by counting brackets outside strings, a number or
+        literal by the next separator."""
         v = self._values
-        ends = _OBJECT_END if v._buf[v._pos] == ord("{") else _ELEMENT_END
-        scan = v._pos
+        structured = v._buf[v._pos] in b'{["'
+        resume, depth = v._pos, 0
         while True:
             start = v._pos
-            match = ends.search(v._buf, scan)
-            if match is not None:
-                end = match.start() + 1 if ends is _OBJECT_END else match.start()
-                raw = bytes(v._buf[start:end])
-                if end > start and _complete(raw) is not None:
-                    v._consume(end)
-                    return raw
-                scan = end if ends is _OBJECT_END else match.start() + 1
-                continue
+            if structured:
+                end, resume, depth = _structure_end(v._buf, resume, depth)
+            else:
+                match = _ELEMENT_END.search(v._buf, start + 1)
+                end = None if match is None else match.start()
+            if end is not None:
+                v._consume(end)
+                return bytes(v._buf[start:end])
             if len(v._buf) - start > v.max_size:
                 raise _over("a record", v.max_size)
-            scan = max(len(v._buf) - 1, start)
             moved = v._fill()
             if moved < 0:
                 raise FormatError("truncated JSON (the input ends inside the list of records)")
-            scan -= moved
+            resume -= moved
+
+
+_TRIES = 8
+_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{}]')
+
+
+def _structure_end(buf: bytearray, at: int, depth: int) -> tuple[int | None, int, int]:
+    """Where the object, array or string being read ends: (end, at, depth), end None when
+    the buffer ends first -- then go on from ``at`` at ``depth`` once more is read."""
+    for token in _TOKEN.finditer(buf, at):
+        first = buf[token.start()]
+        if first == 0x22:  # a string
+            if token.end() - token.start() == 1:
+                return None, token.start(), depth  # cut by the buffer's end
+            if depth == 0:
+                return token.end(), token.end(), depth
+            continue
+        depth += 1 if first in b"[{" else -1
+        if depth <= 0:
+            return token.end(), token.end(), 0
+    return None, len(buf), depth
 
 
 def _document_format(doc: Any) -> str:

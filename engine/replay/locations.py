@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import os
 import select
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from typing import IO, TYPE_CHECKING
 
 from engine.replay.formats import Opened, describe_error
@@ -43,6 +44,12 @@ class Location:
     transient: Callable[[BaseException], bool]
     retry_wait: Callable[[int], float | None]
     failure: Callable[[BaseException], str]
+    #: Whether a source can be opened whole and cheaply (no request, no retry): the scan
+    #: may then take its quick path.
+    whole: Callable[[Source], bool]
+    #: A stage that fetches this location's sources ahead of the scan, concurrently (other
+    #: items pass through, in order), or None.
+    ahead: Callable[[Iterable[Item]], Iterator[Item]] | None = None
 
 
 def _local_expand(
@@ -96,7 +103,13 @@ def _no_retry(attempt: int) -> float | None:
     return None
 
 
-LOCAL = Location("local", _local_expand, _open_local, _never, _no_retry, describe_error)
+def _plain_file(source: Source) -> bool:
+    return type(source) is Source and not source.is_stdin
+
+
+LOCAL = Location(
+    "local", _local_expand, _open_local, _never, _no_retry, describe_error, _plain_file
+)
 """Files, directories, globs and standard input: a local read error is never retried."""
 
 
@@ -109,7 +122,16 @@ def _s3() -> Location:
     ) -> Iterator[Item]:
         return s3.expand_s3(arg, window=window, prune=prune, scope=scope)
 
-    return Location("S3", expand, s3.open_object, s3.transient, s3.retry_wait, s3.failure)
+    return Location(
+        "S3",
+        expand,
+        s3.open_object,
+        s3.transient,
+        s3.retry_wait,
+        s3.failure,
+        s3.fetched,
+        s3.fetch_ahead,
+    )
 
 
 _SCHEMES: dict[str, Callable[[], Location]] = {"s3://": _s3}
@@ -135,3 +157,16 @@ def expand(
     connection and the ``--accounts``/``--regions`` filters, which apply to every location."""
     for arg in sources:
         yield from location_for(arg).expand(arg, window, prune, scope)
+
+
+def fetch_ahead(items: Iterable[Item]) -> Iterator[Item]:
+    """``items`` in order, with the sources of a location that fetches ahead (S3) fetched
+    concurrently before they are handed out; local items pass through untouched."""
+    rest = iter(items)
+    for item in rest:
+        stage = location_for(item.path).ahead if isinstance(item, Source) else None
+        if stage is None:
+            yield item
+            continue
+        yield from stage(chain([item], rest))
+        return

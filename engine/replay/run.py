@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from engine.replay.executors import Executor, SerialExecutor
-from engine.replay.locations import expand
+from engine.replay.locations import expand, fetch_ahead
 from engine.replay.scan import FileResult, ScanOptions, compile_patterns, scan_file, scan_quick
 from engine.replay.sinks import Sink, Summary
 from engine.replay.sources import Item, Skipped, Source
@@ -100,8 +102,9 @@ def process_batch(
     options: ScanOptions,
     render: Callable[[FileResult], bytes] | None = None,
 ) -> list[FileResult]:
-    """A worker's unit of work: :func:`process_items` over one batch."""
-    return list(process_items(items, patterns, options, render=render))
+    """A worker's unit of work: :func:`process_items` over one batch, its S3 objects
+    fetched concurrently first when nobody fetched them ahead (a Dask task)."""
+    return list(process_items(fetch_ahead(items), patterns, options, render=render))
 
 
 def _local(item: Item) -> bool:
@@ -133,13 +136,18 @@ def run_scan(
     """Scan ``sources`` (or pre-expanded ``items``) and write matches to ``sink``.
 
     Results are handled in input order.  ``on_problem`` receives one line per failed file.
-    Ctrl-C (KeyboardInterrupt) stops the scan; what was found is written and the summary says
-    ``interrupted``.  A closed stdout (BrokenPipeError) stops it quietly.
+    Ctrl-C (KeyboardInterrupt) or SIGTERM stops the scan, worker processes included; what was
+    found is written and the summary says ``interrupted``.  A closed stdout (BrokenPipeError)
+    stops it quietly.  S3 objects are fetched ahead, many at a time, in this process (or, on
+    an executor whose tasks fetch for themselves, in each task): see
+    :func:`engine.replay.s3.fetch_ahead`.
     """
     executor = executor or SerialExecutor()
     summary = summary or Summary([p.id for p in patterns])
     if items is None:
         items = expand(sources, window=options.window, prune=prune)
+    if not getattr(executor, "fetches_in_tasks", False):
+        items = fetch_ahead(items)
     texts = tuple(p.text for p in patterns)
     render = getattr(sink, "renderer", None)
     work = partial(process_item, patterns=texts, options=options, render=render)
@@ -149,6 +157,7 @@ def run_scan(
         sink.write(partial_result)
         partial_result.matches.clear()
 
+    restore = _terminate_as_interrupt()
     local_work = partial(process_item, patterns=texts, options=options, flush=flush)
     batch_work = partial(process_batch, patterns=texts, options=options, render=render)
     in_process = partial(process_items, patterns=texts, options=options, flush=flush)
@@ -173,12 +182,31 @@ def run_scan(
         close = getattr(results, "close", None)
         if close is not None:
             _quietly(close)
-        executor.close()
+        executor.close()  # a pool's workers are stopped, not waited for
+        restore()
         summary.finish()
     if not pipe_closed:
         with contextlib.suppress(BrokenPipeError):
             sink.close(summary)
     return summary
+
+
+def _terminate_as_interrupt() -> Callable[[], None]:
+    """SIGTERM stops the scan as Ctrl-C does (what was found is written, the workers are
+    stopped, the summary says ``interrupted``) instead of killing this process alone and
+    leaving its workers running.  Returns the function that puts the old handler back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 def _quietly(fn: Callable[[], Any]) -> None:

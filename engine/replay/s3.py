@@ -35,11 +35,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -68,6 +69,7 @@ from engine.replay.sources import (
 from engine.replay.window import TimeWindow, path_period
 
 SCHEME = "s3://"
+_POOL_CONNECTIONS = 10
 INSTALL_HINT = "pip install 'trailreplay[s3]'"
 
 READ_TRIES = 3
@@ -94,16 +96,27 @@ def is_s3(path: str) -> bool:
 # --------------------------------------------------------------------------- configuration
 
 
+DEFAULT_CONCURRENCY = 32
+"""S3 objects fetched at a time (``--s3-concurrency``)."""
+DEFAULT_MAX_BYTES = 256 << 20
+"""Bytes of objects fetched ahead of the scan, at most."""
+
+
 @dataclass(frozen=True, slots=True)
 class S3Config:
-    """How to reach S3: travels to workers (no secret in it)."""
+    """How to reach S3 and how much to fetch at once: travels to workers (no secret in it)."""
 
     profile: str | None = None
     endpoint_url: str | None = None
     anon: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
+    max_bytes: int = DEFAULT_MAX_BYTES
 
     def storage_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {"use_listings_cache": False}
+        if self.concurrency > _POOL_CONNECTIONS:
+            # botocore keeps 10 connections by default: more GETs in flight need more.
+            options["config_kwargs"] = {"max_pool_connections": self.concurrency}
         if self.anon:
             options["anon"] = True
         if self.profile:
@@ -125,9 +138,11 @@ class S3Scope:
 
 @dataclass(frozen=True, slots=True)
 class S3Object(Source):
-    """An object to read (``path`` is its ``s3://`` URL, ``size`` from the listing)."""
+    """An object to read (``path`` is its ``s3://`` URL, ``size`` from the listing;
+    ``content``, its stored bytes once :func:`fetch_ahead` has fetched it)."""
 
     config: S3Config = field(default_factory=S3Config)
+    content: bytes | None = field(default=None, repr=False)
 
 
 def filesystem(config: S3Config) -> Any:
@@ -562,7 +577,118 @@ def failure(exc: BaseException) -> str:
 
 
 def open_object(source: Source) -> Opened:
+    """A fetched object from its content (one read, no request), else a streamed one."""
+    if isinstance(source, S3Object) and source.content is not None:
+        return Opened(source.path, content=source.content)
     return S3Opened(source)
+
+
+def fetched(source: Source) -> bool:
+    """Whether the object's content is here already (the cheap path may read it)."""
+    return isinstance(source, S3Object) and source.content is not None
+
+
+# --------------------------------------------------------------------------- fetching ahead
+
+
+FETCH_WHOLE_BYTES = 16 << 20
+"""Objects up to this size (CloudTrail's are a few KB to a few MB) are fetched whole, many at a
+time, ahead of the scan; a larger one is streamed by the worker that reads it."""
+
+
+def fetch_ahead(items: Iterable[Item]) -> Iterator[Item]:
+    """``items`` in order, the S3 objects among them fetched ahead, concurrently.
+
+    Up to ``config.concurrency`` GETs are in flight at once (on s3fs's event loop, so they
+    overlap with the listing, which this generator keeps pulling ahead, and with the CPU
+    work of whoever consumes it); objects are fetched up to ``4 x concurrency`` items and
+    ``config.max_bytes`` bytes (the sizes the listing gives) ahead of the one handed out.
+    A fetched object comes out with its ``content``; one that fails for good (after the
+    same retries of transient errors as a streamed read) comes out as a :class:`Problem`
+    with the message a streamed read would have given.  Other items pass through."""
+    pending: deque[tuple[Item, Future[Item] | None, int]] = deque()
+    reserved = 0
+    config = S3Config()
+    source = iter(items)
+    held: Item | None = None  # the next item, waiting for room in the byte budget
+    try:
+        while True:
+            while len(pending) < 4 * config.concurrency:
+                item = held if held is not None else next(source, None)
+                held = None
+                if item is None:
+                    break
+                if not _fetchable(item):
+                    pending.append((item, None, 0))
+                    continue
+                assert isinstance(item, S3Object) and item.size is not None
+                config = item.config
+                if reserved and reserved + item.size > config.max_bytes:
+                    held = item
+                    break
+                pending.append((item, _fetcher(config).submit(item), item.size))
+                reserved += item.size
+            if not pending:
+                return
+            item, future, size = pending.popleft()
+            if future is not None:
+                item = future.result()
+                reserved -= size
+            yield item
+    finally:
+        for _item, left, _size in pending:
+            if left is not None:
+                left.cancel()
+
+
+def _fetchable(item: Item) -> bool:
+    return (
+        isinstance(item, S3Object)
+        and item.content is None
+        and item.size is not None
+        and item.size <= FETCH_WHOLE_BYTES
+    )
+
+
+class _Fetcher:
+    """Whole-object GETs for one configuration, at most ``concurrency`` at a time."""
+
+    def __init__(self, config: S3Config) -> None:
+        self.fs = filesystem(config)
+        self.limit = config.concurrency
+        self._gate: asyncio.Semaphore | None = None
+
+    def submit(self, source: S3Object) -> Future[Item]:
+        return asyncio.run_coroutine_threadsafe(self._get(source), self.fs.loop)
+
+    async def _get(self, source: S3Object) -> Item:
+        if self._gate is None:  # made on the event loop's own thread
+            self._gate = asyncio.Semaphore(self.limit)
+        attempt = 1
+        while True:
+            try:
+                async with self._gate:
+                    # One GET (a larger max_concurrency would HEAD the object first).
+                    content = await self.fs._cat_file(source.path[len(SCHEME) :], max_concurrency=1)
+                return replace(source, content=bytes(content))
+            except Exception as exc:  # classified like a streamed read's errors
+                wait = retry_wait(attempt) if transient(exc) else None
+                if wait is None:
+                    return Problem(source.path, failure(exc))
+                await asyncio.sleep(wait)
+                attempt += 1
+
+
+_FETCHERS: dict[tuple[int, S3Config], _Fetcher] = {}
+
+
+def _fetcher(config: S3Config) -> _Fetcher:
+    # One per process and configuration (a forked worker must not reuse its parent's loop).
+    key = (os.getpid(), config)
+    fetcher = _FETCHERS.get(key)
+    if fetcher is None:
+        fetcher = _FETCHERS[key] = _Fetcher(config)
+    return fetcher
 
 
 __all__ = [
@@ -574,6 +700,8 @@ __all__ = [
     "S3Scope",
     "expand_s3",
     "failure",
+    "fetch_ahead",
+    "fetched",
     "filter_items",
     "is_s3",
     "layout_keeps",

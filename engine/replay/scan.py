@@ -31,7 +31,7 @@ from engine.replay.formats import (
     nonblank_lines,
     read_units,
 )
-from engine.replay.locations import LOCAL, Location, location_for
+from engine.replay.locations import Location, location_for
 from engine.replay.results import (
     MAX_PROBLEMS_KEPT,
     OVERSIZE_BYTES,
@@ -112,17 +112,19 @@ _RECORDS = b'{"Records":['
 def scan_quick(
     source: Source, compiled: Sequence[CompiledPattern], options: ScanOptions
 ) -> FileResult | None:
-    """The cheap path for the common file, a local CloudTrail document read whole (one read,
-    one gunzip) straight into the fast path; None for anything else -- a special or large
+    """The cheap path for the common file, a CloudTrail document read whole (a local file:
+    one read; a fetched S3 object: its content) and gunzipped in one call, straight into
+    the fast path; None for anything else -- a special or large
     file, another format, a forced format, a read or decode error -- which
     :func:`scan_file` then reads (and reports) in full.  A small-file archive pays the
     per-file cost of this function alone, not the general reader's."""
-    if options.input_format is not None or type(source) is not Source:
+    if options.input_format is not None:
         return None
-    if location_for(source.path) is not LOCAL or source.is_stdin:
+    location = location_for(source.path)
+    if not location.whole(source):
         return None
     try:
-        opened = Opened(source.path)
+        opened = location.open(source)
     except Exception:  # scan_file names it
         return None
     try:

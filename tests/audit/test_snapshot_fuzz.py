@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from engine.audit import judge as judge_module
-from engine.audit.snapshot import SnapshotError, from_data
+from engine.audit.snapshot import SnapshotError, from_data, load
 from engine.cli.main import app
 
 from . import builders as b
@@ -183,3 +183,25 @@ def test_every_problem_is_counted_in_the_one_line() -> None:
     b.org_alarm(snap).update(Threshold="1", Period="300")
     with pytest.raises(SnapshotError, match=r"\(and 1 more\)"):
         from_data(snap, "snap.json")
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_damaged_snapshot_bytes_are_a_snapshot_or_one_named_error(
+    tmp_path: Path, data: st.DataObject
+) -> None:
+    raw = bytearray(json.dumps(data.draw(st.sampled_from(SEEDS))).encode())
+    at = data.draw(st.integers(0, len(raw) - 1))
+    how = data.draw(st.sampled_from(["truncate", "flip", "nest"]))
+    if how == "truncate":
+        del raw[at:]
+    elif how == "flip":
+        raw[at] ^= 1 << data.draw(st.integers(0, 7))
+    else:
+        raw[at:at] = b"[" * data.draw(st.integers(1, 5000))
+    file = tmp_path / "snapshot.json"
+    file.write_bytes(bytes(raw))
+    try:
+        load(file)
+    except SnapshotError as exc:
+        assert str(exc).startswith(str(file)) and "\n" not in str(exc)

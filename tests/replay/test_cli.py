@@ -320,3 +320,12 @@ def test_a_bad_patterns_file_is_one_usage_error(
     assert r.code == 2
     assert r.stderr.count("\n") == 1 and why in r.stderr and name in r.stderr
     assert r.stdout == ""
+
+
+def test_an_invalid_pattern_from_a_file_is_reported_as_file_line(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    pfile = write(tmp_path / "p.txt", b"# CIS\nCreateAccount\n\n{ $.a = }\n")
+    r = run_cli(tmp_path / "missing", "-f", pfile)
+    assert r.code == 2
+    assert f"invalid pattern p2 ({pfile}:4): " in r.stderr

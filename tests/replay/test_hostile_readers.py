@@ -253,7 +253,11 @@ def test_stdin_of_concatenated_documents_and_gzip_members(tmp_path: Path, how: s
 
 
 def _valid_inputs() -> st.SearchStrategy[bytes]:
-    recs = st.lists(st.sampled_from([org(), record(), {"a": [{"b": "}{"}]}, 5]), max_size=4)
+    # Brackets and separators inside strings, long arrays of objects inside a record: the
+    # boundaries a reader may take for a record's end, and must not (nor spend quadratic
+    # time on).
+    tricky = [{"a": [{"b": "}{"}]}, {"x": '"},{"' * 3000}, {"r": [{"k": i} for i in range(2000)]}]
+    recs = st.lists(st.sampled_from([org(), record(), *tricky, 5, "s],[", [{}]]), max_size=4)
     docs = recs.map(lambda rs: ct_doc(rs))
     lines = recs.map(lambda rs: b"\n".join(json.dumps(r).encode() for r in rs))
     nested = st.integers(1, 3000).map(lambda n: b'{"Records":[' + b"[" * n + b"]" * n + b"]}")
@@ -349,3 +353,10 @@ def test_streamed_reading_gives_the_records_of_whole_reading(
         assert read_all(True) == whole
     finally:
         formats.STREAM_ABOVE, formats._BATCH = old
+
+
+def test_the_option_states_the_library_default() -> None:
+    from engine.cli import MaxDocumentSize
+
+    info = MaxDocumentSize.__metadata__[0]
+    assert f"Default: {formats.MAX_DOCUMENT_SIZE >> 20} MiB." in info.help

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import signal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +23,7 @@ from engine.replay.sinks import RecordsSink, Summary
 from engine.replay.sources import Source
 from engine.replay.window import TimeWindow
 
-from .helpers import ct_doc, ct_path, org, record, write
+from .helpers import RunCli, ct_doc, ct_path, org, record, write
 
 DEFAULT_PATTERN = catalog.default().pattern  # the pattern scan replays by default
 
@@ -391,3 +395,160 @@ def test_the_quick_path_declines_what_it_does_not_read(tmp_path: Path) -> None:
     for path in (lines, pretty, tmp_path / "missing.json"):
         assert scan_quick(Source(str(path)), compiled, ScanOptions()) is None
     assert scan_quick(Source(str(ct)), compiled, ScanOptions(input_format="cloudtrail")) is None
+
+
+def _die_on_poison(item: str) -> str:
+    if item.startswith("poison"):
+        os.kill(os.getpid(), signal.SIGKILL)  # what the OOM killer does
+    return item.upper()
+
+
+def test_a_killed_worker_is_retried_then_reported_and_the_rest_scanned() -> None:
+    from engine.replay.executors import LocalPoolExecutor
+
+    items = [f"f{i}" for i in range(30)]
+    items.insert(11, "poison-a")
+    failures: list[tuple[str, str]] = []
+
+    def on_failure(item: str, exc: BaseException) -> str:
+        failures.append((item, str(exc)))
+        return f"LOST {item}"
+
+    executor = LocalPoolExecutor(2, batch=4, on_failure=on_failure)
+    try:  # the old executor raised BrokenProcessPool here, the later files never scanned
+        got = list(executor.map_ordered(_die_on_poison, items))
+    finally:
+        executor.close()
+    assert got == [("LOST " + i if i.startswith("poison") else i.upper()) for i in items]
+    assert failures == [
+        ("poison-a", "a worker process died while reading this input, twice "
+                     "(killed, or out of memory)"),
+    ]  # fmt: skip
+
+
+def test_a_killed_worker_in_a_scan_is_one_failed_file(tmp_path: Path) -> None:
+    from engine.replay import executors
+
+    for i in range(8):
+        write(tmp_path / f"f{i}.json.gz", ct_doc([org()]))
+    poison = write(tmp_path / "f3.json.gz", ct_doc([org(), org()]))
+    out, problems = io.BytesIO(), []
+    executor = executors.make_executor(2, [DEFAULT_PATTERN])
+    assert isinstance(executor, executors.LocalPoolExecutor)
+    summary = run_scan(
+        [str(tmp_path)], [PatternSpec("o", DEFAULT_PATTERN)], ScanOptions(),
+        sink=RecordsSink(out), executor=executor, on_problem=problems.append,
+        items=[Source(str(p)) if p != poison else _Poison(str(p))
+               for p in sorted(tmp_path.iterdir())],
+    )  # fmt: skip
+    assert problems == [f"{poison}: a worker process died while reading this input, twice "
+                        "(killed, or out of memory)"]  # fmt: skip
+    assert summary.files_failed == 1 and summary.files_read == 7
+    assert out.getvalue().count(b"\n") == 7 and exit_status(summary) == 2
+
+
+@dataclass(frozen=True, slots=True)
+class _Poison(Source):
+    """A source whose reading kills the worker (pickled to it, then fatal there)."""
+
+    def __reduce__(self) -> Any:
+        return (_kill_on_load, (self.path,))
+
+
+def _kill_on_load(path: str) -> Source:
+    os.kill(os.getpid(), signal.SIGKILL)
+    return Source(path)  # pragma: no cover
+
+
+def test_closing_a_pool_leaves_no_thread_behind() -> None:
+    """The pool is shut down and waited for: no thread of it is left to race the
+    interpreter's exit ("Exception ignored ... Bad file descriptor" after ~2% of runs)."""
+    import threading
+
+    from engine.replay.executors import LocalPoolExecutor
+
+    before = set(threading.enumerate())
+    executor = LocalPoolExecutor(2)
+    assert list(executor.map_ordered(_square, range(10))) == [n * n for n in range(10)]
+    executor.close()  # the old close() returned with the manager thread still running
+    assert [t for t in threading.enumerate() if t not in before and t.is_alive()] == []
+
+
+def test_workers_are_capped_and_range_checked(run_cli: RunCli, tmp_path: Path) -> None:
+    from engine.replay.executors import MAX_WORKERS_PER_CORE, make_executor, worker_cap
+
+    assert worker_cap() == MAX_WORKERS_PER_CORE * (len(os.sched_getaffinity(0)))
+    executor = make_executor(100_000)
+    assert getattr(executor, "workers", 1) <= worker_cap()
+    executor.close()
+    path = write(tmp_path / "f.json", ct_doc([org()]))
+    huge = run_cli(path, "--workers", "99999999999999999999")
+    assert huge.code == 2 and "--workers" in huge.stderr and "Traceback" not in huge.stderr
+    many = run_cli(path, "--workers", "200")
+    assert many.code == 0 and f"starting {worker_cap()} processes" in many.stderr
+
+
+def test_a_pool_starts_no_more_processes_than_files(tmp_path: Path) -> None:
+    from engine.replay.executors import LocalPoolExecutor
+
+    executor = LocalPoolExecutor(8)
+    try:
+        assert list(executor.map_ordered(_square, range(3))) == [0, 1, 4]
+        assert executor._size == 3
+    finally:
+        executor.close()
+
+
+def _children_of(pid: int) -> set[int]:
+    out: set[int] = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            out |= {int(x) for x in f.read().split()}
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_sigterm_stops_the_whole_process_tree_and_flushes(tmp_path: Path) -> None:
+    import subprocess
+    import threading
+    import time
+
+    from .helpers import cli_command
+
+    tree = tmp_path / "tree"
+    for i in range(4):
+        write(tree / f"f{i}.json.gz", ct_doc([org(), record()]))
+    fifo = tmp_path / "slow"
+    os.mkfifo(fifo)  # a worker reads it and blocks: the scan is under way
+
+    def writer() -> None:
+        with contextlib.suppress(BrokenPipeError), open(fifo, "wb") as w:
+            w.write(b'{"Records":[')
+            time.sleep(60)
+
+    threading.Thread(target=writer, daemon=True).start()
+    out = tmp_path / "out"
+    with out.open("wb") as stdout:
+        proc = subprocess.Popen([*cli_command(), "scan", str(tree), str(fifo), "-j", "2", "-q"],
+                                stdout=stdout, stderr=subprocess.PIPE)  # fmt: skip
+        workers: set[int] = set()
+        for _ in range(300):  # until the workers run
+            time.sleep(0.1)
+            workers = _children_of(proc.pid)
+            if len(workers) >= 2 and out.read_bytes().count(b"\n") >= 4:
+                break
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)  # the old parent died at once, leaving its workers
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert workers and not [w for w in workers if _alive(w)]
+    assert code == 130
+    assert out.read_bytes().count(b"\n") == 4  # what was found before the signal

@@ -266,11 +266,13 @@ def test_accounts_and_regions_filter_local_paths_alike() -> None:
 
 
 def test_credentials_options() -> None:
-    assert S3Config().storage_options() == {"use_listings_cache": False}
+    pool = {"config_kwargs": {"max_pool_connections": 32}}  # 32 GETs in flight by default
+    assert S3Config().storage_options() == {"use_listings_cache": False, **pool}
     assert S3Config("audit", "http://minio:9000", True).storage_options() == {
         "use_listings_cache": False, "profile": "audit", "endpoint_url": "http://minio:9000",
-        "anon": True,
+        "anon": True, **pool,
     }  # fmt: skip
+    assert S3Config(concurrency=4).storage_options() == {"use_listings_cache": False}
 
 
 def test_missing_s3_extra_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -455,3 +457,108 @@ def test_iter_records_reads_s3_like_local_paths(
     ]
     assert len(remote) > 100
     assert sorted(remote, key=lambda x: (x[0], x[1])) == sorted(local, key=lambda x: (x[0], x[1]))
+
+
+# --------------------------------------------------------------------------- fetching ahead
+
+
+class FakeAsyncFS:
+    """``_cat_file`` on fsspec's loop: counts GETs in flight, fails as told per key."""
+
+    def __init__(self, objects: dict[str, bytes], errors: dict[str, list[BaseException]]):
+        from fsspec.asyn import get_loop
+
+        self.loop = get_loop()
+        self.objects = objects
+        self.errors = errors
+        self.in_flight = 0
+        self.most = 0
+        self.gets: list[str] = []
+
+    async def _cat_file(self, path: str, **kwargs: Any) -> bytes:
+        import asyncio
+
+        self.gets.append(path)
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        try:
+            await asyncio.sleep(0.01)
+            left = self.errors.get(path)
+            if left:
+                raise left.pop(0)
+            return self.objects[path]
+        finally:
+            self.in_flight -= 1
+
+
+def fetch_all(monkeypatch: pytest.MonkeyPatch, fs: FakeAsyncFS, items: list[Any]) -> list[Any]:
+    monkeypatch.setattr(s3mod, "filesystem", lambda config: fs)
+    monkeypatch.setattr(s3mod, "BACKOFF_SECONDS", 0.0)
+    monkeypatch.setattr(s3mod, "_FETCHERS", {})
+    return list(s3mod.fetch_ahead(items))
+
+
+def test_objects_are_fetched_many_at_a_time_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = [f"b/AWSLogs/1/CloudTrail/r/2024/03/12/{i:03d}.json.gz" for i in range(120)]
+    fs = FakeAsyncFS({k: ORG_DOC for k in keys}, {})
+    config = S3Config(concurrency=16)
+    items: list[Any] = [S3Object(f"s3://{k}", len(ORG_DOC), config) for k in keys]
+    items.insert(5, Source("local.json"))
+    items.insert(50, Problem("s3://b/x/", "cannot list"))
+    out = fetch_all(monkeypatch, fs, items)
+    assert [i.path for i in out] == [i.path for i in items]  # input order, others untouched
+    assert out[5] is items[5] and out[50] is items[50]
+    assert all(i.content == ORG_DOC for i in out if isinstance(i, S3Object))
+    assert fs.most == 16  # --s3-concurrency GETs in flight, never more
+    assert len(fs.gets) == 120
+
+
+def test_bytes_fetched_ahead_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = [f"b/k{i:03d}.json" for i in range(40)]
+    fs = FakeAsyncFS({k: b"x" * 1000 for k in keys}, {})
+    config = S3Config(concurrency=32, max_bytes=5000)
+    items = [S3Object(f"s3://{k}", 1000, config) for k in keys]
+    monkeypatch.setattr(s3mod, "filesystem", lambda config: fs)
+    monkeypatch.setattr(s3mod, "_FETCHERS", {})
+    stage = s3mod.fetch_ahead(items)
+    first = next(stage)
+    assert first.content == b"x" * 1000
+    # 5,000 bytes ahead at most: the first (handed out) and four more were requested.
+    assert len(fs.gets) <= 6
+    assert len(list(stage)) == 39
+
+
+def test_a_fetch_is_retried_then_reported_like_a_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    ok, flaky, dead, missing = (f"b/{n}.json.gz" for n in ("ok", "flaky", "dead", "missing"))
+    fs = FakeAsyncFS(
+        {ok: ORG_DOC, flaky: ORG_DOC, dead: ORG_DOC},
+        {
+            flaky: [ConnectionResetError("reset"), TimeoutError("slow")],
+            dead: [OSError("503 Slow Down")] * 5,
+            missing: [FileNotFoundError(2, "No such key")],
+        },
+    )
+    items = [S3Object(f"s3://{k}", len(ORG_DOC)) for k in (ok, flaky, dead, missing)]
+    out = fetch_all(monkeypatch, fs, items)
+    assert out[0].content == out[1].content == ORG_DOC
+    assert fs.gets.count(flaky) == 3 and fs.gets.count(dead) == 3 and fs.gets.count(missing) == 1
+    assert out[2] == Problem(f"s3://{dead}", "S3 read failed after 3 tries: 503 Slow Down")
+    assert out[3] == Problem(f"s3://{missing}", "no such file or directory")
+    # a fetched object is scanned from its content, with no request
+    result = scan_file(out[0], [ORG_PATTERN], ScanOptions())
+    assert (result.records, result.matches_per_pattern, result.raw_bytes) == (3, [3], len(ORG_DOC))
+
+
+def test_s3_concurrency_option_is_range_checked(moto: Moto) -> None:
+    for bad in ("0", "100000", "x"):
+        run = cli(f"s3://{BUCKET}/", "--endpoint-url", moto.endpoint, "--s3-concurrency", bad)
+        assert run.code == 2 and "--s3-concurrency" in run.stderr and not run.stdout
+
+
+def test_s3_scan_with_little_concurrency_equals_local(moto: Moto, store: Path) -> None:
+    sub = "AWSLogs/o-exampleorg1/111122223333/"
+    remote = cli(f"s3://{BUCKET}/{sub}", "--endpoint-url", moto.endpoint, *pattern_args(),
+                 "--s3-concurrency", "2", "--workers", "2", "-q")  # fmt: skip
+    local = cli(store / sub, *pattern_args(), "--workers", "1", "-q")
+    assert remote.code == local.code == 0, remote.stderr
+    assert remote.stdout == local.stdout and remote.stdout.count("\n") > 50
