@@ -7,7 +7,7 @@ export HYPOTHESIS_PROFILE ?= $(if $(CI),ci,dev)
 
 .PHONY: run test lint bench bench-shapes install clean
 
-EXTRAS := dev,prove,s3,audit,dask,plot
+EXTRAS := dev,prove,s3,audit,dask,sigma,plot
 
 # uv installs the same packages from the same index in seconds instead of minutes;
 # plain pip is the fallback when uv cannot be installed.
@@ -30,8 +30,8 @@ run: $(STAMP)
 	$(BIN)/trailreplay scan samples/ --format table
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine tests benchmarks
-	$(BIN)/ruff format --check engine tests benchmarks
+	$(BIN)/ruff check engine tests benchmarks plugins
+	$(BIN)/ruff format --check engine tests benchmarks plugins
 	$(BIN)/mypy
 
 test: $(STAMP) lint

@@ -112,6 +112,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "audit",
     "lint",
     "prove",
+    "sigma",
 )
 
 

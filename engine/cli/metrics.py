@@ -53,11 +53,34 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_INPUT)
 
 
-def _resolve(control: str | None, pattern: str | None) -> tuple[Any, Any]:
-    """(compiled pattern, catalog entry or None) from --control / --pattern."""
+def _sigma_pattern(sigma: str) -> str:
+    """``--sigma RULE_OR_DIR``: the pattern of the one rule there (a metric filter has one)."""
+    try:
+        from engine.sigma import rule_patterns
+
+        loaded = rule_patterns([sigma])
+    except ImportError:
+        raise _fail("--sigma needs the 'sigma' extra: pip install 'trailreplay[sigma]'") from None
+    for line in loaded.problems:
+        _err(f"trailreplay: {line}")
+    if loaded.unreadable or len(loaded.patterns) != 1:
+        raise _fail(
+            f"--sigma {sigma}: needs exactly one convertible rule (a metric filter has one pattern)"
+        )
+    rp = loaded.patterns[0]
+    _err(f"trailreplay: Sigma rule {rp.id}: {rp.title} [{rp.exactness}]")
+    return rp.pattern
+
+
+def _resolve(control: str | None, pattern: str | None, sigma: str | None = None) -> tuple[Any, Any]:
+    """(compiled pattern, catalog entry or None) from --control / --pattern / --sigma."""
     import engine
     from engine import catalog
 
+    if sigma is not None:
+        if control is not None or pattern is not None:
+            raise _fail("give exactly one of --control ID, --pattern PATTERN or --sigma RULE")
+        pattern = _sigma_pattern(sigma)
     if (control is None) == (pattern is None):
         raise _fail("give exactly one of -c/--control ID or -e/--pattern PATTERN")
     entry = None
@@ -235,6 +258,14 @@ Control = Annotated[
 PatternOpt = Annotated[
     str | None, typer.Option("--pattern", "-e", metavar="PATTERN", help="A filter pattern.")
 ]
+SigmaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sigma",
+        metavar="RULE",
+        help="A Sigma rule (a file, or a directory holding one): its converted pattern.",
+    ),
+]
 MetricValue = Annotated[
     str | None,
     typer.Option(
@@ -268,6 +299,7 @@ def metrics(
     sources: Sources,
     control: Control = None,
     pattern: PatternOpt = None,
+    sigma: SigmaOpt = None,
     metric_value: MetricValue = None,
     default_value: DefaultValue = None,
     dimension: Annotated[
@@ -311,7 +343,7 @@ def metrics(
 
     since, until = time_window(since, until)
     _check_plot(plot)
-    compiled, entry = _resolve(control, pattern)
+    compiled, entry = _resolve(control, pattern, sigma)
     t = _transformation(entry, metric_value, default_value, dimension, unit)
     mr = _replay(sources, compiled, t, period, since, until, max_document_size)
     report = metrics_report(mr)
@@ -350,6 +382,7 @@ def alarm(
     sources: Sources,
     control: Control = None,
     pattern: PatternOpt = None,
+    sigma: SigmaOpt = None,
     statistic: Annotated[
         str | None,
         typer.Option(
@@ -457,7 +490,7 @@ def alarm(
 
     since, until = time_window(since, until)
     _check_plot(plot)
-    compiled, entry = _resolve(control, pattern)
+    compiled, entry = _resolve(control, pattern, sigma)
     base = entry.alarm if entry is not None else None
     spec = AlarmSpec(
         statistic=statistic or (base.statistic if base else "Sum"),

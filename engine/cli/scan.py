@@ -134,6 +134,7 @@ def gather_patterns(
     patterns_file: str | None,
     controls: list[str],
     origins: dict[str, str] | None = None,
+    extra: list[PatternSpec] | None = None,
 ) -> list[PatternSpec]:
     from engine.replay.run import PatternSpec
 
@@ -142,7 +143,8 @@ def gather_patterns(
         specs.extend(load_patterns_file(patterns_file, len(specs) + 1, origins))
     if controls:
         specs.extend(control_patterns(controls))
-    if not specs and not patterns_file:
+    specs.extend(extra or [])  # --sigma rules: patterns given, so no default
+    if not specs and not patterns_file and extra is None:
         specs = [default_pattern()]
     if not specs:
         raise UsageError(f"{patterns_file}: no patterns in the file")
@@ -152,6 +154,29 @@ def gather_patterns(
             raise UsageError(f"pattern id {spec.id!r} is used twice")
         seen.add(spec.id)
     return specs
+
+
+def sigma_patterns(paths: list[str]) -> tuple[list[PatternSpec], dict[str, str], bool]:
+    """``--sigma``: (a spec per converted rule, id -> title, whether some file was unreadable).
+
+    Unreadable files and unsupported rules get one stderr line each; the rest are scanned.
+    """
+    from engine.replay.run import PatternSpec
+
+    try:
+        from engine.sigma import rule_patterns
+
+        loaded = rule_patterns(paths)
+    except ImportError:
+        raise UsageError(
+            "--sigma needs the 'sigma' extra: pip install 'trailreplay[sigma]'"
+        ) from None
+    for line in loaded.problems:
+        _err(line)
+    if not loaded.patterns:
+        raise UsageError("--sigma: no rule gave a pattern")
+    specs = [PatternSpec(p.id, p.pattern) for p in loaded.patterns]
+    return specs, {p.id: p.title for p in loaded.patterns}, loaded.unreadable > 0
 
 
 def check_patterns(specs: list[PatternSpec], origins: dict[str, str] | None = None) -> bool:
@@ -286,6 +311,16 @@ def register(app: typer.Typer) -> None:
                 metavar="ID",
                 help="A catalog control (its intent), ID@V for CIS version V's published "
                 "text, or 'all' (repeatable).",
+                show_default=False,
+            ),
+        ] = None,
+        sigma: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--sigma",
+                metavar="RULE_OR_DIR",
+                help="Sigma rule file or directory (repeatable; the sigma extra): each rule's "
+                "pattern, under the rule's id (docs/sigma.md).",
                 show_default=False,
             ),
         ] = None,
@@ -428,8 +463,13 @@ def register(app: typer.Typer) -> None:
         from engine.replay.window import TimeWindow
 
         origins: dict[str, str] = {}
+        titles: dict[str, str] = {}
+        sigma_failed = False
         try:
-            specs = gather_patterns(pattern or [], patterns_file, control or [], origins)
+            extra = None
+            if sigma:
+                extra, titles, sigma_failed = sigma_patterns(sigma)
+            specs = gather_patterns(pattern or [], patterns_file, control or [], origins, extra)
         except UsageError as exc:
             _err(str(exc))
             raise typer.Exit(EXIT_ERROR) from None
@@ -463,8 +503,10 @@ def register(app: typer.Typer) -> None:
             dask=executor is ExecutorKind.dask or scheduler is not None,
             scheduler=scheduler,
             envelope_summary=not no_envelope_summary,
+            titles=titles,
         )
-        raise typer.Exit(code)
+        # An unreadable --sigma rule file is bad input: exit 2 once the rest is scanned.
+        raise typer.Exit(EXIT_ERROR if sigma_failed and code in (0, 1) else code)
 
 
 # More processes than this is a typing mistake (each one costs ~30 MB and a start-up).
@@ -502,6 +544,7 @@ def _run(
     dask: bool = False,
     scheduler: str | None = None,
     envelope_summary: bool = True,
+    titles: dict[str, str] | None = None,
 ) -> int:
     from engine.replay.executors import Executor, make_executor
     from engine.replay.locations import expand
@@ -519,8 +562,14 @@ def _run(
     elif fmt is OutputFormat.envelope:
         sink = EnvelopeSink(out, ids, summary=envelope_summary)
     else:
+        # Sigma rules are shown by title (their ids are UUIDs).
+        labels = [(titles or {}).get(i, i) for i in ids]
         sink = TableSink(
-            sys.stdout, ids, width=_io.table_width(sys.stdout), bold=_io.styled(sys.stdout)
+            sys.stdout,
+            labels,
+            width=_io.table_width(sys.stdout),
+            bold=_io.styled(sys.stdout),
+            label_column=bool(titles),
         )
     show_progress = _io.styled(sys.stderr) and not quiet  # NO_COLOR: no escape at all
 

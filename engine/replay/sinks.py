@@ -328,12 +328,15 @@ class TableSink:
         *,
         width: int | None = None,
         bold: bool = False,
+        label_column: bool = False,
     ) -> None:
         self.out = out
         self.ids = list(pattern_ids)
         self.width = width
         self.bold = bold
-        self.columns = ((PATTERN_COLUMN,) if len(self.ids) > 1 else ()) + TABLE_LAYOUT
+        # The pattern column is shown when several patterns ran, or when asked (Sigma titles).
+        self.label_column = label_column or len(self.ids) > 1
+        self.columns = ((PATTERN_COLUMN,) if self.label_column else ()) + TABLE_LAYOUT
         self._time = len(self.columns) - len(TABLE_LAYOUT)
         self.rows: list[tuple[str, ...]] = []  # held until the layout is chosen
         self._file: str | None = None
@@ -351,7 +354,7 @@ class TableSink:
         else:
             record = _record(m.raw)
             cells = table_row(record if isinstance(record, dict) else {})
-        if len(self.ids) > 1:
+        if self.label_column:
             cells = (",".join(self.ids[i] for i in m.patterns), *cells)
         if m.oversized:
             cells = (*cells[:-1], (cells[-1] + " " if cells[-1] else "") + "[>256KB]")
