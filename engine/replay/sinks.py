@@ -306,7 +306,7 @@ TABLE_GIVE_WAY: tuple[GiveWay, ...] = (
     ("principal", 20),
     ("error", 14),
     ("event", 18),
-    ("pattern", 8),
+    ("pattern", 24),  # a Sigma title or a control id is what the row is about
     ("source", None),
 )
 
