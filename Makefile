@@ -30,9 +30,10 @@ run: $(STAMP)
 	$(BIN)/trailreplay scan samples/ --format table
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine tests benchmarks plugins
-	$(BIN)/ruff format --check engine tests benchmarks plugins
+	$(BIN)/ruff check engine tests benchmarks plugins tools
+	$(BIN)/ruff format --check engine tests benchmarks plugins tools
 	$(BIN)/mypy
+	$(BIN)/python tools/import_cycles.py
 
 test: $(STAMP) lint
 	$(BIN)/trailreplay patterns check

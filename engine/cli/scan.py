@@ -183,7 +183,14 @@ def check_patterns(specs: list[PatternSpec], origins: dict[str, str] | None = No
     """Compile every pattern; print each PatternError (with its caret) on stderr, naming
     where the pattern was written (``FILE:LINE`` for a patterns file)."""
     import engine
+    from engine.pattern.compiler import compile_all
 
+    try:
+        # The whole set at once, as the scan will use it: compiled once (compile_all).
+        compile_all(tuple(spec.text for spec in specs))
+        return True
+    except engine.PatternError:
+        pass
     ok = True
     for spec in specs:
         try:
