@@ -7,11 +7,11 @@ export HYPOTHESIS_PROFILE ?= $(if $(CI),ci,dev)
 
 .PHONY: run test lint bench bench-shapes install clean
 
-EXTRAS := dev,prove,s3,audit,dask
+EXTRAS := dev,prove,s3,audit,dask,sigma,plot
 
 # uv installs the same packages from the same index in seconds instead of minutes;
 # plain pip is the fallback when uv cannot be installed.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv || true
 	if $(BIN)/python -m uv --version >/dev/null 2>&1; then \
@@ -30,9 +30,10 @@ run: $(STAMP)
 	$(BIN)/trailreplay scan samples/ --format table
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine tests benchmarks
-	$(BIN)/ruff format --check engine tests benchmarks
+	$(BIN)/ruff check engine tests benchmarks plugins tools
+	$(BIN)/ruff format --check engine tests benchmarks plugins tools
 	$(BIN)/mypy
+	$(BIN)/python tools/import_cycles.py
 
 test: $(STAMP) lint
 	$(BIN)/trailreplay patterns check

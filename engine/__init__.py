@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from engine.pattern.analysis import Analysis, analyze
 from engine.pattern.compiler import CompiledPattern, compile
-from engine.pattern.errors import Finding, PatternError
+from engine.pattern.errors import Finding, PatternError, TrailreplayError
 from engine.pattern.grammar import parse
 from engine.pattern.printer import format
 
@@ -24,6 +24,7 @@ __all__ = [
     "CompiledPattern",
     "Finding",
     "PatternError",
+    "TrailreplayError",
     "analyze",
     "compile",
     "format",

@@ -41,6 +41,15 @@ def lint_cmd(
             "some filter among the inputs must cover it (repeatable).",
         ),
     ] = None,
+    sigma: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sigma",
+            metavar="RULE_OR_DIR",
+            help="Sigma rule file or directory: some filter among the inputs must cover each "
+            "rule's converted pattern (repeatable; the sigma extra).",
+        ),
+    ] = None,
     fmt: Annotated[
         str,
         typer.Option(
@@ -71,7 +80,7 @@ def lint_cmd(
             except KeyError as exc:
                 sys.stderr.write(f"trailreplay: {exc.args[0] if exc.args else cid}\n")
                 raise typer.Exit(2) from None
-    result = lint(paths, controls)
+    result = lint(paths, controls, list(sigma or []))
     if fmt == "json":
         out = report.render_json(result.findings, result.files)
     elif fmt == "sarif":

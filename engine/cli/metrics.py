@@ -53,11 +53,34 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_INPUT)
 
 
-def _resolve(control: str | None, pattern: str | None) -> tuple[Any, Any]:
-    """(compiled pattern, catalog entry or None) from --control / --pattern."""
+def _sigma_pattern(sigma: str) -> str:
+    """``--sigma RULE_OR_DIR``: the pattern of the one rule there (a metric filter has one)."""
+    try:
+        from engine.sigma import rule_patterns
+
+        loaded = rule_patterns([sigma])
+    except ImportError:
+        raise _fail("--sigma needs the 'sigma' extra: pip install 'trailreplay[sigma]'") from None
+    for line in loaded.problems:
+        _err(f"trailreplay: {line}")
+    if loaded.unreadable or len(loaded.patterns) != 1:
+        raise _fail(
+            f"--sigma {sigma}: needs exactly one convertible rule (a metric filter has one pattern)"
+        )
+    rp = loaded.patterns[0]
+    _err(f"trailreplay: Sigma rule {rp.id}: {rp.title} [{rp.exactness}]")
+    return rp.pattern
+
+
+def _resolve(control: str | None, pattern: str | None, sigma: str | None = None) -> tuple[Any, Any]:
+    """(compiled pattern, catalog entry or None) from --control / --pattern / --sigma."""
     import engine
     from engine import catalog
 
+    if sigma is not None:
+        if control is not None or pattern is not None:
+            raise _fail("give exactly one of --control ID, --pattern PATTERN or --sigma RULE")
+        pattern = _sigma_pattern(sigma)
     if (control is None) == (pattern is None):
         raise _fail("give exactly one of -c/--control ID or -e/--pattern PATTERN")
     entry = None
@@ -91,7 +114,9 @@ def _records(
 
     def on_error(path: str, message: str) -> None:
         _UNREADABLE.append(path)
-        _err(f"trailreplay: {path}: {message}")
+        from engine.inert import inert
+
+        _err(f"trailreplay: {inert(f'{path}: {message}')}")
 
     from engine.replay.formats import MAX_DOCUMENT_SIZE
 
@@ -187,6 +212,34 @@ def _skipped_note(mr: Any) -> None:
         )
 
 
+def _check_plot(plot: str | None) -> None:
+    """A bad --plot path or format is a usage error before anything is replayed."""
+    if plot is None:
+        return
+    from engine.alarms.plot import PlotError, check_path
+
+    try:
+        check_path(plot)
+    except PlotError as e:
+        raise _fail(f"--plot {e}") from None
+
+
+def _draw(plot: str, draw: Any) -> None:
+    from engine.alarms.plot import PlotError
+
+    try:
+        draw(plot)
+    except PlotError as e:
+        raise _fail(str(e)) from None
+    except OSError as e:
+        raise _fail(f"{plot}: {e.strerror or e}") from None
+    _err(f"wrote {plot}")
+
+
+def _title(t: Any, entry: Any) -> str:
+    return f"{t.namespace}/{t.metric_name}" + (f" (CIS {entry.number})" if entry else "")
+
+
 Sources = Annotated[
     list[str],
     typer.Argument(
@@ -204,6 +257,14 @@ Control = Annotated[
 ]
 PatternOpt = Annotated[
     str | None, typer.Option("--pattern", "-e", metavar="PATTERN", help="A filter pattern.")
+]
+SigmaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sigma",
+        metavar="RULE",
+        help="A Sigma rule (a file, or a directory holding one): its converted pattern.",
+    ),
 ]
 MetricValue = Annotated[
     str | None,
@@ -238,6 +299,7 @@ def metrics(
     sources: Sources,
     control: Control = None,
     pattern: PatternOpt = None,
+    sigma: SigmaOpt = None,
     metric_value: MetricValue = None,
     default_value: DefaultValue = None,
     dimension: Annotated[
@@ -264,6 +326,12 @@ def metrics(
             help="Output form.",
         ),
     ] = "table",
+    plot: Annotated[
+        str | None,
+        typer.Option(
+            "--plot", metavar="FILE", help="Also draw the Sum per period: FILE.svg or FILE.png."
+        ),
+    ] = None,
     since: Since = None,
     until: Until = None,
     max_document_size: MaxDocumentSize = None,
@@ -274,7 +342,8 @@ def metrics(
     from engine.alarms.report import metrics_report, metrics_table, summary
 
     since, until = time_window(since, until)
-    compiled, entry = _resolve(control, pattern)
+    _check_plot(plot)
+    compiled, entry = _resolve(control, pattern, sigma)
     t = _transformation(entry, metric_value, default_value, dimension, unit)
     mr = _replay(sources, compiled, t, period, since, until, max_document_size)
     report = metrics_report(mr)
@@ -300,6 +369,10 @@ def metrics(
         f"{len(report['datapoints'])} datapoints"
     )
     _skipped_note(mr)
+    if plot:
+        from engine.alarms.plot import metric_chart, write_chart
+
+        _draw(plot, lambda path: write_chart(path, metric_chart(mr, title=_title(t, entry))))
     _exit_if_unreadable()
     if not report["datapoints"]:
         raise typer.Exit(EXIT_NONE)
@@ -309,6 +382,7 @@ def alarm(
     sources: Sources,
     control: Control = None,
     pattern: PatternOpt = None,
+    sigma: SigmaOpt = None,
     statistic: Annotated[
         str | None,
         typer.Option(
@@ -411,11 +485,12 @@ def alarm(
     import orjson
 
     from engine.alarms.alarm import AlarmConfigError, AlarmSpec, replay
-    from engine.alarms.plot import PlotError, write_plot
+    from engine.alarms.plot import write_plot
     from engine.alarms.report import alarm_report, alarm_text
 
     since, until = time_window(since, until)
-    compiled, entry = _resolve(control, pattern)
+    _check_plot(plot)
+    compiled, entry = _resolve(control, pattern, sigma)
     base = entry.alarm if entry is not None else None
     spec = AlarmSpec(
         statistic=statistic or (base.statistic if base else "Sum"),
@@ -446,14 +521,7 @@ def alarm(
         sys.stdout.write(alarm_text(report))
     _skipped_note(mr)
     if plot:
-        title = f"{t.namespace}/{t.metric_name}" + (f" (CIS {entry.number})" if entry else "")
-        try:
-            write_plot(plot, tl, values, title=title)
-        except PlotError as e:
-            raise _fail(str(e)) from None
-        except OSError as e:
-            raise _fail(f"{plot}: {e.strerror or e}") from None
-        _err(f"wrote {plot}")
+        _draw(plot, lambda path: write_plot(path, tl, values, title=_title(t, entry)))
     _exit_if_unreadable()
     if not tl.spans:
         raise typer.Exit(EXIT_NONE)

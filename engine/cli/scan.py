@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from engine.cli import MaxDocumentSize
+from engine.cli import MaxDocumentSize, _io
 from engine.cli.options import EXIT_USAGE, FormatChoice, epilog, id_list, time_window
+from engine.inert import inert
 
 if TYPE_CHECKING:
     from engine.replay.run import PatternSpec
@@ -133,6 +134,7 @@ def gather_patterns(
     patterns_file: str | None,
     controls: list[str],
     origins: dict[str, str] | None = None,
+    extra: list[PatternSpec] | None = None,
 ) -> list[PatternSpec]:
     from engine.replay.run import PatternSpec
 
@@ -141,7 +143,8 @@ def gather_patterns(
         specs.extend(load_patterns_file(patterns_file, len(specs) + 1, origins))
     if controls:
         specs.extend(control_patterns(controls))
-    if not specs and not patterns_file:
+    specs.extend(extra or [])  # --sigma rules: patterns given, so no default
+    if not specs and not patterns_file and extra is None:
         specs = [default_pattern()]
     if not specs:
         raise UsageError(f"{patterns_file}: no patterns in the file")
@@ -153,11 +156,41 @@ def gather_patterns(
     return specs
 
 
+def sigma_patterns(paths: list[str]) -> tuple[list[PatternSpec], dict[str, str], bool]:
+    """``--sigma``: (a spec per converted rule, id -> title, whether some file was unreadable).
+
+    Unreadable files and unsupported rules get one stderr line each; the rest are scanned.
+    """
+    from engine.replay.run import PatternSpec
+
+    try:
+        from engine.sigma import rule_patterns
+
+        loaded = rule_patterns(paths)
+    except ImportError:
+        raise UsageError(
+            "--sigma needs the 'sigma' extra: pip install 'trailreplay[sigma]'"
+        ) from None
+    for line in loaded.problems:
+        _err(line)
+    if not loaded.patterns:
+        raise UsageError("--sigma: no rule gave a pattern")
+    specs = [PatternSpec(p.id, p.pattern) for p in loaded.patterns]
+    return specs, {p.id: p.title for p in loaded.patterns}, loaded.unreadable > 0
+
+
 def check_patterns(specs: list[PatternSpec], origins: dict[str, str] | None = None) -> bool:
     """Compile every pattern; print each PatternError (with its caret) on stderr, naming
     where the pattern was written (``FILE:LINE`` for a patterns file)."""
     import engine
+    from engine.pattern.compiler import compile_all
 
+    try:
+        # The whole set at once, as the scan will use it: compiled once (compile_all).
+        compile_all(tuple(spec.text for spec in specs))
+        return True
+    except engine.PatternError:
+        pass
     ok = True
     for spec in specs:
         try:
@@ -288,6 +321,16 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        sigma: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--sigma",
+                metavar="RULE_OR_DIR",
+                help="Sigma rule file or directory (repeatable; the sigma extra): each rule's "
+                "pattern, under the rule's id (docs/sigma.md).",
+                show_default=False,
+            ),
+        ] = None,
         input_format: Annotated[
             InputFormat,
             typer.Option(
@@ -330,9 +373,17 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--summary-json",
                 metavar="FILE",
-                help="Also write the summary as JSON to FILE ('-': stdout, after the output).",
+                help="Also write the summary as JSON to FILE ('-': one {\"summary\": ...} line "
+                "on stdout, after the output).",
             ),
         ] = None,
+        no_envelope_summary: Annotated[
+            bool,
+            typer.Option(
+                "--no-envelope-summary",
+                help='--format envelope: no trailing {"summary": ...} object.',
+            ),
+        ] = False,
         workers: Annotated[
             int | None,
             typer.Option(
@@ -419,8 +470,13 @@ def register(app: typer.Typer) -> None:
         from engine.replay.window import TimeWindow
 
         origins: dict[str, str] = {}
+        titles: dict[str, str] = {}
+        sigma_failed = False
         try:
-            specs = gather_patterns(pattern or [], patterns_file, control or [], origins)
+            extra = None
+            if sigma:
+                extra, titles, sigma_failed = sigma_patterns(sigma)
+            specs = gather_patterns(pattern or [], patterns_file, control or [], origins, extra)
         except UsageError as exc:
             _err(str(exc))
             raise typer.Exit(EXIT_ERROR) from None
@@ -453,8 +509,11 @@ def register(app: typer.Typer) -> None:
             ),
             dask=executor is ExecutorKind.dask or scheduler is not None,
             scheduler=scheduler,
+            envelope_summary=not no_envelope_summary,
+            titles=titles,
         )
-        raise typer.Exit(code)
+        # An unreadable --sigma rule file is bad input: exit 2 once the rest is scanned.
+        raise typer.Exit(EXIT_ERROR if sigma_failed and code in (0, 1) else code)
 
 
 # More processes than this is a typing mistake (each one costs ~30 MB and a start-up).
@@ -491,6 +550,8 @@ def _run(
     scope: S3Scope | None = None,
     dask: bool = False,
     scheduler: str | None = None,
+    envelope_summary: bool = True,
+    titles: dict[str, str] | None = None,
 ) -> int:
     from engine.replay.executors import Executor, make_executor
     from engine.replay.locations import expand
@@ -506,13 +567,18 @@ def _run(
     if fmt is OutputFormat.json:
         sink = RecordsSink(out)
     elif fmt is OutputFormat.envelope:
-        sink = EnvelopeSink(out, ids)
+        sink = EnvelopeSink(out, ids, summary=envelope_summary)
     else:
-        from rich.console import Console
-
-        # Piped tables (``--format table | less``) get a wide page instead of 80 columns.
-        sink = TableSink(Console(file=sys.stdout, width=None if stdout_tty else 200), ids)
-    show_progress = _isatty(sys.stderr) and not quiet
+        # Sigma rules are shown by title (their ids are UUIDs).
+        labels = [(titles or {}).get(i, i) for i in ids]
+        sink = TableSink(
+            sys.stdout,
+            labels,
+            width=_io.table_width(sys.stdout),
+            bold=_io.styled(sys.stdout),
+            label_column=bool(titles),
+        )
+    show_progress = _io.styled(sys.stderr) and not quiet  # NO_COLOR: no escape at all
 
     items: list[Item] | None = None
     progress: _ProgressDisplay | None = None
@@ -537,8 +603,10 @@ def _run(
                  f"{MAX_WORKERS_PER_CORE} per core)")  # fmt: skip
         executor = make_executor(workers, texts)
     summary = Summary(ids)
+    output_status: int | None = None
 
     def on_problem(line: str) -> None:
+        line = inert(line)  # file names and messages hold untrusted text
         if progress is not None:
             progress.progress.console.print(f"trailreplay: {line}", markup=False, highlight=False)
         else:
@@ -549,6 +617,8 @@ def _run(
             from rich.console import Console
 
             progress = _ProgressDisplay(items, Console(file=sys.stderr, stderr=True))
+            if isinstance(sink, TableSink):  # the table and the bar share the terminal
+                sink.before_output = progress.progress.stop
             with progress:
                 run_scan(
                     sources, specs, options, sink=sink, executor=executor,
@@ -562,6 +632,10 @@ def _run(
             )  # fmt: skip
     except KeyboardInterrupt:  # between results, e.g. during shutdown
         summary.interrupted = True
+    except _io.OutputFailed as exc:  # `| head` went away, or a full disk: stop, say so
+        summary.interrupted = True
+        summary.output_error = f"{exc.stream} was closed" if exc.closed else str(exc)
+        output_status = _io.report(exc)
     _silence_closed_stdout()
     _warn_nothing_read(summary, sources)
     if not quiet:
@@ -569,19 +643,19 @@ def _run(
     if summary_json is not None:
         import orjson
 
-        data = orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
-        try:
-            if summary_json == "-":
-                sys.stdout.buffer.write(data)
-                sys.stdout.buffer.flush()
-            else:
-                Path(summary_json).write_bytes(data)
-        except BrokenPipeError:
-            _silence_closed_stdout()
-        except OSError as exc:
-            _err(f"{summary_json}: cannot write summary: {exc.strerror or exc}")
-            return EXIT_ERROR
-    return exit_status(summary)
+        if summary_json == "-":  # one line, so that JSON lines on stdout stay JSON lines
+            if output_status is None:
+                out.write(orjson.dumps({"summary": summary.to_dict()}) + b"\n")
+                out.flush()
+        else:
+            try:
+                Path(summary_json).write_bytes(
+                    orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
+                )
+            except OSError as exc:
+                _err(f"{summary_json}: cannot write summary: {exc.strerror or exc}")
+                return EXIT_ERROR
+    return output_status if output_status is not None else exit_status(summary)
 
 
 def _silence_closed_stdout() -> None:

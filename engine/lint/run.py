@@ -140,6 +140,48 @@ def require_covers(result: LintResult, control_ids: Sequence[str]) -> None:
     if not control_ids:
         return
     from engine import catalog
+
+    # The intent, or with @V that version's published text.
+    entries = [catalog.resolve(cid) for cid in control_ids]
+    require_covering(
+        result,
+        [
+            (f"control {e.id}", f"control {e.id} ({e.title})", e.pattern, "the control's pattern")
+            for e in entries
+        ],
+    )
+
+
+def require_covers_sigma(result: LintResult, sigma_paths: Sequence[str]) -> None:
+    """``--sigma``: each Sigma rule's converted pattern must be covered by some filter.  An
+    unreadable rule file or an unsupported rule is an error finding (nothing to check)."""
+    if not sigma_paths:
+        return
+    from engine.sigma import SigmaRuleError, convert_rule, load_rules
+
+    wanted: list[tuple[str, str, str, str]] = []
+    for r in load_rules(sigma_paths):
+        if isinstance(r, SigmaRuleError):
+            result.unreadable = True
+            result.findings.append(LintFinding(r.path, 1, 1, "error", "unreadable", r.message))
+            continue
+        conv = convert_rule(r)
+        if conv.pattern is None:
+            result.findings.append(
+                LintFinding(
+                    r.path, 1, 1, "error", "sigma-unsupported", f"no pattern: {conv.reason}"
+                )
+            )
+            continue
+        label = f"Sigma rule {r.id or Path(r.path).stem}"
+        wanted.append((label, f"{label} ({r.title})", conv.pattern, "the rule's pattern"))
+    require_covering(result, wanted)
+
+
+def require_covering(result: LintResult, wanted: Sequence[tuple[str, str, str, str]]) -> None:
+    """For each (label, description, pattern, what the pattern is), some metric filter (or
+    plain pattern) among the inputs must cover the pattern: an info finding per covering
+    filter, an error if none."""
     from engine.prove import covers
 
     # A subscription filter streams events elsewhere; it publishes no metric an alarm
@@ -147,11 +189,10 @@ def require_covers(result: LintResult, control_ids: Sequence[str]) -> None:
     candidates = [
         f for f in result.filters if id(f) in result.compiled and f.kind != "subscription"
     ]
-    for cid in control_ids:
-        entry = catalog.resolve(cid)  # the intent, or with @V that version's published text
+    for label, described, pattern, what in wanted:
         covering: list[tuple[FilterDef, bool]] = []
         for f in candidates:
-            r = covers(result.compiled[id(f)], entry.pattern)
+            r = covers(result.compiled[id(f)], pattern)
             if r.holds:
                 covering.append((f, r.proved))
         for f, proved in covering:
@@ -165,7 +206,7 @@ def require_covers(result: LintResult, control_ids: Sequence[str]) -> None:
                     col,
                     "info",
                     "covers",
-                    f"covers control {entry.id}{how}",
+                    f"covers {label}{how}",
                     f.resource,
                 )
             )
@@ -174,14 +215,15 @@ def require_covers(result: LintResult, control_ids: Sequence[str]) -> None:
                 LintFinding.whole(
                     "error",
                     "require-covers",
-                    f"no filter covers control {entry.id} ({entry.title}); "
-                    f"checked {len(candidates)} valid pattern(s)",
-                    hint=f"the control's pattern: {entry.pattern}",
+                    f"no filter covers {described}; checked {len(candidates)} valid pattern(s)",
+                    hint=f"{what}: {pattern}",
                 )
             )
 
 
-def lint(paths: Sequence[str], controls: Sequence[str] = ()) -> LintResult:
+def lint(
+    paths: Sequence[str], controls: Sequence[str] = (), sigma: Sequence[str] = ()
+) -> LintResult:
     result = LintResult()
     files = discover(paths, result)
     if not files and not result.unreadable:
@@ -199,4 +241,5 @@ def lint(paths: Sequence[str], controls: Sequence[str] = ()) -> LintResult:
     for path in files:
         lint_file(path, result)
     require_covers(result, controls)
+    require_covers_sigma(result, sigma)
     return result

@@ -295,11 +295,10 @@ class _Plan:
 
 @lru_cache(maxsize=64)
 def _plan(texts: tuple[str, ...]) -> _Plan:
-    import engine
     from engine.pattern import ast
-    from engine.pattern.compiler import compile_json_fields
+    from engine.pattern.compiler import compile_all, compile_json_fields
 
-    compiled = [engine.compile(t) for t in texts]
+    compiled = compile_all(texts)  # the scan's set, compiled once per process
     needles = tuple(pattern_needles(p) for p in compiled)
     layout = typed_layout(compiled)
     on_fields: tuple[Callable[[Any], bool], ...] | None = None
@@ -314,9 +313,9 @@ def _plan(texts: tuple[str, ...]) -> _Plan:
         ]
         # A pattern the generated code cannot hold (too deeply nested for Python's parser)
         # comes back as the reference walk, which reads dicts: build flat records for it.
-        if all(m is not None and hasattr(m, "indices") for m in made):
-            on_fields = tuple(m for m in made if m is not None)
-            found = [getattr(m, "indices", None) for m in on_fields]
+        if all(m is not None and m.source is not None for m in made):
+            on_fields = tuple(m.match for m in made if m is not None)
+            found = [m.indices for m in made if m is not None]
             if all(f is not None for f in found):
                 indices = tuple(f for f in found if f is not None)
         else:
