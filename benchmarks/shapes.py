@@ -15,7 +15,8 @@ CPU seconds, peak RSS of the whole process tree, the ratio to the peer, the load
 and after (the machine may be shared: compare ratios, not seconds).  The section goes into
 ``benchmarks/RESULTS.md`` between its markers.
 
-``python -m benchmarks.shapes [--repeat N] [--only small,s3,large] [--objects N]``
+``python -m benchmarks.shapes [--repeat N] [--only small,s3,large] [--objects N] [--render]``
+(``--render``: the section again from the last run's raw numbers, no measuring)
 """
 
 from __future__ import annotations
@@ -322,7 +323,8 @@ def render(results: dict[str, Any]) -> str:
         START,
         "## Archive shapes (issue 12): many small files, S3 latency, large files",
         "",
-        f"Run {results['date']} on {results['machine'].get('cpu', '?')}; load average "
+        f"Run {results['date']} on {results['machine'].get('CPU', '?')} "
+        f"({results['machine'].get('cores', '?')} cores); load average "
         f"{results['load_before']} before, {results['load_after']} after (the machine is shared: "
         "compare the ratios, measured in the same run, tools alternating). Best of "
         f"{results['repeat']}; every run's seconds listed. Written by `make bench-shapes`.",
@@ -386,9 +388,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="small,s3,large")
     ap.add_argument("--objects", type=int, default=1500)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--render", action="store_true", help="re-render the last run, no measuring")
     a = ap.parse_args(argv)
     if a.command == "peer-s3":
         peer_s3(a.endpoint, a.bucket)
+        return 0
+    if a.render:
+        write_section(render(json.loads((gen.DATA_ROOT / "results-shapes.json").read_text())))
         return 0
     wanted = [s.strip() for s in a.only.split(",") if s.strip()]
     shapes: dict[str, Callable[[Path], dict[str, Any]]] = {

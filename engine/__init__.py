@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from engine.pattern.analysis import Analysis, analyze
     from engine.pattern.compiler import CompiledPattern, compile
-    from engine.pattern.errors import Finding, PatternError
+    from engine.pattern.errors import Finding, PatternError, TrailreplayError
     from engine.pattern.grammar import parse
     from engine.pattern.printer import format
 
@@ -32,6 +32,7 @@ __all__ = [
     "CompiledPattern",
     "Finding",
     "PatternError",
+    "TrailreplayError",
     "analyze",
     "compile",
     "format",

@@ -47,6 +47,7 @@ from datetime import UTC, datetime
 from typing import Literal, TypeAlias
 
 from engine.pattern import aws
+from engine.pattern.errors import TrailreplayError
 
 State: TypeAlias = Literal["OK", "ALARM", "INSUFFICIENT_DATA"]
 OK: State = "OK"
@@ -64,7 +65,7 @@ ONE_DAY = 86_400
 SEVEN_DAYS = 7 * ONE_DAY
 
 
-class AlarmConfigError(ValueError):
+class AlarmConfigError(TrailreplayError, ValueError):
     """An alarm setting CloudWatch's PutMetricAlarm would reject."""
 
 

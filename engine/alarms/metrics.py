@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from engine.pattern import aws
+from engine.pattern.errors import TrailreplayError
 from engine.replay.scan import OVERSIZE_BYTES
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ STATISTICS = aws.STATISTICS
 UNITS = aws.UNITS
 
 
-class MetricTransformationError(ValueError):
+class MetricTransformationError(TrailreplayError, ValueError):
     """A metric transformation CloudWatch Logs would refuse (or, for ``period``, the
     replay cannot use)."""
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.alarms.alarm import AlarmTimeline, iso
 from engine.alarms.metrics import STATISTICS, EventRef, MetricReplay, Stats
+from engine.inert import inert
 
 
 def _num(v: float) -> float | int | None:
@@ -126,11 +127,12 @@ def metrics_table(report: dict[str, Any]) -> str:
 
 def alarm_text(report: dict[str, Any]) -> str:
     a = report["alarm"]
+    # Two short lines rather than one of 100 columns: this is read in 80-column terminals.
     out = [
         f"alarm on {a['metric']}: {a['statistic']} {_op(a['comparison'])} {_fmt(a['threshold'])} "
         f"per {a['period']} s, {a['datapoints_to_alarm']} of {a['evaluation_periods']} "
-        f"datapoints, missing data: {a['treat_missing_data']}, "
-        f"evaluation range {a['evaluation_range']}",
+        "datapoints",
+        f"missing data: {a['treat_missing_data']}, evaluation range {a['evaluation_range']}",
     ]
     spans = {p["start"]: p for p in report["alarm_periods"]}
     for t in report["transitions"]:
@@ -143,16 +145,27 @@ def alarm_text(report: dict[str, Any]) -> str:
                     f"  ({dp['sample_count']} event(s))"
                 )
                 for e in dp["events"]:
-                    out.append(
-                        f"        {e['time']}  {e['principal'] or '-'}  {e['eventName'] or '-'}"
-                        f"  {e['sourceIPAddress'] or '-'}"
-                    )
+                    who = _short_arn(e["principal"])
+                    fields = (e["time"], who, e["eventName"], e["sourceIPAddress"])
+                    # Record fields are untrusted: shown inert, never as terminal controls.
+                    out.append("      " + "  ".join(inert(str(f or "-")) for f in fields))
                 shown = len(dp["events"])
                 if dp["sample_count"] > shown:
-                    out.append(f"        ... {dp['sample_count'] - shown} more")
+                    out.append(f"      ... {dp['sample_count'] - shown} more")
     n = len(report["alarm_periods"])
     out.append(f"{n} alarm period(s); final state {report['final_state']}")
     return "\n".join(out) + "\n"
+
+
+def _short_arn(principal: Any) -> Any:
+    """``arn:aws:iam::111122223333:root`` -> ``111122223333:root`` (the JSON keeps the ARN):
+    the partition and service add nothing a person needs, and the line fits 80 columns."""
+    if not isinstance(principal, str) or not principal.startswith("arn:"):
+        return principal
+    parts = principal.split(":", 5)
+    if len(parts) < 6:
+        return principal
+    return f"{parts[4]}:{parts[5]}" if parts[4] else parts[5]
 
 
 def _op(c: str) -> str:
@@ -173,6 +186,9 @@ def _fmt(v: Any) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
+    # Dimension values come from records: untrusted, shown inert.
+    header = [inert(h) for h in header]
+    rows = [[inert(c) for c in r] for r in rows]
     widths = [len(h) for h in header]
     for r in rows:
         for i, c in enumerate(r):

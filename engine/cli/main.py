@@ -18,6 +18,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from engine.cli import _io
+from engine.cli._io import EXIT_STATUS_NOTE
 from engine.cli.options import ClickException, NoArgsIsHelpError
 
 
@@ -76,7 +78,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80},
-    epilog="Run 'trailreplay COMMAND -h' for a command's options, examples and exit status.",
+    epilog="Run 'trailreplay COMMAND -h' for a command's options, examples and exit status. "
+    f"Every command exits {EXIT_STATUS_NOTE}.",
 )
 
 
@@ -126,7 +129,9 @@ _load()
 
 
 def main() -> None:
-    app()
+    """The console script: the app, with closed pipes and full disks turned into exit statuses
+    (engine.cli._io)."""
+    _io.run(app)
 
 
 if __name__ == "__main__":

@@ -114,7 +114,9 @@ def _records(
 
     def on_error(path: str, message: str) -> None:
         _UNREADABLE.append(path)
-        _err(f"trailreplay: {path}: {message}")
+        from engine.inert import inert
+
+        _err(f"trailreplay: {inert(f'{path}: {message}')}")
 
     from engine.replay.formats import MAX_DOCUMENT_SIZE
 
@@ -210,6 +212,34 @@ def _skipped_note(mr: Any) -> None:
         )
 
 
+def _check_plot(plot: str | None) -> None:
+    """A bad --plot path or format is a usage error before anything is replayed."""
+    if plot is None:
+        return
+    from engine.alarms.plot import PlotError, check_path
+
+    try:
+        check_path(plot)
+    except PlotError as e:
+        raise _fail(f"--plot {e}") from None
+
+
+def _draw(plot: str, draw: Any) -> None:
+    from engine.alarms.plot import PlotError
+
+    try:
+        draw(plot)
+    except PlotError as e:
+        raise _fail(str(e)) from None
+    except OSError as e:
+        raise _fail(f"{plot}: {e.strerror or e}") from None
+    _err(f"wrote {plot}")
+
+
+def _title(t: Any, entry: Any) -> str:
+    return f"{t.namespace}/{t.metric_name}" + (f" (CIS {entry.number})" if entry else "")
+
+
 Sources = Annotated[
     list[str],
     typer.Argument(
@@ -296,6 +326,12 @@ def metrics(
             help="Output form.",
         ),
     ] = "table",
+    plot: Annotated[
+        str | None,
+        typer.Option(
+            "--plot", metavar="FILE", help="Also draw the Sum per period: FILE.svg or FILE.png."
+        ),
+    ] = None,
     since: Since = None,
     until: Until = None,
     max_document_size: MaxDocumentSize = None,
@@ -306,6 +342,7 @@ def metrics(
     from engine.alarms.report import metrics_report, metrics_table, summary
 
     since, until = time_window(since, until)
+    _check_plot(plot)
     compiled, entry = _resolve(control, pattern, sigma)
     t = _transformation(entry, metric_value, default_value, dimension, unit)
     mr = _replay(sources, compiled, t, period, since, until, max_document_size)
@@ -332,6 +369,10 @@ def metrics(
         f"{len(report['datapoints'])} datapoints"
     )
     _skipped_note(mr)
+    if plot:
+        from engine.alarms.plot import metric_chart, write_chart
+
+        _draw(plot, lambda path: write_chart(path, metric_chart(mr, title=_title(t, entry))))
     _exit_if_unreadable()
     if not report["datapoints"]:
         raise typer.Exit(EXIT_NONE)
@@ -444,10 +485,11 @@ def alarm(
     import orjson
 
     from engine.alarms.alarm import AlarmConfigError, AlarmSpec, replay
-    from engine.alarms.plot import PlotError, write_plot
+    from engine.alarms.plot import write_plot
     from engine.alarms.report import alarm_report, alarm_text
 
     since, until = time_window(since, until)
+    _check_plot(plot)
     compiled, entry = _resolve(control, pattern, sigma)
     base = entry.alarm if entry is not None else None
     spec = AlarmSpec(
@@ -479,14 +521,7 @@ def alarm(
         sys.stdout.write(alarm_text(report))
     _skipped_note(mr)
     if plot:
-        title = f"{t.namespace}/{t.metric_name}" + (f" (CIS {entry.number})" if entry else "")
-        try:
-            write_plot(plot, tl, values, title=title)
-        except PlotError as e:
-            raise _fail(str(e)) from None
-        except OSError as e:
-            raise _fail(f"{plot}: {e.strerror or e}") from None
-        _err(f"wrote {plot}")
+        _draw(plot, lambda path: write_plot(path, tl, values, title=_title(t, entry)))
     _exit_if_unreadable()
     if not tl.spans:
         raise typer.Exit(EXIT_NONE)

@@ -179,5 +179,7 @@ def epilog(examples: Sequence[str], exit_codes: str) -> str:
 
     lines = ["\b", "Examples:"]
     lines += [f"  {e}" for e in examples]
-    status = textwrap.wrap(" ".join(exit_codes.split()), width=74)
+    from engine.cli._io import EXIT_STATUS_NOTE  # the same for every command
+
+    status = textwrap.wrap(" ".join(f"{exit_codes}; {EXIT_STATUS_NOTE}".split()), width=74)
     return "\n".join(lines) + "\n\n\b\nExit status:\n" + "\n".join(f"  {ln}" for ln in status)

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from engine.cli import MaxDocumentSize
+from engine.cli import MaxDocumentSize, _io
 from engine.cli.options import EXIT_USAGE, FormatChoice, epilog, id_list, time_window
+from engine.inert import inert
 
 if TYPE_CHECKING:
     from engine.replay.run import PatternSpec
@@ -182,7 +183,14 @@ def check_patterns(specs: list[PatternSpec], origins: dict[str, str] | None = No
     """Compile every pattern; print each PatternError (with its caret) on stderr, naming
     where the pattern was written (``FILE:LINE`` for a patterns file)."""
     import engine
+    from engine.pattern.compiler import compile_all
 
+    try:
+        # The whole set at once, as the scan will use it: compiled once (compile_all).
+        compile_all(tuple(spec.text for spec in specs))
+        return True
+    except engine.PatternError:
+        pass
     ok = True
     for spec in specs:
         try:
@@ -365,9 +373,17 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--summary-json",
                 metavar="FILE",
-                help="Also write the summary as JSON to FILE ('-': stdout, after the output).",
+                help="Also write the summary as JSON to FILE ('-': one {\"summary\": ...} line "
+                "on stdout, after the output).",
             ),
         ] = None,
+        no_envelope_summary: Annotated[
+            bool,
+            typer.Option(
+                "--no-envelope-summary",
+                help='--format envelope: no trailing {"summary": ...} object.',
+            ),
+        ] = False,
         workers: Annotated[
             int | None,
             typer.Option(
@@ -493,6 +509,7 @@ def register(app: typer.Typer) -> None:
             ),
             dask=executor is ExecutorKind.dask or scheduler is not None,
             scheduler=scheduler,
+            envelope_summary=not no_envelope_summary,
             titles=titles,
         )
         # An unreadable --sigma rule file is bad input: exit 2 once the rest is scanned.
@@ -533,6 +550,7 @@ def _run(
     scope: S3Scope | None = None,
     dask: bool = False,
     scheduler: str | None = None,
+    envelope_summary: bool = True,
     titles: dict[str, str] | None = None,
 ) -> int:
     from engine.replay.executors import Executor, make_executor
@@ -549,17 +567,18 @@ def _run(
     if fmt is OutputFormat.json:
         sink = RecordsSink(out)
     elif fmt is OutputFormat.envelope:
-        sink = EnvelopeSink(out, ids)
+        sink = EnvelopeSink(out, ids, summary=envelope_summary)
     else:
-        from rich.console import Console
-
-        # Piped tables (``--format table | less``) get a wide page instead of 80 columns.
         # Sigma rules are shown by title (their ids are UUIDs).
         labels = [(titles or {}).get(i, i) for i in ids]
         sink = TableSink(
-            Console(file=sys.stdout, width=None if stdout_tty else 200), labels, bool(titles)
+            sys.stdout,
+            labels,
+            width=_io.table_width(sys.stdout),
+            bold=_io.styled(sys.stdout),
+            label_column=bool(titles),
         )
-    show_progress = _isatty(sys.stderr) and not quiet
+    show_progress = _io.styled(sys.stderr) and not quiet  # NO_COLOR: no escape at all
 
     items: list[Item] | None = None
     progress: _ProgressDisplay | None = None
@@ -584,8 +603,10 @@ def _run(
                  f"{MAX_WORKERS_PER_CORE} per core)")  # fmt: skip
         executor = make_executor(workers, texts)
     summary = Summary(ids)
+    output_status: int | None = None
 
     def on_problem(line: str) -> None:
+        line = inert(line)  # file names and messages hold untrusted text
         if progress is not None:
             progress.progress.console.print(f"trailreplay: {line}", markup=False, highlight=False)
         else:
@@ -596,6 +617,8 @@ def _run(
             from rich.console import Console
 
             progress = _ProgressDisplay(items, Console(file=sys.stderr, stderr=True))
+            if isinstance(sink, TableSink):  # the table and the bar share the terminal
+                sink.before_output = progress.progress.stop
             with progress:
                 run_scan(
                     sources, specs, options, sink=sink, executor=executor,
@@ -609,6 +632,10 @@ def _run(
             )  # fmt: skip
     except KeyboardInterrupt:  # between results, e.g. during shutdown
         summary.interrupted = True
+    except _io.OutputFailed as exc:  # `| head` went away, or a full disk: stop, say so
+        summary.interrupted = True
+        summary.output_error = f"{exc.stream} was closed" if exc.closed else str(exc)
+        output_status = _io.report(exc)
     _silence_closed_stdout()
     _warn_nothing_read(summary, sources)
     if not quiet:
@@ -616,19 +643,19 @@ def _run(
     if summary_json is not None:
         import orjson
 
-        data = orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
-        try:
-            if summary_json == "-":
-                sys.stdout.buffer.write(data)
-                sys.stdout.buffer.flush()
-            else:
-                Path(summary_json).write_bytes(data)
-        except BrokenPipeError:
-            _silence_closed_stdout()
-        except OSError as exc:
-            _err(f"{summary_json}: cannot write summary: {exc.strerror or exc}")
-            return EXIT_ERROR
-    return exit_status(summary)
+        if summary_json == "-":  # one line, so that JSON lines on stdout stay JSON lines
+            if output_status is None:
+                out.write(orjson.dumps({"summary": summary.to_dict()}) + b"\n")
+                out.flush()
+        else:
+            try:
+                Path(summary_json).write_bytes(
+                    orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
+                )
+            except OSError as exc:
+                _err(f"{summary_json}: cannot write summary: {exc.strerror or exc}")
+                return EXIT_ERROR
+    return output_status if output_status is not None else exit_status(summary)
 
 
 def _silence_closed_stdout() -> None:

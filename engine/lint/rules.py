@@ -28,26 +28,19 @@ from engine.findings import pattern_findings
 from engine.lint.model import FilterDef, Level, LintFinding, Text, Transformation
 from engine.pattern import ast, aws
 
+# PatternError codes (engine.pattern.errors) that are lint rules of their own.
+_QUOTA_CODES = {
+    "length": "length",
+    "regex-quota": "regex-quota",
+    "selector-wildcards": "wildcard-quota",
+    "wildcard-quota": "wildcard-quota",
+}
+
 
 def _rule_code(exc: engine.PatternError, text: str) -> str:
-    """The lint rule an invalid pattern breaks: one of AWS's quotas, or the syntax.
-
-    The length quota is decided from AWS's fact itself (engine.pattern.aws), not from
-    the message.  ``PatternError`` carries no code to say which of the other two quotas
-    a pattern exceeds, so their messages (the grammar's, built from the same facts) are
-    recognised here and nowhere else.
-    """
-    if len(text) > aws.FILTER_PATTERN_MAX_LENGTH:
-        return "length"
-    if exc.msg.startswith(f"a pattern may contain at most {aws.MAX_REGEXES} regular"):
-        return "regex-quota"
-    wildcards = (
-        "a selector may contain at most one wildcard",
-        f"a pattern may contain at most {aws.MAX_WILDCARD_SELECTORS} wildcard",
-    )
-    if exc.msg.startswith(wildcards):
-        return "wildcard-quota"
-    return "syntax"
+    """The lint rule an invalid pattern breaks: one of AWS's quotas, or the syntax,
+    read from the error's stable code (never from its message)."""
+    return _QUOTA_CODES.get(exc.code, "syntax")
 
 
 class Checker:

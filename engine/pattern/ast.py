@@ -24,7 +24,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, assert_never
 
 Span: TypeAlias = tuple[int, int]
 NO_SPAN: Span = (0, 0)
@@ -282,15 +282,19 @@ Kind: TypeAlias = Literal["all", "terms", "regex", "json", "space"]
 
 
 def kind_of(node: Pattern) -> Kind:
-    if isinstance(node, MatchAll):
-        return "all"
-    if isinstance(node, TermPattern):
-        return "terms"
-    if isinstance(node, RegexPattern):
-        return "regex"
-    if isinstance(node, JsonPattern):
-        return "json"
-    return "space"
+    match node:
+        case MatchAll():
+            return "all"
+        case TermPattern():
+            return "terms"
+        case RegexPattern():
+            return "regex"
+        case JsonPattern():
+            return "json"
+        case SpacePattern():
+            return "space"
+        case _:
+            assert_never(node)
 
 
 def walk(node: object) -> list[object]:

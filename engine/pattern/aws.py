@@ -13,10 +13,10 @@ the documentation is silent the reading is ours, stated here and in docs/semanti
   value may be: a number, ``$.path`` (JSON patterns), ``$name`` / ``$N`` (space-delimited).
 * **Alarms** (PutMetricAlarm): comparison operators, statistics, missing-data treatments.
 
-Invariants: this module imports nothing from ``engine`` (it is the ground floor: the grammar
-imports it); every function is pure; digits are ASCII ``0-9`` only (AWS's service is Java,
-whose ``\\d`` and number parsers take no other digits, where Python's ``\\d`` and ``float``
-take Arabic-Indic digits and ``1_000``).
+Invariants: this module imports nothing from ``engine`` but the base exception (it is the
+ground floor: the grammar imports it); every function is pure; digits are ASCII ``0-9``
+only (AWS's service is Java, whose ``\\d`` and number parsers take no other digits, where
+Python's ``\\d`` and ``float`` take Arabic-Indic digits and ``1_000``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from typing import Final, Literal, TypeAlias
 
 import orjson
 
+from engine.pattern.errors import TrailreplayError
+
 # --------------------------------------------------------------------------- quotas
 
 #: API_PutMetricFilter / API_MetricFilter: filterPattern "Maximum length of 1024".
@@ -40,6 +42,12 @@ MAX_REGEXES: Final = 2
 #: selectors in a pattern, one wildcard each.
 MAX_WILDCARD_SELECTORS: Final = 3
 MAX_WILDCARDS_PER_SELECTOR: Final = 1
+#: Not AWS's: AWS documents no size limit for a regex beyond the pattern's 1024 characters,
+#: but counted repetitions multiply (``.{1000}.{1000}`` compiles to 16,000 RE2
+#: instructions; eight of them took 292 s on one 256 KB event once RE2's DFA ran out of
+#: memory).  trailreplay refuses a regex whose RE2 program exceeds this many instructions,
+#: which bounds a 256 KB event to about 0.1 s (docs/semantics.md, "Regular expressions").
+MAX_REGEX_PROGRAM_SIZE: Final = 5000
 #: API_MetricTransformation: metricValue "Maximum length of 100".
 METRIC_VALUE_MAX_LENGTH: Final = 100
 #: API_MetricTransformation: metricName / metricNamespace "Maximum length of 255",
@@ -140,7 +148,7 @@ MetricRuleCode: TypeAlias = Literal[
 ]
 
 
-class MetricRuleError(ValueError):
+class MetricRuleError(TrailreplayError, ValueError):
     """A metric value or dimension CloudWatch Logs would refuse, with a stable ``code``."""
 
     def __init__(self, code: MetricRuleCode, message: str) -> None:

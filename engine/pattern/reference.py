@@ -7,7 +7,7 @@ written for clarity, straight from docs/semantics.md; never optimise it.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, assert_never
 
 from engine.pattern import ast
 from engine.pattern.aws import NUMBER_RE, number_text, parse_number
@@ -18,16 +18,20 @@ from engine.pattern.select import select
 
 def evaluate(node: ast.Pattern, message: str) -> bool:
     """Does the log event ``message`` match the pattern?"""
-    if isinstance(node, ast.MatchAll):
-        return True
-    if isinstance(node, ast.TermPattern):
-        return _terms(node, message)
-    if isinstance(node, ast.RegexPattern):
-        return searcher(node.regex.source)(message)
-    if isinstance(node, ast.JsonPattern):
-        record = load_json_object(message)
-        return record is not None and _json(node.expr, record)
-    return align(node, message) is not None
+    match node:
+        case ast.MatchAll():
+            return True
+        case ast.TermPattern():
+            return _terms(node, message)
+        case ast.RegexPattern():
+            return searcher(node.regex.source)(message)
+        case ast.JsonPattern():
+            record = load_json_object(message)
+            return record is not None and _json(node.expr, record)
+        case ast.SpacePattern():
+            return align(node, message) is not None
+        case _:
+            assert_never(node)
 
 
 def evaluate_record(node: ast.Pattern, record: Any) -> bool:
@@ -78,18 +82,23 @@ def _terms(node: ast.TermPattern, message: str) -> bool:
 
 
 def _json(node: ast.Expr, record: dict[str, Any]) -> bool:
-    if isinstance(node, ast.And):
-        return all(_json(i, record) for i in node.items)
-    if isinstance(node, ast.Or):
-        return any(_json(i, record) for i in node.items)
-    if isinstance(node, ast.IsCheck):
-        values = select(record, node.selector)
-        if node.check == "NOT EXISTS":
-            return not values
-        wanted = {"NULL": None, "TRUE": True, "FALSE": False}[node.check]
-        return any(v is wanted for v in values)
-    assert isinstance(node, ast.Comparison)
-    return any(compare_json(v, node.op, node.value) for v in select(record, node.selector))
+    match node:
+        case ast.And():
+            return all(_json(i, record) for i in node.items)
+        case ast.Or():
+            return any(_json(i, record) for i in node.items)
+        case ast.IsCheck():
+            values = select(record, node.selector)
+            if node.check == "NOT EXISTS":
+                return not values
+            wanted = {"NULL": None, "TRUE": True, "FALSE": False}[node.check]
+            return any(v is wanted for v in values)
+        case ast.Comparison():
+            return any(compare_json(v, node.op, node.value) for v in select(record, node.selector))
+        case ast.FieldComparison():
+            raise TypeError("a space-delimited condition inside a JSON pattern")
+        case _:
+            assert_never(node)
 
 
 def is_scalar(value: Any) -> bool:
@@ -172,11 +181,20 @@ def _align_ellipsis(
 
 
 def field_condition(node: ast.Expr, value: str) -> bool:
-    if isinstance(node, ast.And):
-        return all(field_condition(i, value) for i in node.items)
-    if isinstance(node, ast.Or):
-        return any(field_condition(i, value) for i in node.items)
-    assert isinstance(node, ast.FieldComparison)
+    match node:
+        case ast.And():
+            return all(field_condition(i, value) for i in node.items)
+        case ast.Or():
+            return any(field_condition(i, value) for i in node.items)
+        case ast.FieldComparison():
+            return _field_comparison(node, value)
+        case ast.Comparison() | ast.IsCheck():
+            raise TypeError("a JSON condition inside a space-delimited pattern")
+        case _:
+            assert_never(node)
+
+
+def _field_comparison(node: ast.FieldComparison, value: str) -> bool:
     literal = node.value
     if isinstance(literal, ast.Number):
         if not NUMBER_RE.match(value):

@@ -22,6 +22,7 @@ from typing import Any
 
 import re2
 
+from engine.pattern.aws import MAX_REGEX_PROGRAM_SIZE
 from engine.pattern.errors import PatternError
 
 ALLOWED_SYMBOLS = frozenset("_#=@/;,-: ")
@@ -45,7 +46,7 @@ def check_regex(source: str, pattern: str, offset: int) -> None:
     ``offset`` is the position of ``source[0]`` inside ``pattern``.
     """
     if source == "":
-        raise PatternError("empty regular expression '%%'", pattern, offset)
+        raise PatternError("empty regular expression '%%'", pattern, offset, code="regex-empty")
     i = 0
     while i < len(source):
         ch = source[i]
@@ -56,6 +57,7 @@ def check_regex(source: str, pattern: str, offset: int) -> None:
                 pattern,
                 pos,
                 hint="match it with '.' or a character class",
+                code="regex-character",
             )
         if ch in "()":
             raise PatternError(
@@ -63,15 +65,22 @@ def check_regex(source: str, pattern: str, offset: int) -> None:
                 pattern,
                 pos,
                 hint=f"match a literal {ch!r} with \\x{ord(ch):02X}; alternation needs no groups",
+                code="regex-group",
             )
         if ch == "\\":
             if i + 1 >= len(source):
-                raise PatternError("regular expression ends with a lone '\\'", pattern, pos)
+                raise PatternError(
+                    "regular expression ends with a lone '\\'", pattern, pos, code="regex-escape"
+                )
             nxt = source[i + 1]
             if nxt == "x":
                 if not re.fullmatch(r"[0-9A-Fa-f]{2}", source[i + 2 : i + 4]):
                     raise PatternError(
-                        "'\\x' must be followed by two hex digits", pattern, pos, hint="e.g. \\x3A"
+                        "'\\x' must be followed by two hex digits",
+                        pattern,
+                        pos,
+                        hint="e.g. \\x3A",
+                        code="regex-escape",
                     )
                 i += 4
                 continue
@@ -83,7 +92,7 @@ def check_regex(source: str, pattern: str, offset: int) -> None:
                     f"unsupported escape '\\{nxt}' in a regular expression",
                     pattern,
                     pos,
-                    hint="supported: \\d \\D \\s \\S \\w \\W \\xhh and \\ before an operator",
+                    code="regex-escape",
                 )
             if nxt not in OPERATORS and nxt not in ALLOWED_SYMBOLS:
                 raise PatternError(
@@ -91,6 +100,7 @@ def check_regex(source: str, pattern: str, offset: int) -> None:
                     pattern,
                     pos + 1,
                     hint=f"write it as \\x{ord(nxt):02X}",
+                    code="regex-character",
                 )
             i += 2
             continue
@@ -100,15 +110,28 @@ def check_regex(source: str, pattern: str, offset: int) -> None:
                 pattern,
                 pos,
                 hint=f"write it as \\x{ord(ch):02X}",
+                code="regex-character",
             )
         i += 1
     try:
-        _compile(source)
+        compiled = _compile(source)
     except re2.error as exc:
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
-        raise PatternError(f"invalid regular expression: {reason}", pattern, offset) from None
+        raise PatternError(
+            f"invalid regular expression: {reason}", pattern, offset, code="regex-syntax"
+        ) from None
+    size = max(compiled.programsize, compiled.reverseprogramsize)
+    if size > MAX_REGEX_PROGRAM_SIZE:
+        raise PatternError(
+            f"regular expression too large: it compiles to {size} RE2 instructions; "
+            f"trailreplay allows {MAX_REGEX_PROGRAM_SIZE} (AWS documents no limit; "
+            "docs/semantics.md)",
+            pattern,
+            offset,
+            code="regex-size",
+        )
 
 
 def translate(source: str) -> str:

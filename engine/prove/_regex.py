@@ -13,21 +13,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from engine.prove._common import Unsupported, zstr
+
 _OPERATORS = set("^$?[]{}|\\*+.")
 _SYMBOLS = set("_#=@/;,-: ")
 _UNDOCUMENTED = {"t": "\t", "n": "\n", "r": "\r"}
 
 
 def _unsupported(msg: str) -> Exception:
-    from engine.prove.solver import Unsupported
-
     return Unsupported(f"regex: {msg}")
-
-
-def zstr(z: Any, text: str) -> Any:
-    from engine.prove.solver import zstr as _zstr
-
-    return _zstr(z, text)
 
 
 def to_z3(source: str) -> Any:

@@ -43,6 +43,8 @@ from typing import Any, Literal
 
 from engine.pattern import ast
 from engine.pattern.aws import number_text
+from engine.prove._common import Unsupported as Unsupported
+from engine.prove._common import zstr as zstr
 from engine.prove._info import Atom, atoms, concrete_path, split_wildcard
 
 MISSING, NULL, TRUE, FALSE, STR, NUM, OBJ, ARR = range(8)
@@ -71,12 +73,6 @@ def _str_key(value: ast.Value) -> StrKey:
         return ("re", value.source)
     assert isinstance(value, ast.String)
     return ("glob", value.text)
-
-
-def zstr(z: Any, text: str) -> Any:
-    """A z3 string constant for ``text``, taken literally (z3 would read
-    ``\\u{41}`` in a StringVal as an escape)."""
-    return z.StringVal(text.replace("\\", "\\u{5c}"))
 
 
 _ESCAPE = re.compile(r"\\u\{([0-9a-fA-F]{1,5})\}")
@@ -112,10 +108,6 @@ class _Cells:
     members: list[frozenset[int]]
     witnesses: list[str]
     var: Any
-
-
-class Unsupported(Exception):
-    """The patterns use a construct this encoding does not cover."""
 
 
 class ModelMismatch(AssertionError):

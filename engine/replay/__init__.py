@@ -22,7 +22,7 @@ from engine.replay.formats import (
     describe_error,
     read_units,
 )
-from engine.replay.locations import expand, location_for
+from engine.replay.locations import expand, fetch_ahead, location_for
 from engine.replay.run import PatternSpec, exit_status, run_scan
 from engine.replay.scan import (
     OVERSIZE_BYTES,
@@ -97,7 +97,8 @@ def iter_events(
         if on_error is not None:
             on_error(path, message)
 
-    for item in expand(sources, window=window):
+    # S3 objects are fetched ahead, many at a time, as in a scan.
+    for item in fetch_ahead(expand(sources, window=window)):
         if isinstance(item, Problem):
             report(item.path, item.message)
             continue

@@ -102,7 +102,7 @@ def _init_worker(patterns: Sequence[str]) -> None:
     if patterns:
         from engine.replay.scan import compile_patterns
 
-        compile_patterns(patterns)  # once per worker; engine.compile caches by text
+        compile_patterns(patterns)  # once per worker (compile_all caches the set)
 
 
 def _die_with_parent() -> None:
@@ -173,9 +173,15 @@ class LocalPoolExecutor:
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            context = _context()
+            if self._patterns and context.get_start_method() == "fork":
+                from engine.replay.scan import compile_patterns
+
+                # Compile once here: forked workers inherit the compiled set.
+                compile_patterns(self._patterns)
             self._pool = ProcessPoolExecutor(
                 max_workers=self._size,
-                mp_context=_context(),
+                mp_context=context,
                 initializer=_init_worker,
                 initargs=(self._patterns,),
             )

@@ -295,11 +295,10 @@ class _Plan:
 
 @lru_cache(maxsize=64)
 def _plan(texts: tuple[str, ...]) -> _Plan:
-    import engine
     from engine.pattern import ast
-    from engine.pattern.compiler import compile_json_fields
+    from engine.pattern.compiler import compile_all, compile_json_fields
 
-    compiled = [engine.compile(t) for t in texts]
+    compiled = compile_all(texts)  # the scan's set, compiled once per process
     needles = tuple(pattern_needles(p) for p in compiled)
     layout = typed_layout(compiled)
     on_fields: tuple[Callable[[Any], bool], ...] | None = None
@@ -314,9 +313,9 @@ def _plan(texts: tuple[str, ...]) -> _Plan:
         ]
         # A pattern the generated code cannot hold (too deeply nested for Python's parser)
         # comes back as the reference walk, which reads dicts: build flat records for it.
-        if all(m is not None and hasattr(m, "indices") for m in made):
-            on_fields = tuple(m for m in made if m is not None)
-            found = [getattr(m, "indices", None) for m in on_fields]
+        if all(m is not None and m.source is not None for m in made):
+            on_fields = tuple(m.match for m in made if m is not None)
+            found = [m.indices for m in made if m is not None]
             if all(f is not None for f in found):
                 indices = tuple(f for f in found if f is not None)
         else:
@@ -352,7 +351,7 @@ def match_document(
         try:
             result.records += len(_shape_decoder.decode(data).Records)
             return True
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
             pass  # a precise report comes from the raw split below
     slices = _split(data)
     if slices is None:
@@ -391,7 +390,7 @@ def _split(data: bytes) -> list[msgspec.Raw] | None:
     """The document's records as raw slices (the document validated), or None."""
     try:
         return _decoder.decode(data).Records
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
 
 
@@ -426,7 +425,7 @@ def _match_keys(
         keys.append("eventTime")
     try:
         typed = _typed_decoder(layout).decode(data).Records
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return False  # a record that is not an object: the raw split names it
     result.records += len(typed)
     # The patterns worth running: those whose cheap needles occur, or might be hidden by

@@ -372,7 +372,7 @@ def _looks_like_json_lines(text: bytes) -> bool:
         return True
     if first == b"{":
         return False
-    rest = [line for line in map(bytes.strip, lines[1:]) if line]
+    rest = [stripped for line in lines[1:] if (stripped := line.strip())]
     good = sum(map(_is_record_line, rest))
     return good > 0 and 2 * good >= len(rest)
 
@@ -554,7 +554,7 @@ def _split_array(batch: bytes) -> list[bytes]:
     """The elements of a JSON array's text, as bytes (the array validated as a structure)."""
     try:
         return [bytes(raw) for raw in _raw_list.decode(batch)]
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # (msgspec's depth follows the stack's)
         return [batch[1:-1]]  # one malformed element (an element batch is one element)
 
 
@@ -585,6 +585,8 @@ def _complete(data: bytes) -> bool | None:
         _skip_value.decode(data)
     except msgspec.DecodeError as exc:
         return None if "truncated" in str(exc) else False
+    except RecursionError:
+        return False  # nested deeper than msgspec follows: orjson's decode names it
     return True
 
 

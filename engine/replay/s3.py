@@ -19,11 +19,15 @@ Items come out in the order a local run of the same tree would produce (argument
 folder's entries sorted by name), so output and summary match a local scan of the same files.
 Folders pruned by the window are reported as one ``outside-window`` skip each, as locally.
 
-Reading streams each object (``S3FileSystem.open`` with a read-ahead buffer) into the same
-readers as local files.  A failed read that may be transient (network, throttling, 5xx) is
-retried with exponential backoff, :data:`READ_TRIES` tries in all; then it is reported like any
-unreadable input (one line on stderr, exit status 2) and the scan goes on.  Corrupt content is
-not retried.
+Reading is one read path with local files (:mod:`engine.replay.locations`): this module gives
+the S3 location's lister, opener, transient errors and retry waits.  :func:`fetch_ahead` fetches
+objects up to :data:`FETCH_WHOLE_BYTES` whole, ``config.concurrency`` GETs at a time on s3fs's
+event loop and at most ``config.max_bytes`` ahead, while the listing runs ahead; the scan then
+reads a fetched object from its content like a local file.  A larger object is streamed
+(``S3FileSystem.open`` with a read-ahead buffer) by whoever scans it.  A failed read that may be
+transient (by the exception's type: network, throttling, 5xx) is retried with exponential
+backoff, :data:`READ_TRIES` tries in all; then it is reported like any unreadable input (one
+line on stderr, exit status 2) and the scan goes on.  Corrupt content is not retried.
 
 Credentials come from the usual AWS chain (environment, shared config, SSO, instance role);
 ``--profile``, ``--endpoint-url`` (S3-compatible stores, moto) and ``--anon`` (public buckets)

@@ -69,10 +69,10 @@ FLUSH_EVERY = 4096
 
 
 def compile_patterns(texts: Sequence[str]) -> list[CompiledPattern]:
-    """Compile (cached per process by ``engine.compile``)."""
-    import engine
+    """Compile (the set cached as a whole per process: ``compile_all``)."""
+    from engine.pattern.compiler import compile_all
 
-    return [engine.compile(text) for text in texts]
+    return list(compile_all(tuple(texts)))
 
 
 def scan_file(

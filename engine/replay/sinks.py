@@ -1,8 +1,9 @@
 """Sinks: where matches and the summary go.
 
 ``records``  each matching record once, compact JSON, one per line (``jq``-ready);
-``envelope`` one object per (pattern, record) match, then a final ``{"summary": ...}``;
-``table``    a readable table (rich), printed when the scan ends or is interrupted.
+``envelope`` one object per (pattern, record) match, then a final ``{"summary": ...}`` (unless
+             switched off);
+``table``    a table for people, fitted to the terminal (engine.replay.table).
 
 :class:`Summary` accumulates the per-file results; it is printed on stderr and may be written
 as JSON (``--summary-json``).
@@ -19,7 +20,9 @@ from typing import IO, Any, Protocol
 
 import orjson
 
+from engine.inert import inert, without_surrogates
 from engine.replay.scan import FileResult, Match
+from engine.replay.table import Column, GiveWay, Layout, plan, render_header, render_rows
 
 
 class Sink(Protocol):
@@ -51,6 +54,8 @@ class Summary:
     oversized: int = 0
     bytes: int = 0
     interrupted: bool = False
+    #: Why the output stopped early ("standard output was closed", a write error), if it did.
+    output_error: str | None = None
     started: float = field(default_factory=time.monotonic)
     elapsed: float | None = None
 
@@ -109,6 +114,7 @@ class Summary:
             "records_per_second": round(self.records / rate, 1) if seconds > 0 else None,
             "bytes_per_second": round(self.bytes / rate, 1) if seconds > 0 else None,
             "interrupted": self.interrupted,
+            "output_error": self.output_error,
         }
 
     def render_text(self) -> str:
@@ -123,7 +129,9 @@ class Summary:
             + (f" ({self.outside_window} outside --since/--until)" if self.outside_window else "")
             + (f", {self.problems} problems" if self.problems else ""),
             "matches: "
-            + ", ".join(f"{pid} {n}" for pid, n in zip(self.pattern_ids, self.matches, strict=True))
+            + ", ".join(
+                f"{inert(pid)} {n}" for pid, n in zip(self.pattern_ids, self.matches, strict=True)
+            )
             + f" ({self.matched_records} record{'' if self.matched_records == 1 else 's'}"
             + (
                 f", {self.oversized} over 256 KB, never sent to CloudWatch Logs"
@@ -139,7 +147,9 @@ class Summary:
                 else ""
             ),
         ]
-        if self.interrupted:
+        if self.output_error is not None:
+            lines.append(f"interrupted: {self.output_error}; the results above are partial")
+        elif self.interrupted:
             lines.append("interrupted: the results above are partial")
         return "\n".join(lines)
 
@@ -166,13 +176,37 @@ def render_envelopes(result: FileResult, ids: Sequence[bytes]) -> bytes:
 
 
 def _envelope(ids: Sequence[bytes], path: str, match: Match, pattern: int) -> bytes:
-    source = orjson.dumps({"path": path, "index": match.index})
+    source = orjson.dumps({"path": without_surrogates(path), "index": match.index})
     flag = b',"oversized":true' if match.oversized else b""
     if match.text_only:  # a CloudWatch Logs message that is not JSON: no record
-        body = b',"record":null,"message":' + orjson.dumps(match.raw.decode("utf-8", "replace"))
+        body = b',"record":null,"message":' + orjson.dumps(without_surrogates(_message(match)))
     else:
         body = b',"record":' + match.raw
     return b'{"pattern":' + ids[pattern] + b',"source":' + source + flag + body + b"}\n"
+
+
+def _message(match: Match) -> str:
+    """The text of a ``text_only`` match (its raw bytes were encoded with ``surrogatepass``)."""
+    try:
+        return match.raw.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return match.raw.decode("utf-8", "replace")
+
+
+def _record(raw: bytes) -> Any:
+    """A matched record decoded for people: orjson first; the standard library where orjson is
+    stricter than the readers (a number such as ``1e400``, a lone ``\\ud800`` escape); ``{}``
+    when neither can (the row is then blank, but it is there)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    import json
+
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return {}
 
 
 class RecordsSink:
@@ -197,8 +231,9 @@ class RecordsSink:
 class EnvelopeSink:
     """``{"pattern", "source": {"path", "index"}, "record"}`` per match, then the summary."""
 
-    def __init__(self, out: IO[bytes], pattern_ids: Sequence[str]) -> None:
+    def __init__(self, out: IO[bytes], pattern_ids: Sequence[str], *, summary: bool = True) -> None:
         self.out = out
+        self.summary = summary  # the trailing {"summary": ...} object (--no-envelope-summary)
         self.ids = tuple(orjson.dumps(pid) for pid in pattern_ids)
         self.renderer: Callable[[FileResult], bytes] | None = partial(
             render_envelopes, ids=self.ids
@@ -214,11 +249,9 @@ class EnvelopeSink:
             self.out.flush()
 
     def close(self, summary: Summary) -> None:
-        self.out.write(orjson.dumps({"summary": summary.to_dict()}) + b"\n")
+        if self.summary:
+            self.out.write(orjson.dumps({"summary": summary.to_dict()}) + b"\n")
         self.out.flush()
-
-
-TABLE_COLUMNS = ("time", "account", "region", "source", "event", "principal", "IP", "error")
 
 
 def table_row(record: dict[str, Any]) -> tuple[str, ...]:
@@ -251,41 +284,117 @@ def table_row(record: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
+TABLE_LAYOUT = (
+    Column("time", title=True),
+    Column("account"),
+    Column("region"),
+    Column("source"),
+    Column("event", title=True),
+    Column("principal"),
+    Column("IP"),
+    Column("error"),
+)
+PATTERN_COLUMN = Column("pattern")
+#: How the table gives way on a narrow terminal (engine.replay.table), after the columns blank in
+#: every row: the IP, account and region go; principal, error, event and pattern ids are
+#: shortened (only as much as needed); then the source goes.  Time, event and principal stay, in
+#: blocks when they must.
+TABLE_GIVE_WAY: tuple[GiveWay, ...] = (
+    ("IP", None),
+    ("account", None),
+    ("region", None),
+    ("principal", 20),
+    ("error", 14),
+    ("event", 18),
+    ("pattern", 24),  # a Sigma title or a control id is what the row is about
+    ("source", None),
+)
+
+
 class TableSink:
-    """A rich table of the matches, printed at the end (or on interrupt)."""
+    """The matches as a table for people, fitted to ``width`` terminal cells (None: natural
+    widths), rows in time order within each file's output.
+
+    The first :attr:`LAYOUT_ROWS` rows choose the layout; they are printed when the scan ends
+    or when that many have come, and later rows stream out in the same layout (memory stays
+    bounded whatever the number of matches)."""
+
+    LAYOUT_ROWS = 1000
 
     def __init__(
-        self, console: Any, pattern_ids: Sequence[str], label_column: bool = False
+        self,
+        out: IO[str],
+        pattern_ids: Sequence[str],
+        *,
+        width: int | None = None,
+        bold: bool = False,
+        label_column: bool = False,
     ) -> None:
-        self.console = console
+        self.out = out
         self.ids = list(pattern_ids)
+        self.width = width
+        self.bold = bold
         # The pattern column is shown when several patterns ran, or when asked (Sigma titles).
         self.label_column = label_column or len(self.ids) > 1
-        self.rows: list[tuple[str, ...]] = []
+        self.columns = ((PATTERN_COLUMN,) if self.label_column else ()) + TABLE_LAYOUT
+        self._time = len(self.columns) - len(TABLE_LAYOUT)
+        self.rows: list[tuple[str, ...]] = []  # held until the layout is chosen
+        self._file: str | None = None
+        self._file_rows: list[tuple[str, ...]] = []  # the current file's, to sort by time
+        self.layout: Layout | None = None
+        self._printed = 0
+        #: Called once before the first line is printed (the CLI stops its progress bar there,
+        #: which shares the terminal).
+        self.before_output: Callable[[], None] | None = None
+
+    def _row(self, m: Match) -> tuple[str, ...]:
+        cells: tuple[str, ...]
+        if m.text_only:
+            cells = ("", "", "", "", _message(m)[:200], "", "", "")
+        else:
+            record = _record(m.raw)
+            cells = table_row(record if isinstance(record, dict) else {})
+        if self.label_column:
+            cells = (",".join(self.ids[i] for i in m.patterns), *cells)
+        if m.oversized:
+            cells = (*cells[:-1], (cells[-1] + " " if cells[-1] else "") + "[>256KB]")
+        return tuple(map(inert, cells))
 
     def write(self, result: FileResult) -> None:
-        for m in result.matches:
-            cells: tuple[str, ...]
-            if m.text_only:
-                text = m.raw.decode("utf-8", "replace")
-                cells = ("", "", "", "", text[:200], "", "", "")
-            else:
-                cells = table_row(orjson.loads(m.raw))
-            if self.label_column:
-                cells = (",".join(self.ids[i] for i in m.patterns), *cells)
-            if m.oversized:
-                cells = (*cells[:-1], (cells[-1] + " " if cells[-1] else "") + "[>256KB]")
-            self.rows.append(cells)
+        if result.path != self._file:
+            self._end_file()
+            self._file = result.path
+        self._file_rows.extend(map(self._row, result.matches))
+
+    def _end_file(self) -> None:
+        t = self._time
+        rows = sorted(self._file_rows, key=lambda r: (r[t] == "", r[t]))  # stable
+        self._file_rows = []
+        if self.layout is not None:
+            self._print(rows)
+            return
+        self.rows.extend(rows)
+        if len(self.rows) >= self.LAYOUT_ROWS:
+            self._choose_layout()
+
+    def _choose_layout(self) -> None:
+        self.layout = plan(self.columns, self.rows, self.width, TABLE_GIVE_WAY)
+        rows, self.rows = self.rows, []
+        self._print(rows, render_header(self.columns, self.layout, self.bold))
+
+    def _print(self, rows: list[tuple[str, ...]], head: Sequence[str] = ()) -> None:
+        assert self.layout is not None
+        lines = [*head, *render_rows(self.columns, rows, self.layout, first=self._printed)]
+        self._printed += len(rows)
+        if lines:
+            if self.before_output is not None:
+                self.before_output()
+                self.before_output = None
+            self.out.write("\n".join(lines) + "\n")
+            self.out.flush()
 
     def close(self, summary: Summary) -> None:
-        from rich.table import Table
-
-        if not self.rows:
-            return
-        table = Table(show_lines=False, header_style="bold")
-        columns = (("pattern",) if self.label_column else ()) + TABLE_COLUMNS
-        for name in columns:
-            table.add_column(name, overflow="fold", no_wrap=name in ("time", "account"))
-        for row in self.rows:
-            table.add_row(*row)
-        self.console.print(table)
+        self._end_file()
+        if self.layout is None and self.rows:
+            self._choose_layout()
+        self.out.flush()

@@ -40,3 +40,27 @@ def test_space_in_regex_is_accepted_with_a_warning() -> None:
     p = engine.compile("%^shutting down%")
     assert p.matches("shutting down now")
     assert any(f.code == "A16-space" for f in p.findings)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "%" + ".{1000}" * 8 + "x%",  # 64,005 instructions: 292 s on one 256 KB event
+        "%.{1000}x%",
+        "{ $.a = %.{700}% }",
+        "[a, b = %[^x]{1000}%]",
+    ],
+)
+def test_regex_size_is_bounded_at_validation(pattern: str) -> None:
+    from engine.pattern.aws import MAX_REGEX_PROGRAM_SIZE
+
+    with pytest.raises(engine.PatternError, match="regular expression too large") as e:
+        engine.compile(pattern)
+    assert f"allows {MAX_REGEX_PROGRAM_SIZE}" in e.value.msg
+    assert "AWS documents no limit" in e.value.msg
+    assert e.value.position == pattern.index("%") + 1
+
+
+@pytest.mark.parametrize("pattern", ["%[a-z]{1000}%", "%\\d{1,3}\\.\\d{1,3}%", "%.{600}x%"])
+def test_regex_size_allows_real_repetitions(pattern: str) -> None:
+    engine.compile(pattern)

@@ -1,0 +1,119 @@
+"""Exhaustive AST dispatch: mypy names every consumer that misses a node type.
+
+The consumers of the pattern AST dispatch with ``match`` ending in ``assert_never``, so a
+new node type that one of them does not handle is a type error, not a silent fall-through
+(``kind_of`` used to call anything unknown "space").  The check: copy engine/pattern, add a
+dummy node to the ``Pattern``, ``Value``, ``Expr`` and ``Step`` unions of the copy, and run
+mypy on it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PATTERN = Path(__file__).resolve().parents[2] / "engine" / "pattern"
+
+CONSUMERS = {
+    "ast.py": ["kind_of"],
+    "printer.py": ["format", "format_value", "format_selector", "format_expr", "format_entry"],
+    "reference.py": ["evaluate", "_json", "field_condition"],
+    "compiler.py": ["_build", "_field_expr"],
+}
+
+
+def _add_dummy(source: str) -> str:
+    dummy = (
+        "\n\n@dataclass(frozen=True, slots=True)\nclass Dummy:\n"
+        "    span: Span = _span()\n    text: str = ''\n    name: str = ''\n"
+    )
+    marker = "\n# " + "-" * 75 + " values\n"
+    source = source.replace(marker, dummy + marker, 1)
+    source = source.replace(
+        "Value: TypeAlias = String | Number | Regex",
+        "Value: TypeAlias = String | Number | Regex | Dummy",
+    )
+    source = source.replace(
+        "Step: TypeAlias = Key | Index | AnyIndex | AnyKey",
+        "Step: TypeAlias = Key | Index | AnyIndex | AnyKey | Dummy",
+    )
+    source = source.replace(
+        'Expr: TypeAlias = "And | Or | Comparison | IsCheck | FieldComparison"',
+        'Expr: TypeAlias = "And | Or | Comparison | IsCheck | FieldComparison | Dummy"',
+    )
+    kinds = "MatchAll | TermPattern | RegexPattern | JsonPattern | SpacePattern"
+    source = source.replace(
+        f"Pattern: TypeAlias = {kinds}", f"Pattern: TypeAlias = {kinds} | Dummy"
+    )
+    source = source.replace(
+        "Entry: TypeAlias = Field | Ellipsis_", "Entry: TypeAlias = Field | Ellipsis_ | Dummy"
+    )
+    assert source.count("Dummy") >= 6
+    return source
+
+
+def _mypy(root: Path) -> str:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--ignore-missing-imports",
+            "--no-incremental",
+            "--cache-dir",
+            str(root / ".mypy_cache"),
+            "-p",
+            "engine.pattern",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return run.stdout + run.stderr
+
+
+@pytest.fixture(scope="module")
+def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("exhaustive")
+    (root / "engine").mkdir()
+    (root / "engine" / "__init__.py").write_text("")
+    shutil.copytree(
+        PATTERN, root / "engine" / "pattern", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    return root
+
+
+def test_the_copy_is_clean(copy: Path) -> None:
+    out = _mypy(copy)
+    assert "Success" in out, out
+
+
+def test_mypy_names_each_consumer_that_misses_a_node(copy: Path) -> None:
+    ast_py = copy / "engine" / "pattern" / "ast.py"
+    original = ast_py.read_text()
+    modified = _add_dummy(original)
+    ast_py.write_text(modified)
+    try:
+        out = _mypy(copy)
+    finally:
+        ast_py.write_text(original)
+    for module, functions in CONSUMERS.items():
+        path = copy / "engine" / "pattern" / module
+        text = (modified if module == "ast.py" else path.read_text()).splitlines()
+        lines = {
+            int(m.group(1)) for m in re.finditer(rf"engine/pattern/{module}:(\d+): error", out)
+        }
+        for function in functions:
+            start = next(i for i, line in enumerate(text, 1) if line.startswith(f"def {function}("))
+            end = next(
+                (i for i, line in enumerate(text[start:], start + 1) if line.startswith("def ")),
+                len(text) + 1,
+            )
+            assert any(start <= n < end for n in lines), f"{module}:{function} not flagged\n{out}"
