@@ -47,6 +47,7 @@ _HOMES = {
     "compile": "engine.pattern.compiler",
     "Finding": "engine.pattern.errors",
     "PatternError": "engine.pattern.errors",
+    "TrailreplayError": "engine.pattern.errors",
     "parse": "engine.pattern.grammar",
     "format": "engine.pattern.printer",
 }
