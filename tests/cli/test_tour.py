@@ -98,12 +98,7 @@ def test_example_runs_as_written(where: str, command: str, scratch: Path) -> Non
         check=False,
     )
     problem = f"{where}: {command}\nexit {r.returncode}\n{r.stderr[-2000:]}"
-    # Issue 16 item 20 (the executors' own, not the tour's): a multi-worker run sometimes
-    # prints "Exception ignored in: <module 'threading'>... Bad file descriptor" at exit.
-    stderr = re.sub(r"Exception ignored in: <module 'threading'.*?Bad file descriptor\n", "",
-                    r.stderr, flags=re.S)  # fmt: skip
-    if "several JSON values one after another" in r.stderr:
-        pytest.xfail("concatenated documents on standard input are not read yet (issue 14)")
+    stderr = r.stderr
     assert "Traceback" not in stderr, problem
     assert "No such file" not in stderr and "no such file" not in stderr, problem
     assert "see 'trailreplay" not in stderr, problem  # a usage error
