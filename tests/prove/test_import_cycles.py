@@ -45,3 +45,20 @@ def test_one_version_source() -> None:
     assert "version" not in project and "version" in project["dynamic"]
     assert engine.__version__
     assert (TOOL.parents[1] / "engine" / "py.typed").exists()
+
+
+def test_the_tool_sees_relative_and_nested_imports(tmp_path: Path) -> None:
+    # Moved from the replay-only copy of this checker, which the tool replaced.
+    tool = _tool()
+    source = tmp_path / "x.py"
+    source.write_text(
+        "def f():\n    from engine.replay import scan\n    from .sources import Source\n"
+        "if True:\n    import engine.replay.s3.deep\n"
+    )
+    package = "engine.replay"
+    known = {f"{package}.{m}" for m in ("x", "scan", "sources", "s3")} | {package}
+    assert tool.imported(f"{package}.x", source, known) == {
+        f"{package}.scan",
+        f"{package}.sources",
+        f"{package}.s3",
+    }
