@@ -556,8 +556,8 @@ def _run(
     from engine.replay.executors import Executor, make_executor
     from engine.replay.locations import expand
     from engine.replay.run import exit_status, run_scan
-    from engine.replay.s3 import MissingExtra
     from engine.replay.sinks import EnvelopeSink, RecordsSink, Sink, Summary, TableSink
+    from engine.replay.sources import MissingExtra
 
     stdout_tty = _isatty(sys.stdout)
     fmt = output_format or (OutputFormat.table if stdout_tty else OutputFormat.json)

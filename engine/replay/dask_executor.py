@@ -26,8 +26,8 @@ from functools import partial
 from typing import Any, TypeVar
 
 from engine.replay.executors import default_workers
-from engine.replay.s3 import MissingExtra
 from engine.replay.scan import FileResult, compile_patterns
+from engine.replay.sources import MissingExtra
 
 INSTALL_HINT = "pip install 'trailreplay[dask]'"
 

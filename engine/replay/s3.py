@@ -65,6 +65,7 @@ from engine.replay.layout import LayoutPlace, filter_items, layout_keeps, layout
 from engine.replay.sources import (
     LOG_SUFFIXES,
     Item,
+    MissingExtra,
     Problem,
     Skipped,
     Source,
@@ -87,10 +88,6 @@ BLOCK_SIZE = 8 << 20
 
 _DIGITS = re.compile(r"^\d+$")
 _DAY = timedelta(days=1)
-
-
-class MissingExtra(RuntimeError):
-    """An optional extra (s3fs, dask) is not installed."""
 
 
 def is_s3(path: str) -> bool:

@@ -235,3 +235,10 @@ def _walk(
                 yield below
             else:
                 stack.append((below, 0, ancestors | {key}))
+
+
+class MissingExtra(RuntimeError):
+    """An optional extra (s3fs, dask) is not installed.
+
+    Here, not in :mod:`engine.replay.s3`, so that a local scan can catch it without importing
+    the S3 reader (asyncio, ssl: ~30 ms of start-up)."""

@@ -16,9 +16,9 @@ from dask_support import cli, write_tree
 from engine.replay.dask_executor import DaskExecutor, failed_file, make_dask_executor
 from engine.replay.executors import SerialExecutor
 from engine.replay.run import PatternSpec, exit_status, run_scan
-from engine.replay.s3 import MissingExtra
 from engine.replay.scan import ScanOptions
 from engine.replay.sinks import RecordsSink, Summary
+from engine.replay.sources import MissingExtra
 
 PATTERNS = [
     '{ $.eventSource = "organizations.amazonaws.com" }',
