@@ -16,7 +16,7 @@ from engine.inert import inert
 
 if TYPE_CHECKING:
     from engine.replay.run import PatternSpec
-    from engine.replay.s3 import S3Scope
+    from engine.replay.s3config import S3Scope
     from engine.replay.scan import FileResult, ScanOptions
     from engine.replay.sources import Item
 
@@ -465,7 +465,7 @@ def register(app: typer.Typer) -> None:
         account_ids = id_list(accounts, "--accounts")
         region_names = id_list(regions, "--regions")
         from engine.replay.formats import MAX_DOCUMENT_SIZE
-        from engine.replay.s3 import S3Config, S3Scope
+        from engine.replay.s3config import S3Config, S3Scope
         from engine.replay.scan import ScanOptions
         from engine.replay.window import TimeWindow
 
@@ -522,7 +522,7 @@ MAX_S3_CONCURRENCY = 1024
 
 
 def _concurrency(value: int | None) -> dict[str, int]:
-    # The default lives in engine.replay.s3 (DEFAULT_CONCURRENCY).
+    # The default lives in engine.replay.s3config (DEFAULT_CONCURRENCY).
     return {} if value is None else {"concurrency": value}
 
 

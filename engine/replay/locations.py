@@ -31,7 +31,7 @@ from engine.replay.sources import Item, Source, SpecialFile, expand_local
 from engine.replay.window import TimeWindow
 
 if TYPE_CHECKING:
-    from engine.replay.s3 import S3Scope
+    from engine.replay.s3config import S3Scope
 
 
 @dataclass(frozen=True, slots=True)

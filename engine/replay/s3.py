@@ -62,6 +62,7 @@ from engine.replay.formats import (
 )
 from engine.replay.layout import ORG as _ORG
 from engine.replay.layout import LayoutPlace, filter_items, layout_keeps, layout_place
+from engine.replay.s3config import S3Config, S3Scope
 from engine.replay.sources import (
     LOG_SUFFIXES,
     Item,
@@ -74,7 +75,6 @@ from engine.replay.sources import (
 from engine.replay.window import TimeWindow, path_period
 
 SCHEME = "s3://"
-_POOL_CONNECTIONS = 10
 INSTALL_HINT = "pip install 'trailreplay[s3]'"
 
 READ_TRIES = 3
@@ -95,46 +95,6 @@ def is_s3(path: str) -> bool:
 
 
 # --------------------------------------------------------------------------- configuration
-
-
-DEFAULT_CONCURRENCY = 32
-"""S3 objects fetched at a time (``--s3-concurrency``)."""
-DEFAULT_MAX_BYTES = 256 << 20
-"""Bytes of objects fetched ahead of the scan, at most."""
-
-
-@dataclass(frozen=True, slots=True)
-class S3Config:
-    """How to reach S3 and how much to fetch at once: travels to workers (no secret in it)."""
-
-    profile: str | None = None
-    endpoint_url: str | None = None
-    anon: bool = False
-    concurrency: int = DEFAULT_CONCURRENCY
-    max_bytes: int = DEFAULT_MAX_BYTES
-
-    def storage_options(self) -> dict[str, Any]:
-        options: dict[str, Any] = {"use_listings_cache": False}
-        if self.concurrency > _POOL_CONNECTIONS:
-            # botocore keeps 10 connections by default: more GETs in flight need more.
-            options["config_kwargs"] = {"max_pool_connections": self.concurrency}
-        if self.anon:
-            options["anon"] = True
-        if self.profile:
-            options["profile"] = self.profile
-        if self.endpoint_url:
-            options["endpoint_url"] = self.endpoint_url
-        return options
-
-
-@dataclass(frozen=True, slots=True)
-class S3Scope:
-    """What an ``s3://`` argument is listed with: the connection and the layout filters
-    (``--accounts``/``--regions``; None means all)."""
-
-    config: S3Config = field(default_factory=S3Config)
-    accounts: frozenset[str] | None = None
-    regions: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
