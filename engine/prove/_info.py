@@ -11,6 +11,7 @@ from typing import TypeAlias
 
 from engine.pattern import ast
 from engine.pattern.aws import number_text
+from engine.pattern.regex import witness
 
 Atom: TypeAlias = ast.Comparison | ast.IsCheck | ast.FieldComparison
 #: A concrete step of a path: ("k", name) into an object, ("i", n) into an array.
@@ -148,7 +149,9 @@ def _is_int_text(s: str) -> bool:
 
 
 def regex_instances(source: str) -> list[str]:
-    """A few strings that a regex matches or nearly matches (best effort, literal-based)."""
-    literal = "".join(c for c in source if c.isalnum() or c in " _-:/=@#;,")
+    """A few strings that a regex matches or nearly matches: a witness read from its IR
+    (engine.pattern.regex.witness), one character shorter, one longer, and ``x``."""
+    found = witness(source)
+    literal = found if found is not None else ""
     out = [literal, literal[:-1] if literal else "x", literal + "x", "x"]
     return list(dict.fromkeys(out))
