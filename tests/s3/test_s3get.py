@@ -127,6 +127,7 @@ def test_fetch_ahead_reports_missing_and_denied_once_each(
     moto: Moto, bucket: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(s3mod, "_FETCHERS", {})
+    monkeypatch.setattr(s3mod, "_GETTERS", {})
     config = S3Config(endpoint_url=moto.endpoint)
     anon = S3Config(endpoint_url=moto.endpoint, anon=True)
     items = [S3Object(f"s3://{bucket}/plain.json", 30, config),
@@ -314,6 +315,7 @@ def test_a_transient_status_is_retried_then_reported_in_one_line(
     fake = ObjectGetter(FakeFS(port), run_sync)
     monkeypatch.setattr(s3mod, "getter", lambda config: fake)
     monkeypatch.setattr(s3mod, "_FETCHERS", {})
+    monkeypatch.setattr(s3mod, "_GETTERS", {})
     monkeypatch.setattr(s3mod, "BACKOFF_SECONDS", 0.0)
     items = [S3Object("s3://b/flaky", 7), S3Object("s3://b/dead", 7)]
     out = list(s3mod.fetch_ahead(items))
