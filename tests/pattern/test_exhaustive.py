@@ -57,7 +57,7 @@ def _add_dummy(source: str) -> str:
     return source
 
 
-def _mypy(root: Path) -> str:
+def _mypy(root: Path, package: str = "engine.pattern") -> str:
     run = subprocess.run(
         [
             sys.executable,
@@ -69,7 +69,7 @@ def _mypy(root: Path) -> str:
             "--cache-dir",
             str(root / ".mypy_cache"),
             "-p",
-            "engine.pattern",
+            package,
         ],
         cwd=root,
         capture_output=True,

@@ -370,7 +370,7 @@ def test_a_retry_does_not_repeat_matches_already_streamed(
     fs = FakeFS(data, [ConnectionResetError("reset mid-object")], fail_after=len(data) // 2)
     use_fake(monkeypatch, fs)
     monkeypatch.setattr("engine.replay.scan.FLUSH_EVERY", 7)
-    monkeypatch.setattr("engine.replay.formats._BUFFER", 1024)
+    monkeypatch.setattr("engine.replay.formats.opening._BUFFER", 1024)
     written: list[bytes] = []
 
     def flush(partial: FileResult) -> None:
