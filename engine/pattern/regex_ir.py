@@ -123,8 +123,12 @@ POSIX_CLASSES: dict[str, Ranges] = {
     "xdigit": normalize([(0x30, 0x39), (0x41, 0x46), (0x61, 0x66)]),
 }
 
-#: Unescaped characters AWS allows besides ASCII letters and digits.
-SYMBOLS = frozenset("_#=@/;,-: ")
+#: The symbols AWS's regex page lists, besides ASCII letters and digits (``:`` is in
+#: the newest list); engine.sigma writes every other character as ``\\xhh``.
+DOCUMENTED_SYMBOLS = frozenset("_#=@/;,-:")
+#: Unescaped characters accepted besides ASCII letters and digits: the documented ones
+#: and a space (in AWS's own example; A16-space).
+SYMBOLS = DOCUMENTED_SYMBOLS | {" "}
 OPERATORS = frozenset("^$?[]{}|\\*+.")
 
 # ----------------------------------------------------------------------------- nodes
