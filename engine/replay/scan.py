@@ -68,11 +68,12 @@ __all__ = [
 FLUSH_EVERY = 4096
 
 
-def compile_patterns(texts: Sequence[str]) -> list[CompiledPattern]:
-    """Compile (the set cached as a whole per process: ``compile_all``)."""
+def compile_patterns(texts: Sequence[str]) -> tuple[CompiledPattern, ...]:
+    """Compile (the set cached as a whole per process: ``compile_all``; the same tuple
+    each time, which the fast path finds its plan by)."""
     from engine.pattern.compiler import compile_all
 
-    return list(compile_all(tuple(texts)))
+    return compile_all(tuple(texts))
 
 
 def scan_file(

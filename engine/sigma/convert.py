@@ -30,6 +30,7 @@ from typing import Literal, TypeAlias, assert_never
 import engine
 from engine.pattern import ast
 from engine.pattern.grammar import MAX_LENGTH
+from engine.pattern.regex_ir import DOCUMENTED_SYMBOLS
 from engine.sigma import rule as sr
 
 Exactness: TypeAlias = Literal["exact", "case-sensitive", "unsupported"]
@@ -164,7 +165,7 @@ def value_text(value: sr.Scalar) -> str:
 
 # --------------------------------------------------------------------------- AWS regex text
 
-_AWS_BARE = frozenset("_#=@/;,-:")
+_AWS_BARE = DOCUMENTED_SYMBOLS  # the one table (engine.pattern.regex_ir)
 
 
 def aws_literal(text: str) -> str:

@@ -109,7 +109,8 @@ def _add_dummy(source: str) -> str:
     return source
 
 
-def _mypy(root: Path) -> str:
+def _mypy(root: Path, *packages: str) -> str:
+    """mypy's report on ``packages`` of the copy at ``root`` (:data:`PACKAGES` by default)."""
     run = subprocess.run(
         [
             sys.executable,
@@ -120,7 +121,7 @@ def _mypy(root: Path) -> str:
             "--no-incremental",
             "--cache-dir",
             str(root / ".mypy_cache"),
-            *(arg for package in PACKAGES for arg in ("-p", package)),
+            *(arg for package in packages or PACKAGES for arg in ("-p", package)),
         ],
         cwd=root,
         capture_output=True,
