@@ -5,12 +5,10 @@ every pattern per record, one pass per file) -> executors (serial, local process
 -> sinks (records, envelope, table, summary).
 
 For other packages (metrics and alarm replay), :func:`iter_records` streams the records of any
-set of sources in input order without matching anything.
+set of sources in input order without matching anything (:mod:`engine.replay.events`).
 
-The names below are loaded on first use (PEP 562), as in ``engine/__init__.py``: importing a
-submodule (``engine.replay.formats``) imports this package first, and must not drag in the
-executors (multiprocessing), the sinks or the S3 reader with it (docs/performance.md,
-"Start-up").
+The names below are loaded on first use (PEP 562): importing a light submodule (the format
+registry the command line reads its ``--input-format`` choices from) loads no reader.
 """
 
 from __future__ import annotations
@@ -19,10 +17,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from engine.replay.formats import FORMATS
-    from engine.replay.records import Event, iter_events, iter_records
+    from engine.replay.events import Event, iter_events, iter_records
+    from engine.replay.formats.registry import FORMATS
+    from engine.replay.results import OVERSIZE_BYTES, FileResult, Match, ScanOptions
     from engine.replay.run import PatternSpec, exit_status, run_scan
-    from engine.replay.scan import OVERSIZE_BYTES, FileResult, Match, ScanOptions, scan_file
+    from engine.replay.scan import scan_file
     from engine.replay.sources import Source
     from engine.replay.window import TimeWindow
 
@@ -44,17 +43,17 @@ __all__ = [
 ]
 
 _HOMES = {
-    "FORMATS": "engine.replay.formats",
-    "Event": "engine.replay.records",
-    "iter_events": "engine.replay.records",
-    "iter_records": "engine.replay.records",
+    "Event": "engine.replay.events",
+    "iter_events": "engine.replay.events",
+    "iter_records": "engine.replay.events",
+    "FORMATS": "engine.replay.formats.registry",
+    "OVERSIZE_BYTES": "engine.replay.results",
+    "FileResult": "engine.replay.results",
+    "Match": "engine.replay.results",
+    "ScanOptions": "engine.replay.results",
     "PatternSpec": "engine.replay.run",
     "exit_status": "engine.replay.run",
     "run_scan": "engine.replay.run",
-    "OVERSIZE_BYTES": "engine.replay.scan",
-    "FileResult": "engine.replay.scan",
-    "Match": "engine.replay.scan",
-    "ScanOptions": "engine.replay.scan",
     "scan_file": "engine.replay.scan",
     "Source": "engine.replay.sources",
     "TimeWindow": "engine.replay.window",

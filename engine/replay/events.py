@@ -1,9 +1,7 @@
-"""Stream the records (or every log event) of any set of sources in input order, matching
-nothing: for other packages (metrics and alarm replay) and library users, through
-:func:`engine.replay.iter_records` / :func:`engine.replay.iter_events`.
-
-Every problem goes to the caller's ``on_error`` and the iteration goes on: nothing raised for
-a bad file, records read before a mid-file error still yielded."""
+"""Reading without matching: the events (and the records) of any set of sources, in input
+order, as :func:`engine.replay.iter_events` and :func:`engine.replay.iter_records` give them
+to other packages (metrics and alarm replay).  Every problem is reported through
+``on_error``, never raised."""
 
 from __future__ import annotations
 
@@ -14,7 +12,7 @@ from typing import Any
 
 from engine.replay.formats import MAX_DOCUMENT_SIZE, SkipFile, describe_error, read_units
 from engine.replay.locations import expand, fetch_ahead, location_for
-from engine.replay.scan import event_time
+from engine.replay.results import event_time
 from engine.replay.sources import Problem, Skipped
 from engine.replay.window import TimeWindow
 
