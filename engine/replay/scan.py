@@ -176,7 +176,7 @@ def _try_source(
         read_and_match(opened, compiled, options, result, flush_new if flush is not None else None)
     except SkipFile as skipped:
         result.status = "skipped"
-        result.skip_reason = str(skipped.args[0])
+        result.skip_reason = skipped.reason
     except Exception as exc:  # zlib/ISA-L errors have no common base; never lose the scan
         # Records before a mid-file error are kept: every match from readable data is reported.
         error = exc
