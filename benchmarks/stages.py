@@ -5,9 +5,11 @@ each stage timed alone over documents held in memory (after /work/shared/bench/s
 
 TREE holds ``*.json.gz`` CloudTrail files (digest files skipped).  Compares the gunzip of the
 engine (``engine.replay.formats._inflate_whole``: libdeflate when installed, else ISA-L) with
-ISA-L and libdeflate alone, and the validating passes the fast path can use: msgspec's typed
-decode and raw split, the UTF-8 check of the fast path, and simdjson's parse (structure and
-UTF-8 in one pass).  Needs the ``bench`` extra (``deflate``, ``pysimdjson``).
+ISA-L and libdeflate alone, and the validating passes the fast path uses: msgspec's typed
+decode and raw split, the UTF-8 check of the fast path, simdjson's parse (structure and UTF-8
+in one pass) and the simdjson route of documents nothing can match (parse, records counted
+from the DOM), with the prefilter that proves it (the CIS Organizations pattern's needles
+and the escape check).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from typing import Any
 import msgspec
 from isal import igzip
 
-from engine.replay.fastpath import _typed_decoder, _valid_utf8
+from engine import catalog
+from engine.replay.fastpath import _count_records, _plan, _possible, _typed_decoder, _valid_utf8
 from engine.replay.formats import _inflate_whole
 
 
@@ -43,6 +46,7 @@ def main() -> None:
     docs = [igzip.decompress(r) for r in raws]
     total = sum(map(len, docs))
     typed = _typed_decoder((("eventSource", None), ("eventName", None)))
+    plan = _plan((catalog.default().pattern,))
     split = msgspec.json.Decoder(_Split)
     stages: list[tuple[str, list[bytes], Callable[[bytes], Any]]] = [
         ("gunzip, ISA-L (igzip.decompress)", raws, igzip.decompress),
@@ -51,6 +55,8 @@ def main() -> None:
         ("msgspec raw split", docs, split.decode),
         ("UTF-8 check (fast path)", docs, lambda d: d.isascii() or _valid_utf8(d)),
         ("needle search", docs, lambda d: d.find(b"organizations.amazonaws.com")),
+        ("prefilter: needles + escapes (CIS)", docs, lambda d: _possible(d, plan)),
+        ("simdjson route: parse + count", docs, _count_records),
     ]
     try:
         import deflate

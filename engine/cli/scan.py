@@ -13,6 +13,7 @@ import typer
 from engine.cli import MaxDocumentSize, _io
 from engine.cli.options import EXIT_USAGE, FormatChoice, epilog, id_list, time_window
 from engine.inert import inert
+from engine.replay.formats.registry import FORMATS
 
 if TYPE_CHECKING:
     from engine.replay.run import PatternSpec
@@ -35,14 +36,8 @@ class OutputFormat(StrEnum):
 FORMAT_CHOICE = FormatChoice([f.value for f in OutputFormat], aliases={"records": "json"})
 
 
-class InputFormat(StrEnum):
-    auto = "auto"
-    cloudtrail = "cloudtrail"
-    cwl_export = "cwl-export"
-    ndjson = "ndjson"
-    lookup_events = "lookup-events"
-    filter_log_events = "filter-log-events"
-    console = "console"
+# The registry lists the formats without loading any reader (standard library only).
+INPUT_FORMAT_CHOICE = FormatChoice(["auto", *FORMATS])
 
 
 class ExecutorKind(StrEnum):
@@ -332,14 +327,14 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         input_format: Annotated[
-            InputFormat,
+            str,
             typer.Option(
                 "--input-format",
+                click_type=INPUT_FORMAT_CHOICE,
                 metavar="FORMAT",
-                help="auto (detect per file), cloudtrail, cwl-export, ndjson, lookup-events, "
-                "filter-log-events or console.",
+                help=f"auto (detect per file), {', '.join(FORMATS[:-1])} or {FORMATS[-1]}.",
             ),
-        ] = InputFormat.auto,
+        ] = "auto",
         max_document_size: MaxDocumentSize = None,
         since: Annotated[
             str | None,
@@ -493,7 +488,7 @@ def register(app: typer.Typer) -> None:
             args,
             specs,
             ScanOptions(
-                input_format=None if input_format.value == "auto" else input_format.value,
+                input_format=None if input_format == "auto" else input_format,
                 window=window,
                 max_document_size=max_document_size or MAX_DOCUMENT_SIZE,
             ),

@@ -3,12 +3,18 @@
 Full ``orjson.loads`` of every record is where a naive replay spends its time.  Here, per
 document (each step validates the whole document as JSON with msgspec):
 
+0. **nothing can match** (no pattern's needles occur, no escape could spell one: the
+   usual document for a selective pattern): simdjson validates the document (structure and
+   UTF-8 in one pass, twice msgspec's speed) and its records are counted from the DOM.  Any
+   document simdjson rejects, or reads differently from msgspec (a byte-order mark, duplicate
+   ``Records`` keys: simdjson takes the first, msgspec the last; a record that is not an
+   object), goes on to the steps below, which name its problem as before;
 1. **typed decoding** (JSON patterns only): each record is built with just the top-level
    keys the patterns' selectors start from, and matchers generated for those attributes run
    over the document's records in one call; whole records are split out only for matches;
-2. **nothing can match** (other pattern sets): when no pattern's literal needles
-   (``engine.pattern.analysis``) occur in the document, its records are only counted, as
-   objects whose content is skipped;
+2. **nothing can match** (other pattern sets, when simdjson declined the document): when
+   no pattern's literal needles (``engine.pattern.analysis``) occur in the document, its
+   records are only counted, as objects whose content is skipped;
 3. **raw split** (otherwise, or a record that is not an object): every record becomes a
    byte slice; a slice that lacks a pattern's needles is not decoded for it, and candidates
    are decoded with orjson; match-everything patterns take every slice in bulk.
@@ -33,6 +39,8 @@ from __future__ import annotations
 
 import operator
 import re
+import sys
+import threading
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import orjson
+import simdjson
 
 from engine.pattern.events import could_be_number_text
 
@@ -235,6 +244,13 @@ def could_match(raw: bytes, needles: Needles, escapes: bool = True) -> bool:
 
 
 _UNICODE_ESCAPE = re.compile(rb"\\u([0-9a-fA-F]{4})")
+#: The hex digits of every ``\\uXXXX`` escape of an ASCII character, in either case.
+_ASCII_CODES = {
+    f"{n:04x}".encode().translate(case): chr(n)
+    for n in range(0x80)
+    for case in (bytes.maketrans(b"", b""), bytes.maketrans(b"abcdef", b"ABCDEF"))
+}
+_LOOPED_ESCAPES = 1024
 _ASCII_ESCAPE = re.compile(rb"\\(u00[0-7][0-9a-fA-F]|/)")
 
 
@@ -246,6 +262,11 @@ def needle_chars(needles: tuple[Needles, ...]) -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=256)
+def _ascii(chars: frozenset[str]) -> bool:
+    return max(chars) < "\x80"
+
+
 def escapes_can_hide(data: bytes, chars: frozenset[str]) -> bool:
     """Could a JSON escape somewhere in ``data`` spell a character of some needle?
 
@@ -253,15 +274,31 @@ def escapes_can_hide(data: bytes, chars: frozenset[str]) -> bool:
     pair, anything beyond).  Checking the characters actually escaped in a document lets
     the per-record test skip the escape fallback for typical CloudTrail files, whose
     escapes (non-ASCII text, ``\\u003d`` in policies) never spell a needle's letters."""
-    if not chars:
+    if not chars or b"\\" not in data:
         return False
-    if max(chars) < "\x80":
-        # ASCII needles (the usual case): only \u0000-\u007f and \/ can spell them, and
-        # one regex pass finds just those (the escapes of non-ASCII text are skipped).
-        return any(
-            ("/" if code == b"/" else chr(int(code[1:], 16))) in chars
-            for code in set(_ASCII_ESCAPE.findall(data))
-        )
+    if _ascii(chars):
+        # ASCII needles (the usual case): only \u0000-\u007f and \/ can spell them.
+        # Substring searches find just those (CloudTrail's backslashes are mostly \" in
+        # policies), several times faster than a regex pass over every backslash; past
+        # _LOOPED_ESCAPES of them, one regex pass takes the rest.  Like the regex, a
+        # ``\\u0041`` is read as spelling "A": an escape is never missed.
+        if "/" in chars and b"\\/" in data:
+            return True
+        find = data.find
+        at = find(b"\\u00")
+        looked = 0
+        while at != -1:
+            looked += 1
+            if looked > _LOOPED_ESCAPES:
+                return any(
+                    ("/" if code == b"/" else chr(int(code[1:], 16))) in chars
+                    for code in set(_ASCII_ESCAPE.findall(data, at))
+                )
+            spelled = _ASCII_CODES.get(bytes(data[at + 2 : at + 6]))
+            if spelled is not None and spelled in chars:
+                return True
+            at = find(b"\\u00", at + 1)
+        return False
     if b"\\/" in data and "/" in chars:
         return True
     if b"\\u" not in data:
@@ -291,6 +328,28 @@ class _Plan:
     indices: tuple[Callable[[list[Any]], list[int]], ...] | None
     #: Every pattern matches every event (``""``, ``" "``): output-bound.
     everything: bool
+    #: Documents proved to have no candidate, documents found to have one, documents not
+    #: tried since (:func:`_worth_proving`).  Only speed depends on these, never a result.
+    odds: list[int]
+
+
+_plans: dict[int, tuple[tuple[CompiledPattern, ...], _Plan]] = {}
+
+
+def _plan_of(compiled: Sequence[CompiledPattern]) -> _Plan:
+    """The plan of a pattern set, found by the set's identity when it is a tuple (a scan
+    passes the one :func:`engine.pattern.compiler.compile_all` cached: no per-document
+    look-up by every pattern's text), else by the texts."""
+    if type(compiled) is tuple:
+        hit = _plans.get(id(compiled))
+        if hit is not None and hit[0] is compiled:
+            return hit[1]
+    plan = _plan(tuple(p.text for p in compiled))
+    if type(compiled) is tuple:
+        if len(_plans) >= 16:
+            _plans.clear()
+        _plans[id(compiled)] = (compiled, plan)  # held: the id cannot be reused meanwhile
+    return plan
 
 
 @lru_cache(maxsize=64)
@@ -328,6 +387,7 @@ def _plan(texts: tuple[str, ...]) -> _Plan:
         on_fields=on_fields,
         indices=indices,
         everything=all(p.kind == "all" for p in compiled),
+        odds=[0, 0, 0],
         json_idx=tuple(i for i, p in enumerate(compiled) if p.kind == "json"),
         text_idx=tuple(i for i, p in enumerate(compiled) if p.kind != "json"),
     )
@@ -340,9 +400,57 @@ def match_document(
     result: FileResult,
 ) -> bool:
     """Scan one ``{"Records": [...]}`` document into ``result``; False if not handled."""
+    plan = _plan_of(compiled)
+    if options.window is None and _worth_proving(plan.odds):
+        possible = _possible(data, plan)
+        plan.odds[possible] += 1
+        if not possible:
+            count = _count_records(data)
+            if count is not None:
+                result.records += count
+                return True
+    limit = sys.getrecursionlimit()
+    if limit < _RECURSION_ROOM:
+        sys.setrecursionlimit(_RECURSION_ROOM)
+    try:
+        return _match_validated(data, compiled, plan, options, result)
+    finally:
+        if limit < _RECURSION_ROOM:
+            sys.setrecursionlimit(limit)
+
+
+def _worth_proving(odds: list[int]) -> bool:
+    """Whether to prove first that nothing in the next document can match (the needle and
+    escape searches), so simdjson validates it.  It pays when most documents hold no
+    candidate (small files, selective patterns); when most do (large files with a common
+    needle), those searches are spent in vain, and typed decoding, which needs none of
+    them, goes first.  Every 16th document is still tried, so the odds follow the input."""
+    proved, found, skipped = odds
+    if proved + found >= 512:
+        odds[0], odds[1] = proved // 2, found // 2
+    if proved + found < 32 or found <= proved:
+        return True
+    odds[2] = skipped + 1
+    return skipped % 16 == 0
+
+
+#: msgspec follows nesting as deep as Python's recursion limit allows, less the frames in
+#: use; simdjson and orjson stop at 1,024 levels.  The fast path gives msgspec room for more
+#: than that (a C-level recursion of a few hundred bytes per level), so a document simdjson
+#: accepts always decodes with msgspec too, however deep the caller's stack is.
+_RECURSION_ROOM = 2500
+
+
+def _match_validated(
+    data: bytes,
+    compiled: Sequence[CompiledPattern],
+    plan: _Plan,
+    options: ScanOptions,
+    result: FileResult,
+) -> bool:
+    """:func:`match_document` with msgspec as the validating pass."""
     if not data.isascii() and not _valid_utf8(data):
         return False  # the general path names the offending byte
-    plan = _plan(tuple(p.text for p in compiled))
     if plan.layout is not None and _match_keys(data, compiled, plan, options, result):
         return True
     if options.window is None and not _possible(data, plan):
@@ -363,6 +471,44 @@ def match_document(
     ):
         _match_raw(data, slices, compiled, plan, options, result)
     return True
+
+
+_simdjson = threading.local()  # a parser per thread: one parser parses one document at a time
+_JSON_START = frozenset(b"{ \t\r\n")
+
+
+def _count_records(data: bytes) -> int | None:
+    """How many records a ``{"Records": [<objects>]}`` document holds, validated by simdjson
+    (structure and UTF-8 in one pass); None when simdjson rejects it or could read it
+    otherwise than msgspec: a byte-order mark (msgspec rejects it), a ``Records`` key given
+    twice (simdjson reads the first, msgspec the last), a record that is not an object.
+    Everything else simdjson accepts msgspec accepts alike (``tests/replay/test_fastpath.py``
+    holds the two equal): numbers beyond 64 bits or a double's range, lone surrogates and
+    invalid escapes simdjson rejects, and it stops nesting at 1,024 levels."""
+    if not data or data[0] not in _JSON_START:
+        return None
+    parser = getattr(_simdjson, "parser", None)
+    if parser is None:
+        parser = _simdjson.parser = simdjson.Parser()
+    try:
+        doc = parser.parse(data)
+    except Exception:  # ValueError, RuntimeError, UnicodeDecodeError: msgspec's turn
+        return None
+    # No proxy into the document may outlive this call: the parser cannot parse the next
+    # document while one does.
+    try:
+        if type(doc) is not simdjson.Object:
+            return None
+        records = doc.get("Records")
+        if type(records) is not simdjson.Array:
+            return None
+        if len(doc) > 1 and list(doc.keys()).count("Records") > 1:
+            return None
+        if not all(type(record) is simdjson.Object for record in records):
+            return None
+        return len(records)
+    finally:
+        del doc
 
 
 def _match_everything(

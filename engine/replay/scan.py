@@ -68,11 +68,12 @@ __all__ = [
 FLUSH_EVERY = 4096
 
 
-def compile_patterns(texts: Sequence[str]) -> list[CompiledPattern]:
-    """Compile (the set cached as a whole per process: ``compile_all``)."""
+def compile_patterns(texts: Sequence[str]) -> tuple[CompiledPattern, ...]:
+    """Compile (the set cached as a whole per process: ``compile_all``; the same tuple
+    each time, which the fast path finds its plan by)."""
     from engine.pattern.compiler import compile_all
 
-    return list(compile_all(tuple(texts)))
+    return compile_all(tuple(texts))
 
 
 def scan_file(
@@ -199,25 +200,44 @@ def read_and_match(
     CloudTrail documents take the fast path (split into raw records, literal prefilter,
     decode only candidates: ``engine.replay.fastpath``) unless ``options.fast`` is off;
     every other format, and any document the fast path declines, goes through
-    :func:`match_units`.
+    :func:`match_units`.  The format decides which content it offers to which fast scan
+    (:class:`_Scanner`).
     """
-
-    def fast(data: bytes) -> bool:
-        return match_document(data, compiled, options, result)
-
-    def fast_export(stream: IO[bytes]) -> None:
-        match_export_text(stream, compiled, options, result, flush)
-
-    text_only = options.window is None and all(p.kind != "json" for p in compiled)
     fmt, units = read_units(
         opened,
         options.input_format,
-        fast if options.fast else None,
-        fast_export if options.fast and text_only else None,
+        _Scanner(compiled, options, result, flush) if options.fast else None,
         options.max_document_size,
     )
     result.format = fmt
     match_units(units, compiled, options, result, flush)
+
+
+class _Scanner:
+    """The fast scans a format may offer its content to (``engine.replay.formats.base``'s
+    ``FastScanner``): a CloudTrail document to the fast path, an export's lines to
+    :func:`match_export_text` when every pattern is a text pattern and there is no window."""
+
+    def __init__(
+        self,
+        compiled: Sequence[CompiledPattern],
+        options: ScanOptions,
+        result: FileResult,
+        flush: Callable[[FileResult], None] | None,
+    ) -> None:
+        self._compiled = compiled
+        self._options = options
+        self._result = result
+        self._flush = flush
+
+    def records_document(self, data: bytes) -> bool:
+        return match_document(data, self._compiled, self._options, self._result)
+
+    def export_lines(self, stream: IO[bytes]) -> bool:
+        if self._options.window is not None or any(p.kind == "json" for p in self._compiled):
+            return False
+        match_export_text(stream, self._compiled, self._options, self._result, self._flush)
+        return True
 
 
 def match_export_text(

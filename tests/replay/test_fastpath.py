@@ -20,7 +20,13 @@ from engine.replay.fastpath import (
     pattern_needles,
 )
 from engine.replay.formats import Unit, _cwl_export
-from engine.replay.scan import OVERSIZE_BYTES, FileResult, ScanOptions, match_units
+from engine.replay.scan import (
+    OVERSIZE_BYTES,
+    FileResult,
+    ScanOptions,
+    compile_patterns,
+    match_units,
+)
 from tests.pattern import gen
 
 CT_RECORDS = st.fixed_dictionaries(
@@ -448,3 +454,175 @@ def test_a_number_written_otherwise_is_matched_by_text_as_the_general_path_does(
         slow = _general([orjson.loads(record)], [compiled], ScanOptions())
         assert [m.index for m in fast.matches] == [m.index for m in slow.matches], pattern
         assert len(fast.matches) == 1, pattern
+
+
+# --------------------------------------------------------------------------- simdjson route
+#
+# A document in which nothing can match is validated by simdjson and its records counted from
+# the DOM (``_count_records``); every other document, and every document simdjson rejects or
+# could read otherwise than msgspec, takes the msgspec path.  The two must give the same result
+# for every input, hostile ones included: these tests run each document both ways.
+
+# Patterns whose needles the generated documents never hold: every document is proved free
+# of candidates, so the route is taken whenever simdjson accepts the document.
+_NO_NEEDLE = [
+    '{ $.eventSource = "zqxj.amazonaws.com" }',
+    "zqxjv",
+    '{ $.userIdentity.type = "Zqxj" }',
+]
+
+_HOSTILE_TOKENS = [
+    b'"\\ud800"',  # lone surrogates
+    b'"\\udc00x"',
+    b'"\\ud83d\\ude00"',  # a valid pair
+    b"1e400",  # beyond a double
+    b"-1e400",
+    b"1e-400",
+    b"123456789012345678901234567890",  # beyond 64 bits
+    b"18446744073709551616",
+    b"18446744073709551615",
+    b"-9223372036854775809",
+    b"-0",
+    b"01",
+    b"1.",
+    b".5",
+    b"NaN",
+    b'"\\x"',  # an invalid escape
+    b'"\\u12"',
+    b'"\x01"',  # a raw control character
+    b'"\xff"',  # invalid UTF-8
+    b'"\xed\xa0\x80"',  # an encoded surrogate
+    b'"\xc0\xaf"',  # an overlong form
+    b'"\xf4\x90\x80\x80"',  # beyond U+10FFFF
+    b'"\xc3\xa9\xe2\x82\xac"',
+    b"[1,]",
+    b"{,}",
+    b"true",
+    b"nul",
+    b"[]",
+    b"{}",
+    b'{"a":1,"a":2}',
+]
+
+_VALUES = st.one_of(
+    gen.json_values.map(orjson.dumps),
+    st.sampled_from(_HOSTILE_TOKENS),
+    st.integers(1, 1030).map(lambda n: b"[" * n + b"]" * n),  # nesting up to and past 1,024
+)
+
+
+def _record_text(pairs: list[tuple[str, bytes]]) -> bytes:
+    return b"{" + b",".join(orjson.dumps(k) + b":" + v for k, v in pairs) + b"}"
+
+
+_RECORD_TEXTS = st.one_of(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "eventName", "userIdentity"]), _VALUES), max_size=3
+    ).map(_record_text),
+    st.sampled_from([b"1", b'"x"', b"null", b"[]", b"[{}]"]),  # records that are not objects
+    RECORDS.map(orjson.dumps),
+)
+
+_PREFIXES = st.sampled_from(
+    [b'{"Records":[', b'{ "Records" : [ ', b'\xef\xbb\xbf{"Records":[', b'\n{"Records":[',
+     b'{"x":1,"Records":[', b'{"Recor\\u0064s":[', b'[']
+)  # fmt: skip
+_SUFFIXES = st.sampled_from(
+    [b"]}", b"]}\n", b'],"Records":[]}', b'],"Records":[{},{}]}', b'],"Recor\\u0064s":[{}]}',
+     b'],"x":[1]}', b"]} x", b"]}\x00", b"]", b"]}}", b"", b"]"]
+)  # fmt: skip
+
+
+def _both_ways(doc: bytes, texts: list[str]) -> tuple[Any, Any]:
+    """``match_document`` with the simdjson route, then without (the msgspec path)."""
+    from engine.replay import fastpath
+
+    patterns = compile_patterns(texts)
+    outcomes = []
+    for worth in (lambda odds: True, lambda odds: False):
+        saved = fastpath._worth_proving
+        fastpath._worth_proving = worth
+        try:
+            result = FileResult("x", matches_per_pattern=[0] * len(patterns))
+            handled = match_document(doc, patterns, ScanOptions(), result)
+        finally:
+            fastpath._worth_proving = saved
+        outcomes.append(
+            (
+                handled,
+                handled and result.records,
+                handled and result.problems,
+                handled and result.problem_count,
+                handled and [(m.index, m.raw, m.patterns) for m in result.matches],
+            )
+        )
+    return outcomes[0], outcomes[1]
+
+
+@given(
+    _PREFIXES,
+    st.lists(_RECORD_TEXTS, max_size=4),
+    _SUFFIXES,
+    st.sampled_from([[p] for p in _NO_NEEDLE] + [_NO_NEEDLE]),
+)
+def test_simdjson_route_equals_the_msgspec_path(
+    prefix: bytes, records: list[bytes], suffix: bytes, texts: list[str]
+) -> None:
+    doc = prefix + b",".join(records) + suffix
+    with_route, without = _both_ways(doc, texts)
+    assert with_route == without, doc[:300]
+
+
+def test_simdjson_route_declines_what_msgspec_reads_otherwise() -> None:
+    from engine.replay.fastpath import _count_records
+
+    assert _count_records(b'{"Records":[{},{}]}') == 2
+    assert _count_records(b' {"Records":[]} ') == 0
+    for doc in [
+        b'\xef\xbb\xbf{"Records":[{}]}',  # a byte-order mark: msgspec rejects it
+        b'{"Records":[{}],"Records":[{},{}]}',  # simdjson reads the first, msgspec the last
+        b'{"Records":[{}],"Recor\\u0064s":[{},{}]}',
+        b'{"Records":[{},1]}',  # a record that is not an object: named by the raw split
+        b'{"Records":{}}',
+        b"[{}]",
+        b'{"Records":[{"a":"\\ud800"}]}',
+        b'{"Records":[{"a":1e400}]}',
+        b'{"Records":[{"a":"\xff"}]}',
+    ]:
+        assert _count_records(doc) is None, doc
+        with_route, without = _both_ways(doc, _NO_NEEDLE)
+        assert with_route == without, doc
+
+
+def test_simdjson_route_and_msgspec_agree_at_the_nesting_limit() -> None:
+    # simdjson stops at 1,024 levels; msgspec must reach as deep whatever the stack in use.
+    def nested(depth: int, at: int) -> bytes:
+        doc = b'{"Records":[{"a":' + b"[" * depth + b"]" * depth + b"}]}"
+        if at == 0:
+            return doc
+        return nested(depth, at - 1)  # called from deeper in the stack
+
+    for depth in (1018, 1019, 1020, 1021, 1022, 1023):
+        for at in (0, 400):
+            with_route, without = _both_ways(nested(depth, at), _NO_NEEDLE)
+            assert with_route == without, depth
+
+
+@given(
+    st.lists(st.one_of(_ESCAPES, st.text('Aa/"\\u0e9', max_size=4).map(str.encode)), max_size=8),
+    st.frozensets(st.sampled_from('Aa/"b\x7f'), min_size=1, max_size=4),
+)
+def test_escape_check_past_its_backslash_loop_equals_the_regex_reading(
+    parts: list[bytes], chars: frozenset[str]
+) -> None:
+    from engine.replay import fastpath
+
+    data = b"".join(parts)
+    expected = escapes_can_hide(data, chars)
+    saved = fastpath._LOOPED_ESCAPES
+    try:
+        for looped in (0, 1, 2):
+            fastpath._LOOPED_ESCAPES = looped
+            assert escapes_can_hide(data, chars) == expected
+    finally:
+        fastpath._LOOPED_ESCAPES = saved

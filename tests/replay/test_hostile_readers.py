@@ -24,10 +24,12 @@ from engine.replay.formats import (
     Opened,
     SkipFile,
     Unit,
-    _inflate_whole,
     describe_error,
+    jsonstream,
     read_units,
 )
+from engine.replay.formats import base as fbase
+from engine.replay.formats.opening import _inflate_whole
 from engine.replay.scan import FileResult, ScanOptions, scan_file
 from engine.replay.sources import Source
 
@@ -126,7 +128,7 @@ def test_a_gzip_bomb_is_never_inflated_whole() -> None:
 def test_a_gzip_bomb_file_is_streamed_to_a_named_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(formats, "STREAM_ABOVE", 1_000_000)
+    monkeypatch.setattr(fbase, "STREAM_ABOVE", 1_000_000)
     path = write(tmp_path / "bomb.json.gz", b"\0" * 20_000_000)
     with Opened(str(path)) as opened:
         assert opened.data is None  # not inflated whole
@@ -148,8 +150,8 @@ def test_a_large_records_document_streams_record_by_record(
     recs: list[Any] = [org() if i % 100 == 0 else record(n=i, b="y" * 500) for i in range(20_000)]
     recs[5] = 42
     doc = ct_doc(recs)
-    monkeypatch.setattr(formats, "STREAM_ABOVE", 1_000_000)
-    monkeypatch.setattr(formats, "_BATCH", 1 << 16)  # batches of 64 KB: a small constant
+    monkeypatch.setattr(fbase, "STREAM_ABOVE", 1_000_000)
+    monkeypatch.setattr(jsonstream, "_BATCH", 1 << 16)  # batches of 64 KB: a small constant
     for name, pretty in (("big.json.gz", False), ("pretty.json", True)):
         data = json.dumps({"Records": recs}, indent=1).encode() if pretty else doc
         path = write(tmp_path / name, data)
@@ -165,9 +167,9 @@ def test_a_large_records_document_streams_record_by_record(
         assert result.problems == ["record 5 is a number, not an object"]
         assert peak < len(doc) // 2, name  # a few chunks and the matches, never the document
         # The same records as read whole.
-        monkeypatch.setattr(formats, "STREAM_ABOVE", 1 << 40)
+        monkeypatch.setattr(fbase, "STREAM_ABOVE", 1 << 40)
         whole = units_of(path)
-        monkeypatch.setattr(formats, "STREAM_ABOVE", 1_000_000)
+        monkeypatch.setattr(fbase, "STREAM_ABOVE", 1_000_000)
         assert [u.record for u in units_of(path)] == [u.record for u in whole]
 
 
@@ -301,9 +303,9 @@ def test_any_reader_gives_records_or_a_named_error(
     problems that name what is wrong, never an exception a reader did not describe."""
     path = tmp_path / ("f.json.gz" if gz else "f.json")
     path.write_bytes(gzip.compress(data, mtime=0) if gz else data)
-    old = formats.STREAM_ABOVE
+    old = fbase.STREAM_ABOVE
     if stream_above is not None:
-        formats.STREAM_ABOVE = stream_above
+        fbase.STREAM_ABOVE = stream_above
     try:
         try:
             with Opened(str(path)) as opened:
@@ -319,7 +321,7 @@ def test_any_reader_gives_records_or_a_named_error(
             line = result.error_line()
             assert line is None or "\n" not in line
     finally:
-        formats.STREAM_ABOVE = old
+        fbase.STREAM_ABOVE = old
 
 
 def test_format_error_is_what_the_cap_raises(tmp_path: Path) -> None:
@@ -347,8 +349,8 @@ def test_streamed_reading_gives_the_records_of_whole_reading(
         return [(u.index, u.record, u.problem) for u in units]
 
     whole = read_all(False)
-    old = formats.STREAM_ABOVE, formats._BATCH
-    formats.STREAM_ABOVE, formats._BATCH = 8, batch
+    old = fbase.STREAM_ABOVE, jsonstream._BATCH
+    fbase.STREAM_ABOVE, jsonstream._BATCH = 8, batch
     try:
         streamed = read_all(True)
         if any(problem for _, _, problem in whole):
@@ -358,7 +360,7 @@ def test_streamed_reading_gives_the_records_of_whole_reading(
         else:
             assert streamed == whole
     finally:
-        formats.STREAM_ABOVE, formats._BATCH = old
+        fbase.STREAM_ABOVE, jsonstream._BATCH = old
 
 
 def test_the_option_states_the_library_default() -> None:

@@ -264,14 +264,14 @@ def test_non_json_messages_of_a_log_export(tmp_path: Path) -> None:
 
 
 def test_unreadable_file_is_one_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine.replay import formats
+    from engine.replay.formats import opening
 
     path = write(tmp_path / "secret.json", ct_doc([org()]))
 
     def denied(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(formats, "open", denied, raising=False)
+    monkeypatch.setattr(opening, "open", denied, raising=False)
     result = scan_file(Source(str(path)), [DEFAULT_PATTERN], ScanOptions())
     assert result.status == "failed"
     assert result.error_line() == f"{path}: permission denied"

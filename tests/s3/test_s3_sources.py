@@ -369,7 +369,7 @@ def test_a_retry_does_not_repeat_matches_already_streamed(
     fs = FakeFS(data, [ConnectionResetError("reset mid-object")], fail_after=len(data) // 2)
     use_fake(monkeypatch, fs)
     monkeypatch.setattr("engine.replay.scan.FLUSH_EVERY", 7)
-    monkeypatch.setattr("engine.replay.formats._BUFFER", 1024)
+    monkeypatch.setattr("engine.replay.formats.opening._BUFFER", 1024)
     written: list[bytes] = []
 
     def flush(partial: FileResult) -> None:
@@ -462,45 +462,54 @@ def test_iter_records_reads_s3_like_local_paths(
 # --------------------------------------------------------------------------- fetching ahead
 
 
-class FakeAsyncFS:
-    """``_cat_file`` on fsspec's loop: counts GETs in flight, fails as told per key."""
+class FakeGetter:
+    """Whole-object GETs (as the lean client's): counts GETs in flight, fails as told per key."""
 
     def __init__(self, objects: dict[str, bytes], errors: dict[str, list[BaseException]]):
-        from fsspec.asyn import get_loop
+        import threading
 
-        self.loop = get_loop()
         self.objects = objects
         self.errors = errors
         self.in_flight = 0
         self.most = 0
         self.gets: list[str] = []
+        self._lock = threading.Lock()
 
-    async def _cat_file(self, path: str, **kwargs: Any) -> bytes:
-        import asyncio
+    def get(self, bucket: str, key: str) -> bytes:
+        import time
 
-        self.gets.append(path)
-        self.in_flight += 1
-        self.most = max(self.most, self.in_flight)
+        path = f"{bucket}/{key}"
+        with self._lock:
+            self.gets.append(path)
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
         try:
-            await asyncio.sleep(0.01)
-            left = self.errors.get(path)
-            if left:
-                raise left.pop(0)
+            time.sleep(0.02)
+            with self._lock:
+                left = self.errors.get(path)
+                error = left.pop(0) if left else None
+            if error is not None:
+                raise error
             return self.objects[path]
         finally:
-            self.in_flight -= 1
+            with self._lock:
+                self.in_flight -= 1
 
 
-def fetch_all(monkeypatch: pytest.MonkeyPatch, fs: FakeAsyncFS, items: list[Any]) -> list[Any]:
-    monkeypatch.setattr(s3mod, "filesystem", lambda config: fs)
+def use_getter(monkeypatch: pytest.MonkeyPatch, fake: FakeGetter) -> None:
+    monkeypatch.setattr(s3mod, "getter", lambda config: fake)
     monkeypatch.setattr(s3mod, "BACKOFF_SECONDS", 0.0)
     monkeypatch.setattr(s3mod, "_FETCHERS", {})
+
+
+def fetch_all(monkeypatch: pytest.MonkeyPatch, fake: FakeGetter, items: list[Any]) -> list[Any]:
+    use_getter(monkeypatch, fake)
     return list(s3mod.fetch_ahead(items))
 
 
 def test_objects_are_fetched_many_at_a_time_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     keys = [f"b/AWSLogs/1/CloudTrail/r/2024/03/12/{i:03d}.json.gz" for i in range(120)]
-    fs = FakeAsyncFS({k: ORG_DOC for k in keys}, {})
+    fs = FakeGetter({k: ORG_DOC for k in keys}, {})
     config = S3Config(concurrency=16)
     items: list[Any] = [S3Object(f"s3://{k}", len(ORG_DOC), config) for k in keys]
     items.insert(5, Source("local.json"))
@@ -515,11 +524,10 @@ def test_objects_are_fetched_many_at_a_time_in_order(monkeypatch: pytest.MonkeyP
 
 def test_bytes_fetched_ahead_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     keys = [f"b/k{i:03d}.json" for i in range(40)]
-    fs = FakeAsyncFS({k: b"x" * 1000 for k in keys}, {})
+    fs = FakeGetter({k: b"x" * 1000 for k in keys}, {})
     config = S3Config(concurrency=32, max_bytes=5000)
     items = [S3Object(f"s3://{k}", 1000, config) for k in keys]
-    monkeypatch.setattr(s3mod, "filesystem", lambda config: fs)
-    monkeypatch.setattr(s3mod, "_FETCHERS", {})
+    use_getter(monkeypatch, fs)
     stage = s3mod.fetch_ahead(items)
     first = next(stage)
     assert first.content == b"x" * 1000
@@ -530,7 +538,7 @@ def test_bytes_fetched_ahead_are_bounded(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_a_fetch_is_retried_then_reported_like_a_read(monkeypatch: pytest.MonkeyPatch) -> None:
     ok, flaky, dead, missing = (f"b/{n}.json.gz" for n in ("ok", "flaky", "dead", "missing"))
-    fs = FakeAsyncFS(
+    fs = FakeGetter(
         {ok: ORG_DOC, flaky: ORG_DOC, dead: ORG_DOC},
         {
             flaky: [ConnectionResetError("reset"), TimeoutError("slow")],

@@ -1,0 +1,28 @@
+"""``console``: the CloudTrail console's Event history JSON download, a JSON array of
+records (``[...]``) or, in some versions, a ``{"Records": [...]}`` document; a record may
+wrap lookup-events' ``CloudTrailEvent`` text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from engine.replay.formats.base import InputFormat, Unit, records
+from engine.replay.formats.cloudtrail import document_records
+
+
+class Console(InputFormat):
+    name = "console"
+    streams_records = True
+
+    def sniff(self, text: bytes) -> bool:
+        return text[:1] == b"["
+
+    def claims(self, doc: Any) -> bool:
+        return isinstance(doc, list)
+
+    def units(self, doc: Any) -> Iterator[Unit]:
+        return records(doc if isinstance(doc, list) else document_records(doc))
+
+
+FORMAT = Console()

@@ -1,0 +1,28 @@
+"""``digest``: CloudTrail's ``CloudTrail-Digest`` files, recognised only to be skipped (as a
+file, or as a document among others); never forced."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.replay.formats.base import InputFormat
+
+_DIGEST_KEYS = ("digestStartTime", "digestEndTime", "digestSignatureAlgorithm")
+
+
+class Digest(InputFormat):
+    name = "digest"
+    skipped = True
+
+    def sniff(self, text: bytes) -> bool:
+        return (
+            text[:1] == b"{"
+            and any(k.encode() in text for k in _DIGEST_KEYS)
+            and b'"logFiles"' in text
+        )
+
+    def claims(self, doc: Any) -> bool:
+        return isinstance(doc, dict) and any(k in doc for k in _DIGEST_KEYS)
+
+
+FORMAT = Digest()

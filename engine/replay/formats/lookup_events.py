@@ -1,0 +1,44 @@
+"""``lookup-events``: the output of ``aws cloudtrail lookup-events``,
+``{"Events": [{"CloudTrailEvent": "<record as JSON text>"}, ...]}``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from engine.replay.formats.base import (
+    FormatError,
+    InputFormat,
+    Unit,
+    decode_string,
+    first_key,
+    kind,
+)
+
+
+class LookupEvents(InputFormat):
+    name = "lookup-events"
+
+    def sniff(self, text: bytes) -> bool:
+        return first_key(text) in (b"Events", b"NextToken")
+
+    def claims(self, doc: Any) -> bool:
+        return isinstance(doc, dict) and "Events" in doc
+
+    def units(self, doc: Any) -> Iterator[Unit]:
+        events = doc.get("Events") if isinstance(doc, dict) else doc
+        if not isinstance(events, list):
+            raise FormatError(f"'Events' is {kind(events)}, not a list")
+        return _events(events)
+
+
+def _events(events: list[Any]) -> Iterator[Unit]:
+    for index, event in enumerate(events):
+        text = event.get("CloudTrailEvent") if isinstance(event, dict) else None
+        if not isinstance(text, str):
+            yield Unit(index, None, None, f"event {index} has no 'CloudTrailEvent' string")
+            continue
+        yield decode_string(index, text, f"event {index}")
+
+
+FORMAT = LookupEvents()

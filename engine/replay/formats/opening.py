@@ -1,0 +1,215 @@
+"""Opening a source: a buffered binary stream of its decompressed bytes (gzip or not), read
+in one call when it is small (:class:`Opened`), and the one-line description of any error
+raised while reading one (:func:`describe_error`).
+
+Decompression is bounded: a gzip member is inflated whole only up to ``base.STREAM_ABOVE``
+bytes; anything else streams.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import stat
+import sys
+import zlib
+from typing import IO, Any, cast
+
+import orjson
+
+from engine.replay.formats import base
+from engine.replay.formats.base import FormatError, describe_json_error
+from engine.replay.sources import describe_os_error
+
+
+def _gzip_reader(fileobj: IO[bytes]) -> IO[bytes]:
+    """A gunzip stream: ISA-L's (several times faster than zlib's) when importable."""
+    try:
+        from isal import igzip
+    except ImportError:  # pragma: no cover - isal is a dependency, but optional in spirit
+        return cast("IO[bytes]", gzip.GzipFile(fileobj=fileobj, mode="rb"))
+    reader = igzip.GzipFile(fileobj=fileobj, mode="rb")  # type: ignore[no-untyped-call]
+    return cast("IO[bytes]", reader)
+
+
+_libdeflate: Any
+try:  # libdeflate: whole-buffer gunzip, faster than ISA-L's (docs/performance.md)
+    import deflate as _libdeflate
+except ImportError:  # pragma: no cover - depends on the installed extras
+    _libdeflate = None
+
+_GZIP_MEMBER = b"\x1f\x8b\x08"
+
+
+def _inflate_whole(raw: bytes, limit: int) -> bytes | None:
+    """The content of a gzip file of one member inflating to at most ``limit`` bytes, in
+    one call; None for anything else (larger, several members, corrupt or truncated), which
+    the streaming reader takes, in bounded memory.  The size in the gzip trailer is only a
+    hint (it may lie, or wrap at 4 GiB): inflating stops at ``limit`` whatever it says."""
+    if len(raw) < 18 or int.from_bytes(raw[-4:], "little") > limit:
+        return None
+    if _libdeflate is not None and raw.find(_GZIP_MEMBER, 10) == -1:
+        # One member (a second would start with its header; a false alarm only costs the
+        # fallback): libdeflate inflates into a buffer of the trailer's size, checking the
+        # CRC and the size, so a lying trailer fails here and is bounded below.
+        try:
+            return cast(bytes, _libdeflate.gzip_decompress(raw))
+        except Exception:
+            pass
+    inflate: Any
+    try:
+        from isal import isal_zlib as inflate
+    except ImportError:  # pragma: no cover - isal is a dependency
+        inflate = zlib
+    d = inflate.decompressobj(31)
+    try:
+        data: bytes = d.decompress(raw, limit + 1)
+    except Exception:
+        return None
+    if not d.eof or len(data) > limit or d.unused_data:
+        return None
+    return data
+
+
+# Gzip files up to this size are read in one call (and inflated in one call when their
+# content is at most STREAM_ABOVE bytes) rather than streamed.
+WHOLE_GZIP_BYTES = 16 * 1024 * 1024
+
+
+def _is_gzip_error(exc: BaseException) -> bool:
+    # ISA-L raises its own IsalError (not a zlib.error) for a corrupt deflate stream.
+    return isinstance(exc, gzip.BadGzipFile | zlib.error) or type(exc).__name__ == "IsalError"
+
+
+HEAD_SIZE = 64 * 1024
+_BUFFER = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class _Counting(io.RawIOBase):
+    """Counts the (compressed) bytes read from the underlying stream."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        if n:
+            self.count += n
+        return n or 0
+
+
+class _Prefixed(io.RawIOBase):
+    """Serves ``head`` and then the rest of ``stream``: lets us look before we choose."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        return self._stream.readinto(buffer)  # type: ignore[attr-defined,no-any-return]
+
+
+class Opened:
+    """An open source: ``stream`` yields decompressed bytes; ``raw_bytes`` counts bytes read
+    from disk (or standard input) so far.  ``data`` holds the whole decompressed content when
+    it was read in one call (then ``stream`` serves the same bytes).
+
+    ``file`` is an already open binary file to read instead of opening ``path`` (a pipe
+    opened without blocking); ``content`` the stored bytes of the source, already read in
+    one call (an S3 object fetched whole)."""
+
+    data: bytes | None = None
+
+    def __init__(
+        self, path: str, file: IO[bytes] | None = None, content: bytes | None = None
+    ) -> None:
+        self.path = path
+        self._file: IO[bytes] | None = None
+        if content is not None:
+            self._counter = _Counting(io.BytesIO(content))
+            if self._take_whole(content):
+                return
+        elif path == "-":
+            self._counter = _Counting(sys.stdin.buffer)
+        else:
+            self._file = file if file is not None else open(path, "rb", buffering=0)  # noqa: SIM115 - closed in close()
+            self._counter = _Counting(self._file)
+            if self._whole_file():
+                return
+        buffered = io.BufferedReader(self._counter, _BUFFER)
+        self.compressed = buffered.peek(2)[:2] == _GZIP_MAGIC
+        self.stream: IO[bytes] = _gzip_reader(buffered) if self.compressed else buffered
+
+    def _whole_file(self) -> bool:
+        """Read a small regular file in one call, and decompress it in one call if it is
+        gzip: ~1.6x faster than streaming (a CloudTrail file is a few MB).  Anything
+        unusual (a large or special file, a content over ``base.STREAM_ABOVE`` such as a gzip
+        bomb, several gzip members, a corrupt or truncated gzip stream) keeps the streaming
+        reader, which holds a bounded amount and salvages what it can."""
+        assert self._file is not None
+        fd = self._file.fileno()
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > WHOLE_GZIP_BYTES:
+            return False
+        return self._take_whole(os.pread(fd, info.st_size + 1, 0))
+
+    def _take_whole(self, raw: bytes) -> bool:
+        """Serve ``raw`` (the whole stored content), decompressed in one call; False (the
+        caller streams) when it is a gzip stream that does not decompress whole."""
+        self.compressed = raw[:2] == _GZIP_MAGIC
+        if self.compressed:
+            inflated = _inflate_whole(raw, base.STREAM_ABOVE)
+            if inflated is None:
+                return False
+            data = inflated
+        else:
+            data = raw
+        self._counter.count = len(raw)
+        self.data = data
+        self.stream = io.BytesIO(data)
+        return True
+
+    @property
+    def raw_bytes(self) -> int:
+        return self._counter.count
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def __enter__(self) -> Opened:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line description of an error raised while reading a file."""
+    if isinstance(exc, FormatError):
+        return str(exc)
+    if isinstance(exc, EOFError):
+        return "truncated gzip: the compressed data ends before its end marker"
+    if _is_gzip_error(exc):
+        return f"corrupt gzip: {exc}"
+    if isinstance(exc, orjson.JSONDecodeError):
+        return describe_json_error(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return "not valid UTF-8"
+    if isinstance(exc, OSError):
+        return describe_os_error(exc)
+    return f"{type(exc).__name__}: {exc}"
