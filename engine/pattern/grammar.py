@@ -147,7 +147,7 @@ def parse(text: str) -> ast.Pattern:
 _OPERATOR_START = frozenset("!=<>")
 _KEYWORD_WORD = re.compile(r"[A-Za-z0-9_$]+")  # a word as a keyword ends (tokenizer)
 _VALUE_LIKE = re.compile(r"[A-Za-z0-9_.*+\-\"%]")
-_BAD_VALUE = re.compile(r"[^\s)}&|]+")
+_BAD_VALUE = re.compile(r"[^\s)}\]&|,]+")  # what a bad value is shown as
 _NAME_AFTER_DOLLAR = re.compile(r"\$([A-Za-z0-9_]*)")
 _KEY_LIKE = re.compile(r"[A-Za-z0-9_.]+")
 _WORD = re.compile(r"[^\s\"]+")
@@ -270,7 +270,7 @@ class _Parser:
         # An operator is the common case; IS and NOT start with letters no operator has.
         op = tok.take(tk.OPERATOR) if tok.peek() in _OPERATOR_START else None
         if op is not None:
-            value = self.value(tk.JSON_WORD, op)
+            value = self.value(tk.JSON_WORD)
             node = ast.Comparison(
                 selector, cast(ast.CompareOp, op.group(0)), value, span=(start, tok.end)
             )
@@ -414,8 +414,8 @@ class _Parser:
 
     # ------------------------------------------------------------------ values
 
-    def value(self, word: re.Pattern[str], op: re.Match[str]) -> ast.Value:
-        """The value after the operator ``op``: a regex, a quoted string or a word."""
+    def value(self, word: re.Pattern[str]) -> ast.Value:
+        """The value after an operator: a regex, a quoted string or a ``word``."""
         tok, text = self.tok, self.text
         p = tok.skip()
         first = tok.peek()
@@ -518,7 +518,7 @@ class _Parser:
         return self.field_comparison(name, op)
 
     def field_comparison(self, name: re.Match[str], op: re.Match[str]) -> ast.FieldComparison:
-        value = self.value(tk.SPACE_WORD, op)
+        value = self.value(tk.SPACE_WORD)
         node = ast.FieldComparison(
             name.group(0),
             cast(ast.CompareOp, op.group(0)),

@@ -62,6 +62,7 @@ def test_a_known_pattern_never_loads_the_parser(tmp_path: Path) -> None:
     args = ["scan", str(CT_DIR), "-q", "-j1", "--format", "json"]
     first = modules_after(args, tmp_path)
     assert "engine.pattern.grammar" in first  # the first run parses and fills the cache
+    assert "pyparsing" not in first  # the parser is hand-written: pyparsing is a test oracle
     again = modules_after(args, tmp_path)
     # rich: engine/replay/table.py imports rich.cells at its top (a follow-up for the table's
     # owner); everything else heavy stays out.
