@@ -1,121 +1,54 @@
-"""AWS's restricted regular expressions (``%...%``): validation and a linear-time engine.
+"""AWS's restricted regular expressions (``%...%``): validation, RE2 translation, literals.
 
-What AWS allows (REGEX page, SEMANTICS.md §4): ASCII letters and digits; the
-symbols ``_ # = @ / ; , - :``; the operators ``^ $ ? [ ] { } | \\ * + .``;
-the escapes ``\\d \\D \\s \\S \\w \\W`` and ``\\xhh``; no ``(`` or ``)`` and
-no multi-byte characters.  A space is not listed but appears in AWS's own
-example ``%^starting|^initializing|^shutting down%``, so it is accepted with a
-warning (docs/semantics.md A16).
+Everything here reads the IR of engine.pattern.regex_ir (parsed once, cached): the
+translation to RE2 syntax, the literals every match contains (the replay's prefilter
+needles, via engine.pattern.analysis), a witness string (the prover's pools) and the
+A16 findings.  What AWS allows, and how it is read, is stated there.
 
-Evaluation uses RE2, whose automaton runs in time linear in the input: a
-hostile expression over a 256 KB event cannot backtrack (docs/semantics.md).
-The AWS character classes are translated explicitly, because AWS defines
-``\\s`` as tab, space and newline only and ``\\w`` as ASCII ``[a-zA-Z_0-9]``.
+Evaluation uses RE2, whose automaton runs in time linear in the input: a hostile
+expression over a 256 KB event cannot backtrack (docs/semantics.md).  The translation
+spells every set as explicit code-point ranges, so AWS's ``\\s`` (tab, space, newline)
+and ``\\w`` (ASCII ``[a-zA-Z_0-9]``) mean the same inside and outside ``[...]``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, assert_never
 
 import re2
 
 from engine.pattern.aws import MAX_REGEX_PROGRAM_SIZE
 from engine.pattern.errors import PatternError
-
-ALLOWED_SYMBOLS = frozenset("_#=@/;,-: ")
-OPERATORS = frozenset("^$?[]{}|\\*+.")
-CLASS_ESCAPES = {
-    "d": "[0-9]",
-    "D": "[^0-9]",
-    "s": "[\\t\\n ]",
-    "S": "[^\\t\\n ]",
-    "w": "[a-zA-Z_0-9]",
-    "W": "[^a-zA-Z_0-9]",
-}
-# Inside [...] a class escape must not bring its own brackets.
-CLASS_ESCAPES_IN_SET = {"d": "0-9", "s": "\\t\\n ", "w": "a-zA-Z_0-9"}
-UNDOCUMENTED_ESCAPES = {"t": "\\t", "n": "\\n", "r": "\\r"}
+from engine.pattern.regex_ir import (
+    Anchor,
+    Char,
+    CharSet,
+    Piece,
+    Ranges,
+    Regex,
+    Repeat,
+    complement,
+    parse,
+)
 
 
 def check_regex(source: str, pattern: str, offset: int) -> None:
-    """Raise PatternError at the first character AWS would reject.
+    """Raise PatternError at the first character AWS (or RE2) would reject.
 
     ``offset`` is the position of ``source[0]`` inside ``pattern``.
     """
-    if source == "":
-        raise PatternError("empty regular expression '%%'", pattern, offset, code="regex-empty")
-    i = 0
-    while i < len(source):
-        ch = source[i]
-        pos = offset + i
-        if ord(ch) > 127:
-            raise PatternError(
-                f"multi-byte character {ch!r} is not supported in a regular expression",
-                pattern,
-                pos,
-                hint="match it with '.' or a character class",
-                code="regex-character",
-            )
-        if ch in "()":
-            raise PatternError(
-                f"{ch!r} is not supported in a regular expression (no groups)",
-                pattern,
-                pos,
-                hint=f"match a literal {ch!r} with \\x{ord(ch):02X}; alternation needs no groups",
-                code="regex-group",
-            )
-        if ch == "\\":
-            if i + 1 >= len(source):
-                raise PatternError(
-                    "regular expression ends with a lone '\\'", pattern, pos, code="regex-escape"
-                )
-            nxt = source[i + 1]
-            if nxt == "x":
-                if not re.fullmatch(r"[0-9A-Fa-f]{2}", source[i + 2 : i + 4]):
-                    raise PatternError(
-                        "'\\x' must be followed by two hex digits",
-                        pattern,
-                        pos,
-                        hint="e.g. \\x3A",
-                        code="regex-escape",
-                    )
-                i += 4
-                continue
-            if nxt in CLASS_ESCAPES or nxt in UNDOCUMENTED_ESCAPES:
-                i += 2
-                continue
-            if nxt.isalnum():
-                raise PatternError(
-                    f"unsupported escape '\\{nxt}' in a regular expression",
-                    pattern,
-                    pos,
-                    code="regex-escape",
-                )
-            if nxt not in OPERATORS and nxt not in ALLOWED_SYMBOLS:
-                raise PatternError(
-                    f"character {nxt!r} is not supported in a regular expression",
-                    pattern,
-                    pos + 1,
-                    hint=f"write it as \\x{ord(nxt):02X}",
-                    code="regex-character",
-                )
-            i += 2
-            continue
-        if not (ch.isalnum() or ch in ALLOWED_SYMBOLS or ch in OPERATORS):
-            raise PatternError(
-                f"character {ch!r} is not supported in a regular expression",
-                pattern,
-                pos,
-                hint=f"write it as \\x{ord(ch):02X}",
-                code="regex-character",
-            )
-        i += 1
+    try:
+        parse(source)
+    except PatternError as exc:
+        # The parser's positions are offsets into the regex: move them into the pattern.
+        raise PatternError(
+            exc.msg, pattern, offset + exc.position, hint=exc.hint, code=exc.code
+        ) from None
     try:
         compiled = _compile(source)
-    except re2.error as exc:
+    except re2.error as exc:  # a safety net: the parser rejects what RE2 rejects
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
@@ -134,44 +67,60 @@ def check_regex(source: str, pattern: str, offset: int) -> None:
         )
 
 
+# ----------------------------------------------------------------------------- RE2
+
+
 def translate(source: str) -> str:
     """The RE2 syntax of an AWS regex (already validated)."""
-    out: list[str] = []
-    i = 0
-    in_set = False
-    while i < len(source):
-        ch = source[i]
-        if ch == "\\":
-            nxt = source[i + 1]
-            if nxt == "x":
-                out.append("\\x" + source[i + 2 : i + 4])
-                i += 4
-                continue
-            if nxt in CLASS_ESCAPES:
-                if in_set and nxt in CLASS_ESCAPES_IN_SET:
-                    out.append(CLASS_ESCAPES_IN_SET[nxt])
-                elif in_set:
-                    # A negated class escape inside a set: keep RE2's ASCII meaning.
-                    out.append("\\" + nxt)
-                else:
-                    out.append(CLASS_ESCAPES[nxt])
-            elif nxt in UNDOCUMENTED_ESCAPES:
-                out.append(UNDOCUMENTED_ESCAPES[nxt])
+    return to_re2(parse(source))
+
+
+def to_re2(regex: Regex) -> str:
+    return "|".join("".join(_re2_piece(p) for p in branch.items) for branch in regex.branches)
+
+
+def _re2_piece(piece: Piece) -> str:
+    match piece:
+        case Char():
+            return _re2_char(piece.code)
+        case CharSet():
+            return _re2_set(piece.ranges)
+        case Anchor():
+            return "^" if piece.at == "start" else "$"
+        case Repeat():
+            if (piece.least, piece.most) == (0, None):
+                op = "*"
+            elif (piece.least, piece.most) == (1, None):
+                op = "+"
+            elif (piece.least, piece.most) == (0, 1):
+                op = "?"
+            elif piece.most is None:
+                op = f"{{{piece.least},}}"
+            elif piece.most == piece.least:
+                op = f"{{{piece.least}}}"
             else:
-                out.append("\\" + nxt)
-            i += 2
-            continue
-        if ch == "[" and not in_set:
-            in_set = True
-        elif ch == "]" and in_set and not (out and out[-1] in ("[", "[^")):
-            in_set = False
-        out.append(ch)
-        if ch == "[" and i + 1 < len(source) and source[i + 1] == "^":
-            out[-1] = "[^"
-            i += 2
-            continue
-        i += 1
-    return "".join(out)
+                op = f"{{{piece.least},{piece.most}}}"
+            return _re2_piece(piece.item) + op + ("?" if piece.lazy else "")
+        case _:
+            assert_never(piece)
+
+
+def _re2_char(code: int) -> str:
+    ch = chr(code)
+    return ch if ch.isascii() and ch.isalnum() else f"\\x{{{code:X}}}"
+
+
+def _re2_set(ranges: Ranges) -> str:
+    # The shorter spelling of the set: its members, or "not" its complement.
+    rest = complement(ranges)
+    negated = len(rest) < len(ranges) or not ranges
+    shown = rest if negated else ranges
+    body = "".join(
+        _re2_char(lo) if lo == hi else f"{_re2_char(lo)}-{_re2_char(hi)}" for lo, hi in shown
+    )
+    if negated and not shown:
+        return "[\\x{0}-\\x{10FFFF}]"  # every character
+    return ("[^" if negated else "[") + body + "]"
 
 
 @lru_cache(maxsize=1024)
@@ -204,85 +153,104 @@ def searcher(source: str) -> Callable[[str], bool]:
 
 
 def has_space(source: str) -> bool:
-    return " " in source
+    """Does the (validated) regex hold a literal space (A16-space)?"""
+    return bool(parse(source).spaces)
 
 
 def has_undocumented_escape(source: str) -> bool:
-    return bool(re.search(r"(?<!\\)(?:\\\\)*\\[tnr]", source))
+    """Does the (validated) regex use ``\\t``, ``\\n`` or ``\\r`` (A16-escape)?"""
+    return bool(parse(source).control_escapes)
 
 
-_REPEAT = re.compile(r"\{(\d+)(,\d*)?\}")
+# ----------------------------------------------------------------------------- literals
 
 
 def required_literals(source: str, shortest: int = 2) -> frozenset[str] | None:
     """Literal texts of which every match of the (validated) regex contains one: the longest
-    run of plain characters each top-level alternative requires, or None when some
-    alternative requires none of ``shortest`` characters or more.
+    run of plain characters each branch requires, or None when some branch requires none
+    of ``shortest`` characters or more.
 
-    A run ends at anything that is not one plain character: a set, ``.``, a class escape, a
-    control-character escape, an anchor, and any atom a quantifier makes optional (``?``,
-    ``*``, ``{0,...}``); an atom repeated at least once (``+``, ``{n,...}``) ends its run after
-    it.  The replay's prefilter searches these in the raw text (engine.pattern.analysis)."""
-    branches: list[list[str]] = [[]]  # runs of the current branch; the last one is open
-    i, n = 0, len(source)
-    while i < n:
-        ch = source[i]
-        literal: str | None = None
-        if ch == "|":
-            branches.append([])
-            i += 1
-            continue
-        if ch == "\\":
-            nxt = source[i + 1]
-            if nxt == "x":
-                code = int(source[i + 2 : i + 4], 16)
-                literal = chr(code) if 0x20 <= code < 0x7F else None
-                i += 4
-            else:
-                literal = (
-                    nxt if nxt not in CLASS_ESCAPES and nxt not in UNDOCUMENTED_ESCAPES else None
-                )
-                i += 2
-        elif ch == "[":
-            j = i + 1
-            if j < n and source[j] == "^":
-                j += 1
-            if j < n and source[j] == "]":
-                j += 1  # a ']' first in a set is itself a member
-            while j < n and source[j] != "]":
-                j += 2 if source[j] == "\\" else 1
-            i = j + 1
-        elif ch in ".^$?*+{":  # any character, an anchor, a '{' RE2 reads as text
-            i += 1
-        else:
-            literal = ch
-            i += 1
-        # The quantifier after the atom, if any (and a lazy '?' after it).
-        least = 1
-        repeat = False
-        if i < n and source[i] in "?*+":
-            least = 0 if source[i] in "?*" else 1
-            repeat = True
-            i += 1
-        elif i < n and (m := _REPEAT.match(source, i)):
-            least = int(m.group(1))
-            repeat = True
-            i = m.end()
-        if repeat and i < n and source[i] == "?":
-            i += 1
-        runs = branches[-1]
-        if literal is None or least == 0:
-            runs.append("")  # the run is broken here
-        else:
-            if not runs:
-                runs.append("")
-            runs[-1] += literal
-            if repeat:
-                runs.append("")
-    best = []
-    for runs in branches:
-        longest = max(runs, key=len, default="")
+    A run grows by each printable ASCII character (a control or non-ASCII character is
+    written escaped in the raw JSON the prefilter searches) and by ``c{n}`` (n times);
+    it ends at a set, at such a character, and at any piece a quantifier makes optional
+    or variable (``c+`` adds ``c`` then ends the run).  Anchors match no character and
+    leave the run open.  The replay's prefilter searches these in the raw text
+    (engine.pattern.analysis); the differential test checks each is really required."""
+    return _required_literals(parse(source), shortest)
+
+
+def _required_literals(regex: Regex, shortest: int) -> frozenset[str] | None:
+    best: list[str] = []
+    for branch in regex.branches:
+        runs = [""]
+        for piece in branch.items:
+            match piece:
+                case Anchor():
+                    pass
+                case Char() if _plain(piece.code):
+                    runs[-1] += chr(piece.code)
+                case Char() | CharSet():
+                    runs.append("")
+                case Repeat():
+                    item = piece.item
+                    if isinstance(item, Char) and _plain(item.code) and piece.least > 0:
+                        runs[-1] += chr(item.code) * piece.least
+                        if piece.most != piece.least:
+                            runs.append("")
+                    elif not isinstance(item, Anchor):
+                        runs.append("")
+                case _:
+                    assert_never(piece)
+        longest = max(runs, key=len)
         if len(longest) < shortest:
             return None
         best.append(longest)
     return frozenset(best)
+
+
+def _plain(code: int) -> bool:
+    return 0x20 <= code < 0x7F
+
+
+# ----------------------------------------------------------------------------- witness
+
+
+def witness(source: str) -> str | None:
+    """A short text the (validated) regex matches, None when it matches nothing (``a^b``);
+    readable where it can be (a set gives a letter or digit of its own when it has one)."""
+    regex = parse(source)
+    for branch in regex.branches:
+        out = ""
+        ended = False
+        possible = True
+        for piece in branch.items:
+            item = piece.item if isinstance(piece, Repeat) else piece
+            times = piece.least if isinstance(piece, Repeat) else 1
+            if times == 0:
+                continue
+            match item:
+                case Anchor():
+                    if item.at == "start" and out:
+                        possible = False
+                    ended = ended or item.at == "end"
+                case Char():
+                    possible = possible and not ended
+                    out += chr(item.code) * times
+                case CharSet():
+                    possible = possible and not ended and bool(item.ranges)
+                    out += _sample(item.ranges) * times
+                case _:
+                    assert_never(item)
+        if possible:
+            return out
+    return None
+
+
+def _sample(ranges: Ranges) -> str:
+    for ch in "abcxyz019ABZ_-:":
+        if any(lo <= ord(ch) <= hi for lo, hi in ranges):
+            return ch
+    for lo, hi in ranges:
+        if hi >= 0x20 and lo < 0x7F:
+            return chr(max(lo, 0x20))
+    return chr(ranges[0][0]) if ranges else ""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 import engine
 from engine.pattern import ast
@@ -206,12 +206,16 @@ def redundant_clauses(p: PatternLike) -> list[ast.Span] | None:
     pp = _compile(p)
     if not solver.available():
         return None
-    if pp.kind == "terms":
-        return _redundant_terms(pp.ast)
-    if pp.kind != "json":
-        return None
     tree = pp.ast
-    assert isinstance(tree, ast.JsonPattern)
+    match tree:
+        case ast.TermPattern():
+            return _redundant_terms(tree)
+        case ast.JsonPattern():
+            pass
+        case ast.MatchAll() | ast.RegexPattern() | ast.SpacePattern():
+            return None
+        case _:
+            assert_never(tree)
     removed: dict[int, bool] = {}
     out: list[ast.Span] = []
     parents = solver.atom_parents(tree.expr)
@@ -242,8 +246,7 @@ def redundant_clauses(p: PatternLike) -> list[ast.Span] | None:
     return sorted(out)
 
 
-def _redundant_terms(tree: ast.Pattern) -> list[ast.Span] | None:
-    assert isinstance(tree, ast.TermPattern)
+def _redundant_terms(tree: ast.TermPattern) -> list[ast.Span] | None:
     kept = list(tree.terms)
     out: list[ast.Span] = []
     for term in reversed(tree.terms):

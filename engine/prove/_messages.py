@@ -14,6 +14,7 @@ blank phrase matches every event.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import assert_never
 
 from engine.pattern import ast
 from engine.prove.solver import Encoder, GiveUp, Outcome, StrKey, Unsupported
@@ -26,23 +27,35 @@ def _blank(t: ast.Term) -> bool:
 
 
 def keys_of(tree: ast.Pattern) -> list[StrKey]:
-    if isinstance(tree, ast.RegexPattern):
-        return [("re", tree.regex.source)]
-    if isinstance(tree, ast.TermPattern):
-        return [("sub", t.text) for t in tree.terms]
-    if isinstance(tree, ast.MatchAll):
-        return []
-    raise Unsupported(f"not a message pattern: {type(tree).__name__}")
+    match tree:
+        case ast.RegexPattern():
+            return [("re", tree.regex.source)]
+        case ast.TermPattern():
+            return [("sub", t.text) for t in tree.terms]
+        case ast.MatchAll():
+            return []
+        case ast.JsonPattern() | ast.SpacePattern():
+            raise Unsupported(f"not a message pattern: {type(tree).__name__}")
+        case _:
+            assert_never(tree)
 
 
 def truth(tree: ast.Pattern, has: Callable[[StrKey], bool]) -> bool:
     """Does the pattern match a message with these predicate answers?"""
-    if isinstance(tree, ast.MatchAll):
-        return True
-    if isinstance(tree, ast.RegexPattern):
-        return has(("re", tree.regex.source))
-    assert isinstance(tree, ast.TermPattern)
-    terms = tree.terms
+    match tree:
+        case ast.MatchAll():
+            return True
+        case ast.RegexPattern():
+            return has(("re", tree.regex.source))
+        case ast.TermPattern():
+            return _terms_truth(tree.terms, has)
+        case ast.JsonPattern() | ast.SpacePattern():
+            raise Unsupported(f"not a message pattern: {type(tree).__name__}")
+        case _:
+            assert_never(tree)
+
+
+def _terms_truth(terms: tuple[ast.Term, ...], has: Callable[[StrKey], bool]) -> bool:
     if any(t.op in ("", "-") for t in terms):
         required = [t for t in terms if t.op == "" and not _blank(t)]
         excluded = [t for t in terms if t.op == "-"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 import orjson
 
@@ -56,14 +56,19 @@ def json_plan(patterns: Sequence[ast.Pattern]) -> JsonPlan:
         if not isinstance(pattern, ast.JsonPattern):
             continue
         for atom in atoms(pattern.expr):
-            assert not isinstance(atom, ast.FieldComparison)
+            match atom:
+                case ast.Comparison() | ast.IsCheck():
+                    tested = [atom.value] if isinstance(atom, ast.Comparison) else []
+                case ast.FieldComparison():
+                    raise AssertionError("a JSON pattern has no space-delimited condition")
+                case _:
+                    assert_never(atom)
             for path in _instantiate(atom.selector):
                 if path not in values:
                     values[path] = []
                     plan.paths.append(path)
-                if isinstance(atom, ast.Comparison):
-                    values[path].append(atom.value)
-                    all_values.append(atom.value)
+                values[path].extend(tested)
+                all_values.extend(tested)
     for path, vals in values.items():
         plan.pools[path] = value_pool(vals)
     plan.shared = value_pool(all_values) + message_tokens(patterns)
@@ -142,13 +147,8 @@ def message_tokens(patterns: Sequence[ast.Pattern]) -> list[str]:
             if isinstance(node, ast.Term):
                 out.extend(string_instances(node.text.replace("*", "")) if node.text else [""])
                 out.append(node.text)
-            elif isinstance(node, ast.String):
-                out.extend(string_instances(node.text))
-            elif isinstance(node, ast.Number):
-                out.append(node.text)
-                out.extend(number_text(n) for n in (node.value,))
-            elif isinstance(node, ast.Regex):
-                out.extend(regex_instances(node.source))
+            elif isinstance(node, ast.Value):
+                out.extend(_value_tokens(node))
     out.extend(["x", "ERROR", "0", "-1", "1.5"])
     return list(dict.fromkeys(o for o in out if isinstance(o, str)))
 
@@ -157,24 +157,40 @@ def space_shapes(pattern: ast.SpacePattern) -> list[list[list[str]]]:
     """For each entry of a space-delimited pattern, the field texts worth trying."""
     fields: list[list[str]] = []
     for entry in pattern.entries:
-        if isinstance(entry, ast.Ellipsis_):
-            fields.append(["x", "1"])
-            continue
+        match entry:
+            case ast.Ellipsis_():
+                fields.append(["x", "1"])
+                continue
+            case ast.Field():
+                pass
+            case _:
+                assert_never(entry)
         pool: list[str] = []
         if entry.condition is not None:
             for node in ast.walk(entry.condition):
-                if isinstance(node, ast.String):
-                    pool.extend(string_instances(node.text))
-                elif isinstance(node, ast.Number):
-                    v = node.value
-                    near = [v, v - 1, v + 1] if isinstance(v, int) else [v, v - 0.5, v + 0.5]
-                    pool.extend(number_text(n) for n in near)
-                    pool.append(node.text)
-                elif isinstance(node, ast.Regex):
-                    pool.extend(regex_instances(node.source))
+                if isinstance(node, ast.Value):
+                    pool.extend(_value_tokens(node, near=True))
         pool.extend(["x", "1"])
         fields.append(list(dict.fromkeys(p for p in pool if p)))
     return [fields]
+
+
+def _value_tokens(node: ast.Value, near: bool = False) -> list[str]:
+    """Texts worth trying against a literal: itself and its near misses (``near``: a
+    number's neighbours too)."""
+    match node:
+        case ast.String():
+            return string_instances(node.text)
+        case ast.Number():
+            v = node.value
+            if not near:
+                return [node.text, number_text(v)]
+            around = [v, v - 1, v + 1] if isinstance(v, int) else [v, v - 0.5, v + 0.5]
+            return [*(number_text(n) for n in around), node.text]
+        case ast.Regex():
+            return regex_instances(node.source)
+        case _:
+            assert_never(node)
 
 
 def render_field(text: str) -> str:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import Any, assert_never
 
 from engine.pattern import ast
-from engine.prove._info import atoms, clause_text
+from engine.prove._info import Clause, atoms, clause_text
 
 Event = dict[str, Any] | str
 Predicate = Callable[[Any], bool]
@@ -139,25 +139,34 @@ def _shrink_message(message: str, keeps: Predicate, literals: list[str]) -> str:
 # --------------------------------------------------------------------------- deciding clause
 
 
-def _atom_truth(node: object, event: Event) -> bool | None:
+def _atom_truth(node: Clause, event: Event) -> bool | None:
+    """Is the clause true of ``event`` (None: not one the prover evaluates alone)?"""
     import engine
 
-    if isinstance(node, ast.Comparison | ast.IsCheck):
-        single = engine.compile("{ " + clause_text(node) + " }")
-        if isinstance(event, dict):
-            return single.matches_record(event)
-        return single.matches(event)
-    if isinstance(node, ast.Term) and isinstance(event, str):
-        return node.text in event
-    return None
+    match node:
+        case ast.Comparison() | ast.IsCheck():
+            single = engine.compile("{ " + clause_text(node) + " }")
+            if isinstance(event, dict):
+                return single.matches_record(event)
+            return single.matches(event)
+        case ast.Term():
+            return node.text in event if isinstance(event, str) else None
+        case ast.FieldComparison() | ast.And() | ast.Or():
+            return None
+        case _:
+            assert_never(node)
 
 
-def _evaluate(expr: object, truth: dict[int, bool]) -> bool:
-    if isinstance(expr, ast.And):
-        return all(_evaluate(i, truth) for i in expr.items)
-    if isinstance(expr, ast.Or):
-        return any(_evaluate(i, truth) for i in expr.items)
-    return truth[id(expr)]
+def _evaluate(expr: ast.Expr, truth: dict[int, bool]) -> bool:
+    match expr:
+        case ast.And():
+            return all(_evaluate(i, truth) for i in expr.items)
+        case ast.Or():
+            return any(_evaluate(i, truth) for i in expr.items)
+        case ast.Comparison() | ast.IsCheck() | ast.FieldComparison():
+            return truth[id(expr)]
+        case _:
+            assert_never(expr)
 
 
 def _term_eval(terms: tuple[ast.Term, ...], truth: dict[int, bool]) -> bool:
@@ -187,12 +196,16 @@ def deciding_clause(matching: ast.Pattern, other: ast.Pattern, event: Event) -> 
     return None
 
 
-def _clauses(pattern: ast.Pattern) -> list[Any]:
-    if isinstance(pattern, ast.JsonPattern):
-        return list(atoms(pattern.expr))
-    if isinstance(pattern, ast.TermPattern):
-        return list(pattern.terms)
-    return []
+def _clauses(pattern: ast.Pattern) -> list[Clause]:
+    match pattern:
+        case ast.JsonPattern():
+            return list(atoms(pattern.expr))
+        case ast.TermPattern():
+            return list(pattern.terms)
+        case ast.MatchAll() | ast.RegexPattern() | ast.SpacePattern():
+            return []  # a regex is one clause, named by deciding_clause; no space clauses
+        case _:
+            assert_never(pattern)
 
 
 def _critical(
@@ -214,10 +227,15 @@ def _critical(
         return [], set()
 
     def whole(t: dict[int, bool]) -> bool:
-        if isinstance(pattern, ast.JsonPattern):
-            return _evaluate(pattern.expr, t)
-        assert isinstance(pattern, ast.TermPattern)
-        return _term_eval(pattern.terms, t)
+        match pattern:
+            case ast.JsonPattern():
+                return _evaluate(pattern.expr, t)
+            case ast.TermPattern():
+                return _term_eval(pattern.terms, t)
+            case ast.MatchAll() | ast.RegexPattern() | ast.SpacePattern():
+                raise AssertionError("no clauses: _clauses returned none")
+            case _:
+                assert_never(pattern)
 
     if whole(truth) != want:
         return [], set()

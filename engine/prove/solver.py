@@ -39,7 +39,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 from engine.pattern import ast
 from engine.pattern.aws import number_text
@@ -68,11 +68,14 @@ CELL_TIMEOUT_MS = 1000
 StrKey = tuple[str, str]
 
 
-def _str_key(value: ast.Value) -> StrKey:
-    if isinstance(value, ast.Regex):
-        return ("re", value.source)
-    assert isinstance(value, ast.String)
-    return ("glob", value.text)
+def _str_key(value: ast.String | ast.Regex) -> StrKey:
+    match value:
+        case ast.Regex():
+            return ("re", value.source)
+        case ast.String():
+            return ("glob", value.text)
+        case _:
+            assert_never(value)
 
 
 _ESCAPE = re.compile(r"\\u\{([0-9a-fA-F]{1,5})\}")
@@ -210,10 +213,17 @@ class Encoder:
         self.str_keys: dict[NodeKey, dict[StrKey, None]] = {}
         for pattern in patterns:
             for atom in atoms(pattern.expr):
-                if isinstance(atom, ast.Comparison) and not isinstance(atom.value, ast.Number):
-                    key = _str_key(atom.value)
-                    for target in self._targets(atom):
-                        self.str_keys.setdefault(target.key, {})[key] = None
+                if not isinstance(atom, ast.Comparison):
+                    continue
+                match atom.value:
+                    case ast.Number():
+                        continue
+                    case ast.String() | ast.Regex():
+                        key = _str_key(atom.value)
+                    case _:
+                        assert_never(atom.value)
+                for target in self._targets(atom):
+                    self.str_keys.setdefault(target.key, {})[key] = None
         self.cells: dict[NodeKey, _Cells | None] = {}
 
     # ------------------------------------------------------------------ nodes
@@ -274,17 +284,21 @@ class Encoder:
 
     # ------------------------------------------------------------------ formulas
 
-    def formula(self, expr: object, override: dict[int, bool] | None = None) -> Any:
+    def formula(self, expr: ast.Expr, override: dict[int, bool] | None = None) -> Any:
         z = self.z
         if override and id(expr) in override:
             return z.BoolVal(override[id(expr)])
-        if isinstance(expr, ast.And):
-            return z.And(*[self.formula(i, override) for i in expr.items])
-        if isinstance(expr, ast.Or):
-            return z.Or(*[self.formula(i, override) for i in expr.items])
-        if isinstance(expr, ast.Comparison | ast.IsCheck):
-            return self._atom(expr)
-        raise Unsupported(f"not a JSON condition: {type(expr).__name__}")
+        match expr:
+            case ast.And():
+                return z.And(*[self.formula(i, override) for i in expr.items])
+            case ast.Or():
+                return z.Or(*[self.formula(i, override) for i in expr.items])
+            case ast.Comparison() | ast.IsCheck():
+                return self._atom(expr)
+            case ast.FieldComparison():
+                raise Unsupported(f"not a JSON condition: {type(expr).__name__}")
+            case _:
+                assert_never(expr)
 
     def _targets(self, atom: ast.Comparison | ast.IsCheck) -> list[_Node]:
         """The nodes an atom's selector can select (one unless it has a wildcard)."""
@@ -316,27 +330,30 @@ class Encoder:
             }[atom.check]
         is_str, is_num = n.t == STR, n.t == NUM
         op, value = atom.op, atom.value
-        if isinstance(value, ast.Number):
-            if isinstance(value.value, float) and not math.isfinite(value.value):
-                raise Unsupported(f"the literal {value.text} is not a finite number")
-            lit = z.RealVal(str(Fraction(value.value)))
-            on_num = z.And(is_num, ast.RELATIONS[op](n.r, lit))
-            return z.Or(is_str, on_num) if op == "!=" else on_num
-        if op not in ("=", "!="):
+        if not isinstance(value, ast.Number) and op not in ("=", "!="):
             raise Unsupported("a relational operator with a non-number literal")
-        if isinstance(value, ast.String):
-            eq = z.Or(
-                z.And(is_str, self._str_holds(n, _str_key(value))),
-                z.And(is_num, self._num_text_match(n, value.text)),
-            )
-        else:
-            rx = self._regex(value.source)
-            on_num = (
-                z.InRe(self._num_text(n), rx)
-                if self._regex_can_match_number(value.source)
-                else z.BoolVal(False)
-            )
-            eq = z.Or(z.And(is_str, self._str_holds(n, _str_key(value))), z.And(is_num, on_num))
+        match value:
+            case ast.Number():
+                if isinstance(value.value, float) and not math.isfinite(value.value):
+                    raise Unsupported(f"the literal {value.text} is not a finite number")
+                lit = z.RealVal(str(Fraction(value.value)))
+                on_num = z.And(is_num, ast.RELATIONS[op](n.r, lit))
+                return z.Or(is_str, on_num) if op == "!=" else on_num
+            case ast.String():
+                eq = z.Or(
+                    z.And(is_str, self._str_holds(n, _str_key(value))),
+                    z.And(is_num, self._num_text_match(n, value.text)),
+                )
+            case ast.Regex():
+                rx = self._regex(value.source)
+                on_num = (
+                    z.InRe(self._num_text(n), rx)
+                    if self._regex_can_match_number(value.source)
+                    else z.BoolVal(False)
+                )
+                eq = z.Or(z.And(is_str, self._str_holds(n, _str_key(value))), z.And(is_num, on_num))
+            case _:
+                assert_never(value)
         return eq if op == "=" else z.And(z.Or(is_str, is_num), z.Not(eq))
 
     # ------------------------------------------------------------------ string cells
@@ -705,20 +722,23 @@ def solve(
     return Outcome("unsat")  # pragma: no cover - the loop always returns
 
 
-def atom_parents(expr: object) -> list[tuple[Atom, bool | None]]:
+def atom_parents(expr: ast.Expr) -> list[tuple[Atom, bool | None]]:
     """Each atom with the value that removes it from its parent (True under
     ``&&``, False under ``||``, None for a lone top-level atom)."""
     out: list[tuple[Atom, bool | None]] = []
 
-    def visit(node: object, parent_value: bool | None) -> None:
-        if isinstance(node, ast.And):
-            for item in node.items:
-                visit(item, True)
-        elif isinstance(node, ast.Or):
-            for item in node.items:
-                visit(item, False)
-        elif isinstance(node, ast.Comparison | ast.IsCheck | ast.FieldComparison):
-            out.append((node, parent_value))
+    def visit(node: ast.Expr, parent_value: bool | None) -> None:
+        match node:
+            case ast.And():
+                for item in node.items:
+                    visit(item, True)
+            case ast.Or():
+                for item in node.items:
+                    visit(item, False)
+            case ast.Comparison() | ast.IsCheck() | ast.FieldComparison():
+                out.append((node, parent_value))
+            case _:
+                assert_never(node)
 
     visit(expr, None)
     return out

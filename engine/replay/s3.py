@@ -52,7 +52,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.replay.formats import (
     _BUFFER,
@@ -75,10 +75,13 @@ from engine.replay.sources import (
     MissingExtra,
     Problem,
     Skipped,
+    SkipReason,
     Source,
     skip_reason_for_name,
 )
 from engine.replay.window import TimeWindow, path_period
+
+T = TypeVar("T")
 
 SCHEME = "s3://"
 INSTALL_HINT = "pip install 'trailreplay[s3]'"
@@ -165,14 +168,14 @@ def expand_s3(
         yield Problem(url, "no bucket in this S3 URL")
         return
     try:
-        fs = filesystem(scope.config)
+        client = _getter(scope.config)
     except MissingExtra as exc:
         yield Problem(url, str(exc))
         return
     except Exception as exc:  # bad profile, bad endpoint: one line, not a traceback
         yield Problem(url, f"cannot connect to S3: {_describe(exc)}")
         return
-    lister = _Lister(fs, bucket, scope, window if prune else None, window, prune)
+    lister = _Lister(client, bucket, scope, window if prune else None, window, prune)
     try:
         yield from lister.argument(key)
     finally:
@@ -181,6 +184,8 @@ def expand_s3(
 
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, FileNotFoundError | PermissionError) and exc.errno is None:
+        return text  # the lean client's: "no such bucket (HTTP 404 NoSuchBucket)"
     if isinstance(exc, FileNotFoundError):
         return f"not found ({text})"
     if isinstance(exc, PermissionError):
@@ -199,14 +204,14 @@ def _sort_key(name: str) -> tuple[str, ...]:
 class _Lister:
     def __init__(
         self,
-        fs: Any,
+        client: Getter,
         bucket: str,
         scope: S3Scope,
         prune_window: TimeWindow | None,
         window: TimeWindow | None,
         prune: bool,
     ) -> None:
-        self.fs = fs
+        self.client = client
         self.bucket = bucket
         self.scope = scope
         self.prune_window = prune_window  # None: list everything
@@ -224,50 +229,32 @@ class _Lister:
 
     # ---- requests
 
-    def _list(self, prefix: str, delimiter: str) -> list[dict[str, Any]]:
-        """One ListObjectsV2 (paginated) of ``prefix`` (a key prefix ending in ``/`` or empty)."""
-        path = f"{self.bucket}/{prefix.rstrip('/')}" if prefix else self.bucket
-        out: list[dict[str, Any]] = _sync(self.fs, self.fs._lsdir, path, delimiter=delimiter)
-        return out
-
-    def _key(self, entry: dict[str, Any]) -> str:
-        return str(entry["name"]).split("/", 1)[1] if "/" in entry["name"] else ""
-
     def listing(self, prefix: str, delimiter: str) -> Listing:
-        """``(files, folders)`` directly under ``prefix`` (all below it when flat); keys are
-        full object keys, folders end with ``/``."""
+        """``(files, folders)`` directly under ``prefix`` (a key prefix ending in ``/`` or
+        empty; everything below it when flat); keys are full object keys, folders end with
+        the delimiter.  One ListObjectsV2, every page, retried like a read."""
         try:
-            entries = self._list(prefix, delimiter)
+            files, folders = retrying(self.client.list_objects, self.bucket, prefix, delimiter)
         except Exception as exc:
             return Problem(self.url(prefix), f"cannot list: {_describe(exc)}")
-        files: list[tuple[str, int]] = []
-        folders: list[str] = []
-        for entry in entries:
-            key = self._key(entry)
-            if entry.get("type") == "directory":
-                folders.append(key + "/")
-            elif not key.endswith("/"):  # "folder" marker objects made by the console
-                files.append((key, int(entry.get("size") or 0)))
-        return files, folders
+        # "folder" marker objects made by the console are not files
+        return [f for f in files if not f[0].endswith("/")], folders
 
     # ---- the walk
 
     def argument(self, key: str) -> Iterator[Item]:
         if key and not key.endswith("/"):
             # An object, or a prefix given without its trailing slash: one listing tells.
-            parent, _, name = key.rpartition("/")
             try:
-                path = f"{self.bucket}/{parent}" if parent else self.bucket
-                entries = _sync(self.fs, self.fs._lsdir, path, delimiter="/", prefix=name)
+                files, folders = retrying(self.client.list_objects, self.bucket, key, "/")
             except Exception as exc:
                 yield Problem(self.url(key), _describe(exc))
                 return
-            exact = [e for e in entries if self._key(e) == key]
-            if any(e.get("type") != "directory" for e in exact):
-                entry = next(e for e in exact if e.get("type") != "directory")
-                yield from self.file(key, int(entry.get("size") or 0), explicit=True)
+            sizes = [size for k, size in files if k == key]
+            if sizes:
+                yield from self.file(key, sizes[0], explicit=True)
                 return
-            if not exact:
+            if key + "/" not in folders:
                 yield Problem(self.url(key), "no such object or prefix")
                 return
             key += "/"
@@ -395,7 +382,7 @@ class _Lister:
         period = _listing_period(key.rstrip("/"))
         if window is not None:
             if period is not None and not window.may_overlap(*period):
-                yield Skipped(self.url(key), "outside-window")
+                yield Skipped(self.url(key), SkipReason.OUTSIDE_WINDOW)
                 return
             depth = _date_depth(key)
             if depth < 3 and not (period is not None and _fully_kept(window, *period)):
@@ -434,9 +421,9 @@ class _Lister:
         if reason is not None:
             yield Skipped(url, reason)
         elif not explicit and not key.lower().endswith(LOG_SUFFIXES):
-            yield Skipped(url, "not-a-log-name")
+            yield Skipped(url, SkipReason.NOT_A_LOG_NAME)
         elif self.window is not None and self.prune and _outside(self.window, key):
-            yield Skipped(url, "outside-window")
+            yield Skipped(url, SkipReason.OUTSIDE_WINDOW)
         else:
             yield S3Object(url, size, self.scope.config)
 
@@ -633,7 +620,7 @@ class _Fetcher:
     object of an aiobotocore GET: the fetching shares the cores with the scan)."""
 
     def __init__(self, config: S3Config) -> None:
-        self.getter = getter(config)
+        self.client = _getter(config)
         self.pool = ThreadPoolExecutor(config.concurrency, thread_name_prefix="s3-get")
 
     def submit(self, source: S3Object) -> Future[Item]:
@@ -641,24 +628,45 @@ class _Fetcher:
 
     def _get(self, source: S3Object) -> Item:
         bucket, key = split_url(source.path)
-        attempt = 1
-        while True:
-            try:
-                content = self.getter.get(bucket, key)
-                return replace(source, content=content)
-            except Exception as exc:  # classified like a streamed read's errors
-                wait = retry_wait(attempt) if transient(exc) else None
-                if wait is None:
-                    return Problem(source.path, failure(exc))
-                time.sleep(wait)
-                attempt += 1
+        try:
+            return replace(source, content=retrying(self.client.get, bucket, key))
+        except Exception as exc:
+            return Problem(source.path, failure(exc))
+
+
+def retrying(request: Callable[..., T], *args: Any) -> T:
+    """``request(*args)``, tried again after a transient error (by :func:`transient`) with
+    the waits of :func:`retry_wait`; the last error is raised."""
+    attempt = 1
+    while True:
+        try:
+            return request(*args)
+        except Exception as exc:
+            wait = retry_wait(attempt) if transient(exc) else None
+            if wait is None:
+                raise
+            time.sleep(wait)
+            attempt += 1
 
 
 def getter(config: S3Config) -> Getter:
-    """The lean GET client for ``config`` (borrowing s3fs's credentials and endpoint)."""
+    """A lean S3 client for ``config`` (borrowing s3fs's credentials and endpoint rules)."""
     from engine.replay.s3get import ObjectGetter
 
     return ObjectGetter(filesystem(config), _sync)
+
+
+_GETTERS: dict[tuple[int, S3Config], Getter] = {}
+
+
+def _getter(config: S3Config) -> Getter:
+    # One per process and configuration, shared by the listing and the fetching (a forked
+    # worker must not reuse its parent's connections).
+    key = (os.getpid(), config)
+    found = _GETTERS.get(key)
+    if found is None:
+        found = _GETTERS[key] = getter(config)
+    return found
 
 
 _FETCHERS: dict[tuple[int, S3Config], _Fetcher] = {}

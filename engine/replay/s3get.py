@@ -48,8 +48,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Protocol
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote_plus, urlsplit
 from urllib.request import getproxies, proxy_bypass
+from xml.etree import ElementTree
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 """The payload hash of a request with no body (every GET)."""
@@ -78,6 +79,10 @@ class S3StatusError(OSError):
     @property
     def retryable(self) -> bool:
         return self.status >= 500 or self.status == 429 or self.code in _RETRYABLE_CODES
+
+
+class NoCredentials(PermissionError):
+    """Signed requests wanted (no ``--anon``) and no credentials anywhere in the chain."""
 
 
 class _Redirected(Exception):
@@ -173,6 +178,40 @@ def _target_from_url(url: str, region: str) -> _Target:
     return _Target(parts.scheme == "https", parts.netloc, parts.path[: -len(quoted)], region)
 
 
+Listed = tuple[list[tuple[str, int]], list[str]]
+"""``(files as (key, size), folders)`` of one listing."""
+
+_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+
+
+def _quote_param(value: str) -> str:
+    # SigV4's query encoding: everything but the unreserved characters.
+    return quote(value, safe="-_.~")
+
+
+def _parse_listing(body: bytes, files: list[tuple[str, int]], folders: list[str]) -> str | None:
+    """Adds one ListObjectsV2 page's objects and common prefixes; returns the continuation
+    token, or None on the last page."""
+    root = ElementTree.fromstring(body)
+    ns = _NS if root.tag.startswith(_NS) else ""
+    decode = unquote_plus if root.findtext(f"{ns}EncodingType") == "url" else _same
+    for entry in root.iterfind(f"{ns}Contents"):
+        files.append((decode(entry.findtext(f"{ns}Key") or ""),
+                      int(entry.findtext(f"{ns}Size") or 0)))  # fmt: skip
+    for entry in root.iterfind(f"{ns}CommonPrefixes"):
+        folders.append(decode(entry.findtext(f"{ns}Prefix") or ""))
+    if (root.findtext(f"{ns}IsTruncated") or "").strip().lower() != "true":
+        return None
+    token = root.findtext(f"{ns}NextContinuationToken")
+    if not token:
+        raise S3StatusError(200, "BadListing", "a truncated listing without a continuation token")
+    return token
+
+
+def _same(text: str) -> str:
+    return text
+
+
 def quote_key(key: str) -> str:
     """An object key as it goes into the path (what botocore sends: ``/`` and ``~`` kept)."""
     return quote(key, safe="/~")
@@ -191,6 +230,8 @@ class Getter(Protocol):
 
     def get(self, bucket: str, key: str) -> bytes: ...
 
+    def list_objects(self, bucket: str, prefix: str, delimiter: str) -> Listed: ...
+
 
 class ObjectGetter:
     """Whole-object GETs for the buckets one ``S3FileSystem`` reaches; thread-safe."""
@@ -206,7 +247,8 @@ class ObjectGetter:
         self._sync = sync
         self.client = sync(fs, fs.set_session)
         self.region: str = self.client.meta.region_name or "us-east-1"
-        self._credentials = None if fs.anon else self.client._get_credentials()
+        self.anon = bool(fs.anon)
+        self._credentials = None if self.anon else self.client._get_credentials()
         self._frozen: Frozen | None = None
         self._frozen_at = 0.0
         self._lock = threading.Lock()
@@ -221,7 +263,12 @@ class ObjectGetter:
         """The credentials to sign with now (None: unsigned), re-read every
         :data:`CREDENTIALS_TTL` seconds so refreshed credentials are picked up."""
         if self._credentials is None:
-            return None
+            if self.anon:
+                return None
+            raise NoCredentials(
+                "no AWS credentials found (environment, --profile, SSO or instance role); "
+                "--anon reads a public bucket"
+            )
         now = time.monotonic()
         with self._lock:
             if self._frozen is None or now - self._frozen_at > CREDENTIALS_TTL:
@@ -258,25 +305,66 @@ class ObjectGetter:
         """The object's bytes.  Raises as the module docstring says."""
         target = self.target(bucket)
         if target is None:
-            return self._through_s3fs(bucket, key)
+            return self._get_s3fs(bucket, key)
         try:
-            return self._get(target, key)
+            return self._request(target, target.prefix + quote_key(key), "")
         except _Redirected as redirect:
-            return self._redirected(bucket, key, redirect.region)
+            data = self._get_s3fs(bucket, key)  # botocore follows it, and caches the region
+            self._moved(bucket, redirect.region)
+            return data
 
-    def _through_s3fs(self, bucket: str, key: str) -> bytes:
+    def list_objects(self, bucket: str, prefix: str, delimiter: str) -> Listed:
+        """``(files as (key, size), folders)`` under ``prefix``: ListObjectsV2, every page
+        (folders are the common prefixes, ending with the delimiter).  Raises as :meth:`get`."""
+        target = self.target(bucket)
+        if target is None:
+            return self._list_s3fs(bucket, prefix, delimiter)
+        path = target.prefix.rstrip("/") or "/"
+        files: list[tuple[str, int]] = []
+        folders: list[str] = []
+        params = {"list-type": "2", "encoding-type": "url", "prefix": prefix}
+        if delimiter:
+            params["delimiter"] = delimiter
+        while True:
+            query = "&".join(f"{k}={_quote_param(v)}" for k, v in sorted(params.items()))
+            try:
+                body = self._request(target, path, query)
+            except _Redirected as redirect:
+                listed = self._list_s3fs(bucket, prefix, delimiter)
+                self._moved(bucket, redirect.region)
+                return listed
+            token = _parse_listing(body, files, folders)
+            if token is None:
+                return files, folders
+            params["continuation-token"] = token
+
+    def _get_s3fs(self, bucket: str, key: str) -> bytes:
         # One GET (a larger max_concurrency would HEAD the object first).
         data = self._sync(self.fs, self.fs._cat_file, f"{bucket}/{key}", max_concurrency=1)
         return bytes(data)
 
-    def _redirected(self, bucket: str, key: str, region: str | None) -> bytes:
-        data = self._through_s3fs(bucket, key)  # botocore follows it, and caches the region
+    def _list_s3fs(self, bucket: str, prefix: str, delimiter: str) -> Listed:
+        parent, _, stem = prefix.rpartition("/")
+        path = f"{bucket}/{parent}" if parent else bucket
+        entries = self._sync(self.fs, self.fs._lsdir, path, delimiter=delimiter, prefix=stem)
+        files: list[tuple[str, int]] = []
+        folders: list[str] = []
+        for entry in entries:
+            key = str(entry["name"]).split("/", 1)[1] if "/" in entry["name"] else ""
+            if entry.get("type") == "directory":
+                folders.append(key + delimiter[-1:])
+            else:
+                files.append((key, int(entry.get("size") or 0)))
+        return files, folders
+
+    def _moved(self, bucket: str, region: str | None) -> None:
+        """After a redirect (answered through s3fs): the bucket's URL and region once more,
+        then s3fs for good."""
         with self._lock:
             tries = self._redirects[bucket] = self._redirects.get(bucket, 0) + 1
         target = self._resolve(bucket, region or self.region) if tries == 1 else None
         with self._lock:
             self._targets[bucket] = target
-        return data
 
     def _connection(self, target: _Target, fresh: bool) -> tuple[http.client.HTTPConnection, bool]:
         """This thread's connection to the target's host, and whether it was used before."""
@@ -305,19 +393,23 @@ class ObjectGetter:
         if conn is not None:
             conn.close()
 
-    def _get(self, target: _Target, key: str) -> bytes:
-        path = target.prefix + quote_key(key)
+    def _request(self, target: _Target, path: str, query: str) -> bytes:
+        """The body of a 200 answer to ``GET path?query``; a connection the server closed
+        while idle is replaced at once, any other failure raised (typed)."""
+        url = f"{path}?{query}" if query else path
         fresh = False
         while True:
             conn, reused = self._connection(target, fresh)
             credentials = self.credentials()
             headers = (
-                sigv4_headers("GET", target.host, path, "", target.region, credentials, _amz_date())
+                sigv4_headers(
+                    "GET", target.host, path, query, target.region, credentials, _amz_date()
+                )
                 if credentials is not None
                 else {}
             )
             try:
-                conn.request("GET", path, headers=headers)
+                conn.request("GET", url, headers=headers)
                 response = conn.getresponse()
                 body = response.read()
             except (ConnectionError, http.client.RemoteDisconnected) as exc:
@@ -355,6 +447,8 @@ def _status_error(status: int, body: bytes, region: str | None, signed_for: str)
     region = region or _tag(_REGION, body) or None
     if status in (301, 307) or (status == 400 and region and region != signed_for):
         return _Redirected(region)
+    if status == 404 and code == "NoSuchBucket":
+        return FileNotFoundError("no such bucket (HTTP 404 NoSuchBucket)")
     if status == 404:
         return FileNotFoundError(f"no such object (HTTP 404 {code or 'NoSuchKey'})")
     if status == 403:
@@ -380,6 +474,8 @@ __all__ = [
     "EMPTY_SHA256",
     "Frozen",
     "Getter",
+    "Listed",
+    "NoCredentials",
     "ObjectGetter",
     "S3StatusError",
     "quote_key",

@@ -99,13 +99,23 @@ def test_without_z3_everything_is_searched(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_unsupported_constructs_fall_back() -> None:
-    # '^' inside a regex branch is outside the regex translation.
-    r = equiv("{ $.a = %x^y% || $.b = 1 }", "{ $.b = 1 }")
+    # A literal that is not a finite number is outside the z3 encoding.
+    r = equiv("{ $.a = 1e999 || $.b = 1 }", "{ $.b = 1 }")
     assert r.holds and not r.proved and r.method == "search"
-    assert r.reason is not None and "regex" in r.reason
-    r = covers("{ $.a = %x^y% }", "{ $.a = 1 }")
+    assert r.reason is not None and "finite number" in r.reason
+    r = covers("{ $.a = 1e999 }", "{ $.a = 1 }")
     assert not r.holds and not r.proved
     assert r.counterexample == {"a": 1}
+
+
+def test_anchors_anywhere_in_a_regex_are_encoded() -> None:
+    # '^' inside a branch used to be outside the regex encoding; the IR makes it exact:
+    # %x^y% matches nothing, so the disjunct is dead and the equivalence is proved.
+    r = equiv("{ $.a = %x^y% || $.b = 1 }", "{ $.b = 1 }")
+    assert r.holds and r.proved and r.method == "z3"
+    r = covers("{ $.a = %x^y% }", "{ $.a = 1 }")
+    assert not r.holds and r.proved and r.counterexample == {"a": 1}
+    assert equiv("%a?^b%", "%^b%").proved
 
 
 def test_counterexamples_are_small() -> None:

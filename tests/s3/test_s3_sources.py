@@ -277,6 +277,7 @@ def test_credentials_options() -> None:
 
 def test_missing_s3_extra_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "s3fs", None)
+    monkeypatch.setattr(s3mod, "_GETTERS", {})
     [problem] = list(expand_s3("s3://bucket/prefix/"))
     assert isinstance(problem, Problem)
     assert "pip install 'trailreplay[s3]'" in problem.message
@@ -500,6 +501,7 @@ def use_getter(monkeypatch: pytest.MonkeyPatch, fake: FakeGetter) -> None:
     monkeypatch.setattr(s3mod, "getter", lambda config: fake)
     monkeypatch.setattr(s3mod, "BACKOFF_SECONDS", 0.0)
     monkeypatch.setattr(s3mod, "_FETCHERS", {})
+    monkeypatch.setattr(s3mod, "_GETTERS", {})
 
 
 def fetch_all(monkeypatch: pytest.MonkeyPatch, fake: FakeGetter, items: list[Any]) -> list[Any]:

@@ -127,6 +127,7 @@ def test_fetch_ahead_reports_missing_and_denied_once_each(
     moto: Moto, bucket: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(s3mod, "_FETCHERS", {})
+    monkeypatch.setattr(s3mod, "_GETTERS", {})
     config = S3Config(endpoint_url=moto.endpoint)
     anon = S3Config(endpoint_url=moto.endpoint, anon=True)
     items = [S3Object(f"s3://{bucket}/plain.json", 30, config),
@@ -169,6 +170,19 @@ def scripted() -> Iterator[tuple[Script, int]]:
             pass
 
         def do_GET(self) -> None:
+            if "list-type=2" in self.path:  # a listing: answered from script.answers["?"]
+                key = "?" + self.path.split("?", 1)[1]
+                script.seen.append((key, dict(self.headers)))
+                answer = script.answers["?"].pop(0)
+                if answer == "drop":
+                    self.close_connection = True
+                    return
+                status, body = answer
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
             key = self.path.split("/", 2)[2]
             script.seen.append((key, dict(self.headers)))
             queue = script.answers.get(key) or [(200, {}, b"body of " + key.encode())]
@@ -314,6 +328,7 @@ def test_a_transient_status_is_retried_then_reported_in_one_line(
     fake = ObjectGetter(FakeFS(port), run_sync)
     monkeypatch.setattr(s3mod, "getter", lambda config: fake)
     monkeypatch.setattr(s3mod, "_FETCHERS", {})
+    monkeypatch.setattr(s3mod, "_GETTERS", {})
     monkeypatch.setattr(s3mod, "BACKOFF_SECONDS", 0.0)
     items = [S3Object("s3://b/flaky", 7), S3Object("s3://b/dead", 7)]
     out = list(s3mod.fetch_ahead(items))
@@ -365,3 +380,32 @@ def test_a_proxied_endpoint_is_read_through_s3fs(
     assert ObjectGetter(fs, run_sync).get("b", "k") == b"through s3fs"
     monkeypatch.setenv("no_proxy", "127.0.0.1")
     assert ObjectGetter(fs, run_sync).get("b", "k") == b"body of k"
+
+
+def listing_page(keys: list[str], prefixes: list[str], token: str | None) -> bytes:
+    ns = "http://s3.amazonaws.com/doc/2006-03-01/"
+    contents = "".join(f"<Contents><Key>{k}</Key><Size>{len(k)}</Size></Contents>" for k in keys)
+    common = "".join(f"<CommonPrefixes><Prefix>{p}</Prefix></CommonPrefixes>" for p in prefixes)
+    more = f"<IsTruncated>true</IsTruncated><NextContinuationToken>{token}</NextContinuationToken>"
+    end = "<IsTruncated>false</IsTruncated>"
+    return (f'<ListBucketResult xmlns="{ns}"><Name>b</Name><EncodingType>url</EncodingType>'
+            f"{contents}{common}{more if token else end}</ListBucketResult>").encode()  # fmt: skip
+
+
+def test_a_listing_follows_every_page_and_decodes_keys(
+    scripted: tuple[Script, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script, port = scripted
+    first = (200, listing_page(["logs/a+b%2Bc.json", "logs/%C3%A9.json"], ["logs/sub/"], "t/1="))
+    last = (200, listing_page(["logs/z.json"], [], None))
+    script.answers["?"] = [first, (503, xml_error("SlowDown")), first, last]
+    fake = ObjectGetter(FakeFS(port), run_sync)
+    monkeypatch.setattr(s3mod, "BACKOFF_SECONDS", 0.0)
+    files, folders = s3mod.retrying(fake.list_objects, "b", "logs/", "/")
+    assert files == [("logs/a b+c.json", 17), ("logs/é.json", 16), ("logs/z.json", 11)]
+    assert folders == ["logs/sub/"]
+    queries = [k for k, _ in script.seen]
+    # after a 503 the listing is retried from its first page
+    assert queries[0] == "?delimiter=%2F&encoding-type=url&list-type=2&prefix=logs%2F"
+    assert queries[1] == "?continuation-token=t%2F1%3D&" + queries[0][1:]
+    assert queries == [queries[0], queries[1], queries[0], queries[1]]
