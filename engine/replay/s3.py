@@ -45,6 +45,7 @@ import asyncio
 import io
 import os
 import re
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -68,7 +69,7 @@ from engine.replay.formats import (
 from engine.replay.layout import ORG as _ORG
 from engine.replay.layout import LayoutPlace, filter_items, layout_keeps, layout_place
 from engine.replay.s3config import S3Config, S3Scope
-from engine.replay.s3get import Getter, S3StatusError
+from engine.replay.s3get import Getter, Listed, S3StatusError
 from engine.replay.sources import (
     LOG_SUFFIXES,
     Item,
@@ -649,10 +650,62 @@ def retrying(request: Callable[..., T], *args: Any) -> T:
 
 
 def getter(config: S3Config) -> Getter:
-    """A lean S3 client for ``config`` (borrowing s3fs's credentials and endpoint rules)."""
+    """The lean S3 client for ``config``: botocore's credentials and endpoint rules, s3fs
+    for what it does not take (:mod:`engine.replay.s3get`)."""
     from engine.replay.s3get import ObjectGetter
 
-    return ObjectGetter(filesystem(config), _sync)
+    try:
+        import botocore.session
+        from botocore import UNSIGNED
+        from botocore.config import Config
+    except ImportError as exc:
+        raise MissingExtra(f"s3:// sources need botocore: {INSTALL_HINT}") from exc
+    session = botocore.session.Session(profile=config.profile)
+    signing: dict[str, Any] = {"signature_version": UNSIGNED} if config.anon else {}
+    clients: dict[str | None, Any] = {}
+    lock = threading.Lock()
+
+    def client_for(region: str | None) -> Any:
+        with lock:  # botocore sessions are not thread-safe
+            if region not in clients:
+                clients[region] = session.create_client(
+                    "s3", region_name=region, endpoint_url=config.endpoint_url,
+                    config=Config(**signing),
+                )  # fmt: skip
+            return clients[region]
+
+    @cache
+    def fallback() -> Getter:
+        return S3fsGetter(filesystem(config))
+
+    return ObjectGetter(client_for, fallback, anon=config.anon)
+
+
+class S3fsGetter:
+    """Objects and listings through s3fs (aiobotocore): what the lean client hands over (an
+    HTTP proxy, a bucket that keeps redirecting)."""
+
+    def __init__(self, fs: Any) -> None:
+        self.fs = fs
+
+    def get(self, bucket: str, key: str) -> bytes:
+        # One GET (a larger max_concurrency would HEAD the object first).
+        data = _sync(self.fs, self.fs._cat_file, f"{bucket}/{key}", max_concurrency=1)
+        return bytes(data)
+
+    def list_objects(self, bucket: str, prefix: str, delimiter: str) -> Listed:
+        parent, _, stem = prefix.rpartition("/")
+        path = f"{bucket}/{parent}" if parent else bucket
+        entries = _sync(self.fs, self.fs._lsdir, path, delimiter=delimiter, prefix=stem)
+        files: list[tuple[str, int]] = []
+        folders: list[str] = []
+        for entry in entries:
+            key = str(entry["name"]).split("/", 1)[1] if "/" in entry["name"] else ""
+            if entry.get("type") == "directory":
+                folders.append(key + delimiter[-1:])  # s3fs drops the delimiter's last "/"
+            else:
+                files.append((key, int(entry.get("size") or 0)))
+        return files, folders
 
 
 _GETTERS: dict[tuple[int, S3Config], Getter] = {}
