@@ -22,6 +22,7 @@ Rules (PutMetricFilter / PutSubscriptionFilter, SEMANTICS.md §2 and §7):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import assert_never
 
 import engine
 from engine.findings import pattern_findings
@@ -242,12 +243,15 @@ def _concrete(selector: ast.Selector) -> tuple[str | int, ...] | None:
     """The selector's path as a metric value writes it, or None with a wildcard step."""
     path: list[str | int] = []
     for step in selector.steps:
-        if isinstance(step, ast.Key):
-            path.append(step.name)
-        elif isinstance(step, ast.Index):
-            path.append(step.index)
-        else:
-            return None
+        match step:
+            case ast.Key():
+                path.append(step.name)
+            case ast.Index():
+                path.append(step.index)
+            case ast.AnyIndex() | ast.AnyKey():
+                return None
+            case _:
+                assert_never(step)
     return tuple(path)
 
 

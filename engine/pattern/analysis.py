@@ -14,7 +14,7 @@ One step serves three clients:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, assert_never
 
 import orjson
 
@@ -56,27 +56,32 @@ def analyze(node: ast.Pattern, text: str = "") -> Analysis:
             fields.append(n.name)
     needles: tuple[frozenset[str], ...] = ()
     space: NeedleSpace = "none"
-    if isinstance(node, ast.JsonPattern):
-        keys = frozenset(
-            _json_string(s.name)
-            for n in nodes
-            if isinstance(n, ast.Selector)
-            for s in n.steps
-            if isinstance(s, ast.Key)
-        )
-        clauses = [c for c in _json_needles(node.expr, keys) if c]
-        # Key names occur in nearly every record: keep them only when nothing
-        # more selective is required (dropping a clause is always sound).
-        selective = [c for c in clauses if not c <= keys]
-        needles = tuple(dict.fromkeys(selective or clauses))
-        space = "json"
-    elif isinstance(node, ast.TermPattern):
-        needles = _term_needles(node)
-        space = "message"
-    elif isinstance(node, ast.RegexPattern):
-        literals = required_literals(node.regex.source)
-        needles = (literals,) if literals else ()
-        space = "message"
+    match node:
+        case ast.JsonPattern():
+            keys = frozenset(
+                _json_string(s.name)
+                for n in nodes
+                if isinstance(n, ast.Selector)
+                for s in n.steps
+                if isinstance(s, ast.Key)
+            )
+            clauses = [c for c in _json_needles(node.expr, keys) if c]
+            # Key names occur in nearly every record: keep them only when nothing
+            # more selective is required (dropping a clause is always sound).
+            selective = [c for c in clauses if not c <= keys]
+            needles = tuple(dict.fromkeys(selective or clauses))
+            space = "json"
+        case ast.TermPattern():
+            needles = _term_needles(node)
+            space = "message"
+        case ast.RegexPattern():
+            literals = required_literals(node.regex.source)
+            needles = (literals,) if literals else ()
+            space = "message"
+        case ast.MatchAll() | ast.SpacePattern():
+            pass  # every event, or fields split from the message: no substring is required
+        case _:
+            assert_never(node)
     findings = _findings(node, nodes)
     return Analysis(
         kind=kind,
@@ -98,43 +103,47 @@ def _json_string(text: str) -> str:
 
 def _json_needles(node: ast.Expr, keys: frozenset[str]) -> list[frozenset[str]]:
     """Clauses every matching record's JSON text satisfies."""
-    if isinstance(node, ast.And):
-        out: list[frozenset[str]] = []
-        for item in node.items:
-            out.extend(_json_needles(item, keys))
-        return out
-    if isinstance(node, ast.Or):
-        # One needle per alternative (its most selective); if an alternative
-        # requires nothing, the disjunction requires nothing.
-        chosen: set[str] = set()
-        for item in node.items:
-            clauses = _json_needles(item, keys)
-            if not clauses:
+    match node:
+        case ast.And():
+            out: list[frozenset[str]] = []
+            for item in node.items:
+                out.extend(_json_needles(item, keys))
+            return out
+        case ast.Or():
+            # One needle per alternative (its most selective); if an alternative
+            # requires nothing, the disjunction requires nothing.
+            chosen: set[str] = set()
+            for item in node.items:
+                clauses = _json_needles(item, keys)
+                if not clauses:
+                    return []
+                best = min(clauses, key=lambda c: (c <= keys, len(c), -min(len(x) for x in c)))
+                chosen |= best
+            return [frozenset(chosen)]
+        case ast.IsCheck():
+            if node.check == "NOT EXISTS":
                 return []
-            best = min(clauses, key=lambda c: (c <= keys, len(c), -min(len(x) for x in c)))
-            chosen |= best
-        return [frozenset(chosen)]
-    if isinstance(node, ast.IsCheck):
-        if node.check == "NOT EXISTS":
+            key_clauses = _key_needles(node.selector)
+            token = {"NULL": "null", "TRUE": "true", "FALSE": "false"}[node.check]
+            return [*key_clauses, frozenset({token})]
+        case ast.FieldComparison():
             return []
-        key_clauses = _key_needles(node.selector)
-        token = {"NULL": "null", "TRUE": "true", "FALSE": "false"}[node.check]
-        return [*key_clauses, frozenset({token})]
-    if isinstance(node, ast.FieldComparison):
-        return []
-    key_clauses = _key_needles(node.selector)
-    value = node.value
-    # A string literal that could spell a number's text may match a JSON
-    # number, written without quotes: then only the key is required.
-    if (
-        node.op == "="
-        and isinstance(value, ast.String)
-        and not could_be_number_text(value.text.replace("*", ""))
-    ):
-        needle = _string_needle(value.text)
-        if needle:
-            return [*key_clauses, frozenset({needle})]
-    return key_clauses
+        case ast.Comparison():
+            key_clauses = _key_needles(node.selector)
+            value = node.value
+            # A string literal that could spell a number's text may match a JSON
+            # number, written without quotes: then only the key is required.
+            if (
+                node.op == "="
+                and isinstance(value, ast.String)
+                and not could_be_number_text(value.text.replace("*", ""))
+            ):
+                needle = _string_needle(value.text)
+                if needle:
+                    return [*key_clauses, frozenset({needle})]
+            return key_clauses
+        case _:
+            assert_never(node)
 
 
 def _key_needles(selector: ast.Selector) -> list[frozenset[str]]:
@@ -178,47 +187,53 @@ def _findings(node: ast.Pattern, nodes: list[object]) -> list[Finding]:
     def add(code: str, message: str, span: ast.Span, severity: str = "warning") -> None:
         out.append(Finding(code, message, span[0], span[1], severity))  # type: ignore[arg-type]
 
-    if isinstance(node, ast.TermPattern):
-        ops = {t.op for t in node.terms}
-        if "?" in ops and ops & {"", "-"}:
-            first = next(t for t in node.terms if t.op == "?")
-            add(
-                "optional-terms-ignored",
-                "'?' terms are ignored when the pattern also has plain or '-' terms "
-                "(documented AWS rule): only the other terms decide",
-                first.span,
-            )
-        for t in node.terms:
-            if t.quoted and t.text != "" and t.text.strip() == "":
+    match node:
+        case ast.TermPattern():
+            ops = {t.op for t in node.terms}
+            if "?" in ops and ops & {"", "-"}:
+                first = next(t for t in node.terms if t.op == "?")
                 add(
-                    "A4",
-                    "a phrase of only blanks is read as 'match every event', as AWS documents; "
-                    "it is not a search for a blank",
-                    t.span,
+                    "optional-terms-ignored",
+                    "'?' terms are ignored when the pattern also has plain or '-' terms "
+                    "(documented AWS rule): only the other terms decide",
+                    first.span,
                 )
-    if isinstance(node, ast.SpacePattern):
-        if node.entries and not any(isinstance(e, ast.Ellipsis_) for e in node.entries):
-            last = node.entries[-1]
-            add(
-                "A2",
-                f"without '...' the pattern needs at least {len(node.entries)} fields and its "
-                "last field takes the rest of the event (current AWS docs; older docs required "
-                "an exact field count)",
-                last.span,
-            )
-        if sum(isinstance(e, ast.Ellipsis_) for e in node.entries) > 1:
-            add(
-                "A2-ellipsis",
-                "several '...' entries: the first alignment that satisfies every condition wins",
-                node.span,
-            )
-        for e in node.entries:
-            if isinstance(e, ast.Field) and e.condition is not None:
-                names = {
-                    n.name for n in ast.walk(e.condition) if isinstance(n, ast.FieldComparison)
-                }
-                if len(names) > 1:
-                    add("A15", f"field names differ only in case: {sorted(names)}", e.span)
+            for t in node.terms:
+                if t.quoted and t.text != "" and t.text.strip() == "":
+                    add(
+                        "A4",
+                        "a phrase of only blanks is read as 'match every event', as AWS documents; "
+                        "it is not a search for a blank",
+                        t.span,
+                    )
+        case ast.SpacePattern():
+            if node.entries and not any(isinstance(e, ast.Ellipsis_) for e in node.entries):
+                last = node.entries[-1]
+                add(
+                    "A2",
+                    f"without '...' the pattern needs at least {len(node.entries)} fields and its "
+                    "last field takes the rest of the event (current AWS docs; older docs required "
+                    "an exact field count)",
+                    last.span,
+                )
+            if sum(isinstance(e, ast.Ellipsis_) for e in node.entries) > 1:
+                add(
+                    "A2-ellipsis",
+                    "several '...' entries: the first alignment that satisfies every "
+                    "condition wins",
+                    node.span,
+                )
+            for e in node.entries:
+                if isinstance(e, ast.Field) and e.condition is not None:
+                    names = {
+                        n.name for n in ast.walk(e.condition) if isinstance(n, ast.FieldComparison)
+                    }
+                    if len(names) > 1:
+                        add("A15", f"field names differ only in case: {sorted(names)}", e.span)
+        case ast.MatchAll() | ast.RegexPattern() | ast.JsonPattern():
+            pass  # their findings are per node, below
+        case _:
+            assert_never(node)
     for n in nodes:
         if isinstance(n, ast.Regex):
             if has_space(n.source):

@@ -30,7 +30,7 @@ from typing import Any, assert_never
 
 import re2
 
-from engine.pattern import ast, reference, space
+from engine.pattern import ast, space
 from engine.pattern.analysis import Analysis, analyze
 from engine.pattern.aws import NUMBER_RE, number_text, parse_number
 from engine.pattern.errors import Finding
@@ -276,18 +276,25 @@ def _field_expr(node: ast.Expr) -> Callable[[str], bool]:
 
 def _field_comparison(node: ast.FieldComparison) -> Callable[[str], bool]:
     literal, op = node.value, node.op
-    if isinstance(literal, ast.Number):
-        target = literal.value
-        rel = ast.RELATIONS[op]
-        is_ne = op == "!="
+    test: Callable[[str], bool]
+    match literal:
+        case ast.Number():
+            target = literal.value
+            rel = ast.RELATIONS[op]
+            is_ne = op == "!="
 
-        def numeric(v: str) -> bool:
-            if not NUMBER_RE.match(v):
-                return is_ne
-            return bool(rel(parse_number(v), target))
+            def numeric(v: str) -> bool:
+                if not NUMBER_RE.match(v):
+                    return is_ne
+                return bool(rel(parse_number(v), target))
 
-        return numeric
-    test = searcher(literal.source) if isinstance(literal, ast.Regex) else glob(literal.text)
+            return numeric
+        case ast.Regex():
+            test = searcher(literal.source)
+        case ast.String():
+            test = glob(literal.text)
+        case _:
+            assert_never(literal)
     if op == "=":
         return test
     return lambda v: not test(v)
@@ -401,17 +408,23 @@ class _Codegen:
     # -- expressions
 
     def expr(self, node: ast.Expr) -> str:
-        if isinstance(node, ast.And):
-            return "(" + " and ".join(self.expr(i) for i in node.items) + ")"
-        if isinstance(node, ast.Or):
-            return "(" + " or ".join(self._or_items(node.items)) + ")"
-        if isinstance(node, ast.IsCheck):
-            return self._is_check(node)
-        assert isinstance(node, ast.Comparison)
-        if node.selector.wildcards:
-            sel = self.bind("sel", node.selector)
-            return f"any({self.compare('_w', node.op, node.value)} for _w in select(r, {sel}))"
-        return self.compare(self.value_of(node.selector), node.op, node.value)
+        match node:
+            case ast.And():
+                return "(" + " and ".join(self.expr(i) for i in node.items) + ")"
+            case ast.Or():
+                return "(" + " or ".join(self._or_items(node.items)) + ")"
+            case ast.IsCheck():
+                return self._is_check(node)
+            case ast.Comparison():
+                if node.selector.wildcards:
+                    sel = self.bind("sel", node.selector)
+                    test = self.compare("_w", node.op, node.value)
+                    return f"any({test} for _w in select(r, {sel}))"
+                return self.compare(self.value_of(node.selector), node.op, node.value)
+            case ast.FieldComparison():
+                raise TypeError("a space-delimited condition inside a JSON pattern")
+            case _:
+                assert_never(node)
 
     def _or_items(self, items: tuple[ast.Expr, ...]) -> list[str]:
         """Merge exact string equalities on one selector into a set membership test."""
@@ -463,33 +476,44 @@ class _Codegen:
         """An expression for ``value op literal``; ``x`` is evaluated once."""
         v = "_v"
         head = f"({v} := {x})"
-        if isinstance(literal, ast.Number):
-            n = self.bind("n", literal.value)
-            if op == "!=":
-                return f"({head}.__class__ is str or ({v}.__class__ in NUM and {v} != {n}))"
-            pyop = "==" if op == "=" else op
-            return f"({head}.__class__ in NUM and {v} {pyop} {n})"
-        if isinstance(literal, ast.String) and "*" not in literal.text:
-            s = self.bind("s", literal.text)
-            numeric = could_be_number_text(literal.text) and literal.text != ""
-            if op == "=":
-                if not numeric:
-                    # Only a str can equal a str: no type test needed.
-                    return f"({x} == {s})"
-                return f"({head} == {s} or ({v}.__class__ in NUM and ntext({v}) == {s}))"
-            num_part = f"ntext({v}) != {s}" if numeric else "True"
-            return (
-                f"(({head}.__class__ is str and {v} != {s}) or "
-                f"({v}.__class__ in NUM and {num_part}))"
-            )
-        if isinstance(literal, ast.Regex):
-            test = self.bind("rx", searcher(literal.source))
-        else:
-            test = self.bind("glob", glob(literal.text))
+        match literal:
+            case ast.Number():
+                return self._compare_number(head, v, op, literal)
+            case ast.String() if "*" not in literal.text:
+                return self._compare_string(x, head, v, op, literal)
+            case ast.Regex():
+                test = self.bind("rx", searcher(literal.source))
+            case ast.String():
+                test = self.bind("glob", glob(literal.text))
+            case _:
+                assert_never(literal)
         neg = "" if op == "=" else "not "
         return (
             f"(({head}.__class__ is str and {neg}{test}({v})) or "
             f"({v}.__class__ in NUM and {neg}{test}(ntext({v}))))"
+        )
+
+    def _compare_number(self, head: str, v: str, op: ast.CompareOp, literal: ast.Number) -> str:
+        n = self.bind("n", literal.value)
+        if op == "!=":
+            return f"({head}.__class__ is str or ({v}.__class__ in NUM and {v} != {n}))"
+        pyop = "==" if op == "=" else op
+        return f"({head}.__class__ in NUM and {v} {pyop} {n})"
+
+    def _compare_string(
+        self, x: str, head: str, v: str, op: ast.CompareOp, literal: ast.String
+    ) -> str:
+        """An exact string (no wildcard)."""
+        s = self.bind("s", literal.text)
+        numeric = could_be_number_text(literal.text) and literal.text != ""
+        if op == "=":
+            if not numeric:
+                # Only a str can equal a str: no type test needed.
+                return f"({x} == {s})"
+            return f"({head} == {s} or ({v}.__class__ in NUM and ntext({v}) == {s}))"
+        num_part = f"ntext({v}) != {s}" if numeric else "True"
+        return (
+            f"(({head}.__class__ is str and {v} != {s}) or ({v}.__class__ in NUM and {num_part}))"
         )
 
 
@@ -548,7 +572,66 @@ def compile_json(expr: ast.Expr, gen: _Codegen | None = None) -> JsonMatcher:
     try:
         exec(builtins.compile(source, "<trailreplay pattern>", "exec"), gen.env)
     except (SyntaxError, RecursionError, MemoryError):
-        # Pathologically nested patterns exceed Python's parser; use the
-        # reference walk, which has the same meaning.
-        return JsonMatcher(lambda r: reference._json(expr, r), None, None, None)
+        # Pathologically nested patterns exceed Python's parser: composed closures, with the
+        # generated code's meaning (held equal to the reference by tests/pattern), stand in.
+        return JsonMatcher(composed(expr), None, None, None)
     return JsonMatcher(gen.env["match"], gen.env.get("checked"), gen.env.get("indices"), source)
+
+
+# ----------------------------------------------------------------------------- JSON closures
+
+
+def composed(expr: ast.Expr) -> Callable[[Any], bool]:
+    """A JSON condition as composed closures over a decoded record (a ``dict``): the
+    matcher of a pattern nested too deeply for generated source.  Each comparison reads its
+    selector with :func:`~engine.pattern.select.select` and tests each value found as the
+    generated code does (:meth:`_Codegen.compare`)."""
+    match expr:
+        case ast.And():
+            parts = tuple(composed(i) for i in expr.items)
+            return lambda r: all(p(r) for p in parts)
+        case ast.Or():
+            parts = tuple(composed(i) for i in expr.items)
+            return lambda r: any(p(r) for p in parts)
+        case ast.IsCheck():
+            selector = expr.selector
+            if expr.check == "NOT EXISTS":
+                return lambda r: not select(r, selector)
+            wanted = {"NULL": None, "TRUE": True, "FALSE": False}[expr.check]
+            return lambda r: any(v is wanted for v in select(r, selector))
+        case ast.Comparison():
+            selector = expr.selector
+            test = _value_test(expr.op, expr.value)
+            return lambda r: any(test(v) for v in select(r, selector))
+        case ast.FieldComparison():
+            raise TypeError("a space-delimited condition inside a JSON pattern")
+        case _:
+            assert_never(expr)
+
+
+def _value_test(op: ast.CompareOp, literal: ast.Value) -> Callable[[Any], bool]:
+    """``value op literal`` for one JSON value found by a selector: strings and numbers
+    only (a number compared as text by its JSON spelling); anything else is false."""
+    text_test: Callable[[str], bool]
+    match literal:
+        case ast.Number():
+            n = literal.value
+            if op == "!=":
+                return lambda v: v.__class__ is str or (v.__class__ in _NUM and v != n)
+            rel = ast.RELATIONS[op]
+            return lambda v: v.__class__ in _NUM and bool(rel(v, n))
+        case ast.Regex():
+            text_test = searcher(literal.source)
+        case ast.String():
+            text_test = glob(literal.text)
+        case _:
+            assert_never(literal)
+    if op == "=":
+        return lambda v: (
+            (v.__class__ is str and text_test(v))
+            or (v.__class__ in _NUM and text_test(number_text(v)))
+        )
+    return lambda v: (
+        (v.__class__ is str and not text_test(v))
+        or (v.__class__ in _NUM and not text_test(number_text(v)))
+    )

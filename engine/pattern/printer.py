@@ -116,8 +116,12 @@ def format_entry(entry: ast.Entry) -> str:
 def format_space_condition(node: ast.Expr) -> str:
     # Parentheses are not part of the space-delimited syntax, so nested groups
     # are printed flat; the parser rebuilds the same precedence.
-    if isinstance(node, ast.Or):
-        return " || ".join(format_space_condition(i) for i in node.items)
-    if isinstance(node, ast.And):
-        return " && ".join(format_space_condition(i) for i in node.items)
-    return format_expr(node)
+    match node:
+        case ast.Or():
+            return " || ".join(format_space_condition(i) for i in node.items)
+        case ast.And():
+            return " && ".join(format_space_condition(i) for i in node.items)
+        case ast.FieldComparison() | ast.Comparison() | ast.IsCheck():
+            return format_expr(node)
+        case _:
+            assert_never(node)

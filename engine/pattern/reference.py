@@ -109,15 +109,17 @@ def is_scalar(value: Any) -> bool:
 def compare_json(value: Any, op: ast.CompareOp, literal: ast.Value) -> bool:
     if not is_scalar(value):
         return False  # missing, null, boolean, object, array: false for every operator (A1)
-    if isinstance(literal, ast.Number):
-        if type(value) is str:
-            return op == "!="  # a string is never equal to a number
-        return bool(ast.RELATIONS[op](value, literal.value))
-    text = value if type(value) is str else number_text(value)
-    if isinstance(literal, ast.Regex):
-        found = searcher(literal.source)(text)
-    else:
-        found = glob_match(literal.text, text)
+    match literal:
+        case ast.Number():
+            if type(value) is str:
+                return op == "!="  # a string is never equal to a number
+            return bool(ast.RELATIONS[op](value, literal.value))
+        case ast.Regex():
+            found = searcher(literal.source)(value if type(value) is str else number_text(value))
+        case ast.String():
+            found = glob_match(literal.text, value if type(value) is str else number_text(value))
+        case _:
+            assert_never(literal)
     return found if op == "=" else not found
 
 
@@ -196,14 +198,17 @@ def field_condition(node: ast.Expr, value: str) -> bool:
 
 def _field_comparison(node: ast.FieldComparison, value: str) -> bool:
     literal = node.value
-    if isinstance(literal, ast.Number):
-        if not NUMBER_RE.match(value):
-            return node.op == "!="
-        return bool(ast.RELATIONS[node.op](parse_number(value), literal.value))
-    if isinstance(literal, ast.Regex):
-        found = searcher(literal.source)(value)
-    else:
-        found = glob_match(literal.text, value)
+    match literal:
+        case ast.Number():
+            if not NUMBER_RE.match(value):
+                return node.op == "!="
+            return bool(ast.RELATIONS[node.op](parse_number(value), literal.value))
+        case ast.Regex():
+            found = searcher(literal.source)(value)
+        case ast.String():
+            found = glob_match(literal.text, value)
+        case _:
+            assert_never(literal)
     return found if node.op == "=" else not found
 
 

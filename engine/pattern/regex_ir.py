@@ -20,21 +20,23 @@ The differential test (tests/pattern/test_regex_ir.py) holds this reading equal 
 generated regexes.  One deliberate difference: AWS defines ``\\s`` as tab, newline and
 space (RE2 adds ``\\f`` and ``\\r``), and ``\\w`` as ASCII ``[A-Za-z0-9_]``.
 
-Invariants: nodes are frozen and carry spans (offsets into the regex source, end
-exclusive); character sets are normalised (sorted, disjoint, non-adjacent code-point
-ranges), so two spellings of one set are equal nodes; a :class:`Repeat` never holds a
-:class:`Repeat` (RE2 rejects ``a**``); AWS has no groups, so a regex is a union of
-branches, each a sequence of pieces.  Errors are :class:`PatternError` with a code,
-raised where the parser finds them: first the character-level ones, left to right
-(``regex-empty``, ``regex-character``, ``regex-group``, ``regex-escape``), then the
-structural ones (``regex-syntax``).
+Invariants: nodes are frozen :class:`msgspec.Struct` s (made in C at import, as the
+pattern AST's are: a dataclass costs an ``exec`` per class) and carry spans (offsets into
+the regex source, end exclusive); character sets are normalised (sorted, disjoint,
+non-adjacent code-point ranges), so two spellings of one set are equal nodes; a
+:class:`Repeat` never holds a :class:`Repeat` (RE2 rejects ``a**``); AWS has no groups, so
+a regex is a union of branches, each a sequence of pieces.  Errors are
+:class:`PatternError` with a code, raised where the parser finds them: first the
+character-level ones, left to right (``regex-empty``, ``regex-character``,
+``regex-group``, ``regex-escape``), then the structural ones (``regex-syntax``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, TypeAlias, assert_never
+
+from msgspec import Struct
 
 from engine.pattern.errors import PatternError, PatternErrorCode
 
@@ -134,24 +136,21 @@ OPERATORS = frozenset("^$?[]{}|\\*+.")
 # ----------------------------------------------------------------------------- nodes
 
 
-@dataclass(frozen=True, slots=True)
-class Char:
+class Char(Struct, frozen=True):
     """One literal character (plain, escaped, or ``\\xhh``)."""
 
     code: int
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class CharSet:
+class CharSet(Struct, frozen=True):
     """One character out of a set: ``[...]``, ``.``, ``\\d`` and the other class escapes."""
 
     ranges: Ranges
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Anchor:
+class Anchor(Struct, frozen=True):
     """``^`` (start of the text) or ``$`` (its end): not multi-line."""
 
     at: Literal["start", "end"]
@@ -161,8 +160,7 @@ class Anchor:
 Atom: TypeAlias = Char | CharSet | Anchor
 
 
-@dataclass(frozen=True, slots=True)
-class Repeat:
+class Repeat(Struct, frozen=True):
     """``?`` ``*`` ``+`` ``{n}`` ``{n,}`` ``{n,m}`` (``most`` None: unbounded); ``lazy``
     (a trailing ``?``) changes which match RE2 reports, never whether one exists."""
 
@@ -176,16 +174,14 @@ class Repeat:
 Piece: TypeAlias = Atom | Repeat
 
 
-@dataclass(frozen=True, slots=True)
-class Branch:
+class Branch(Struct, frozen=True):
     """One alternative: its pieces in order (none for an empty alternative)."""
 
     items: tuple[Piece, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Regex:
+class Regex(Struct, frozen=True):
     """A parsed regex: the union of its branches, searched anywhere in the text.
 
     ``spaces`` and ``control_escapes`` are the positions of a literal space and of
@@ -205,8 +201,7 @@ class Regex:
 # ----------------------------------------------------------------------------- lexer
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(Struct, frozen=True):
     """``plain``: an unescaped character (an operator or a literal, by context);
     ``literal``: an escaped character; ``set``: a class escape."""
 

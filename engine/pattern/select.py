@@ -9,7 +9,7 @@ list means the selector found nothing (``NOT EXISTS`` is true).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from engine.pattern import ast
 
@@ -21,17 +21,21 @@ def select(record: Any, selector: ast.Selector | str) -> list[Any]:
     for step in selector.steps:
         nxt: list[Any] = []
         for value in current:
-            if isinstance(step, ast.Key):
-                if type(value) is dict and step.name in value:
-                    nxt.append(value[step.name])
-            elif isinstance(step, ast.Index):
-                if type(value) is list and step.index < len(value):
-                    nxt.append(value[step.index])
-            elif isinstance(step, ast.AnyIndex):
-                if type(value) is list:
-                    nxt.extend(value)
-            elif type(value) is dict:
-                nxt.extend(value.values())
+            match step:
+                case ast.Key():
+                    if type(value) is dict and step.name in value:
+                        nxt.append(value[step.name])
+                case ast.Index():
+                    if type(value) is list and step.index < len(value):
+                        nxt.append(value[step.index])
+                case ast.AnyIndex():
+                    if type(value) is list:
+                        nxt.extend(value)
+                case ast.AnyKey():
+                    if type(value) is dict:
+                        nxt.extend(value.values())
+                case _:
+                    assert_never(step)
         current = nxt
         if not current:
             break

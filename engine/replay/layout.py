@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from engine.replay.sources import Item, Skipped, Source
+from engine.replay.sources import Item, Skipped, SkipReason, Source
 
 ORG = re.compile(r"^o-[a-z0-9]{10,32}$")
 """An organization folder (``o-exampleorg1``) between ``AWSLogs/`` and the account."""
@@ -67,4 +67,4 @@ def filter_items(
         if layout_keeps(item.path, accounts, regions):
             yield item
         elif isinstance(item, Source):
-            yield Skipped(item.path, "outside-scope")
+            yield Skipped(item.path, SkipReason.OUTSIDE_SCOPE)

@@ -16,6 +16,7 @@ from operator import attrgetter
 from typing import Any, Literal
 
 from engine.replay.formats import MAX_DOCUMENT_SIZE, Unit
+from engine.replay.sources import SkipReason
 from engine.replay.window import TimeWindow, parse_event_time
 
 # CloudTrail does not send events over 256 KB to CloudWatch Logs; a replay still matches them
@@ -64,7 +65,7 @@ class FileResult:
     path: str
     status: Status = "read"
     format: str | None = None
-    skip_reason: str | None = None
+    skip_reason: SkipReason | None = None
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
     records: int = 0

@@ -81,6 +81,7 @@ from engine.replay.sources import (
     MissingExtra,
     Problem,
     Skipped,
+    SkipReason,
     Source,
     skip_reason_for_name,
 )
@@ -387,7 +388,7 @@ class _Lister:
         period = _listing_period(key.rstrip("/"))
         if window is not None:
             if period is not None and not window.may_overlap(*period):
-                yield Skipped(self.url(key), "outside-window")
+                yield Skipped(self.url(key), SkipReason.OUTSIDE_WINDOW)
                 return
             depth = _date_depth(key)
             if depth < 3 and not (period is not None and _fully_kept(window, *period)):
@@ -426,9 +427,9 @@ class _Lister:
         if reason is not None:
             yield Skipped(url, reason)
         elif not explicit and not key.lower().endswith(LOG_SUFFIXES):
-            yield Skipped(url, "not-a-log-name")
+            yield Skipped(url, SkipReason.NOT_A_LOG_NAME)
         elif self.window is not None and self.prune and _outside(self.window, key):
-            yield Skipped(url, "outside-window")
+            yield Skipped(url, SkipReason.OUTSIDE_WINDOW)
         else:
             yield S3Object(url, size, self.scope.config)
 

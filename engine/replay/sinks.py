@@ -66,7 +66,7 @@ class Summary:
     def add(self, result: FileResult) -> None:
         if result.status == "skipped":
             self.files_skipped += 1
-            reason = result.skip_reason or "other"
+            reason = "other" if result.skip_reason is None else result.skip_reason.value
             self.skipped[reason] = self.skipped.get(reason, 0) + 1
             return
         if result.status == "failed":

@@ -20,6 +20,7 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 
 from engine.replay.window import TimeWindow, path_period
 
@@ -51,14 +52,24 @@ class SpecialFile(Source):
     blocking, so a pipe nobody writes to is reported instead of waited on forever."""
 
 
+class SkipReason(StrEnum):
+    """Why a file is recognised and deliberately not read.  The value is the key the
+    summary counts it under (text and JSON alike)."""
+
+    DIGEST = "digest"  # a CloudTrail-Digest file (by its path, name or content)
+    WRITE_TEST = "write-test"  # the CloudWatch Logs export's aws-logs-write-test object
+    OUTSIDE_WINDOW = "outside-window"  # its path's date lies outside --since/--until
+    OUTSIDE_SCOPE = "outside-scope"  # its account or region is not one asked for
+    NOT_A_LOG_NAME = "not-a-log-name"  # inside a directory, a name that is not log data
+    NOT_A_REGULAR_FILE = "not-a-regular-file"  # a fifo, socket or device inside a directory
+
+
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """A file recognised and deliberately not read; ``reason`` is a short key
-    (``digest``, ``write-test``, ``outside-window``, ``not-a-log-name``,
-    ``not-a-regular-file`` for a fifo, socket or device met inside a directory)."""
+    """A file recognised and deliberately not read, and why."""
 
     path: str
-    reason: str
+    reason: SkipReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +83,14 @@ class Problem:
 Item = Source | Skipped | Problem
 
 
-def skip_reason_for_name(path: str) -> str | None:
+def skip_reason_for_name(path: str) -> SkipReason | None:
     """``digest`` / ``write-test`` when the path names one of those, else None."""
     norm = path.replace("\\", "/")
     name = norm.rsplit("/", 1)[-1]
     if f"/{DIGEST_MARK}/" in f"/{norm}" or f"_{DIGEST_MARK}_" in name:
-        return "digest"
+        return SkipReason.DIGEST
     if name == WRITE_TEST:
-        return "write-test"
+        return SkipReason.WRITE_TEST
     return None
 
 
@@ -154,11 +165,11 @@ def _file_item(
         return Skipped(path, reason)
     regular = stat.S_ISREG(mode)
     if not regular and not explicit:
-        return Skipped(path, "not-a-regular-file")  # fifos, sockets, devices inside a tree
+        return Skipped(path, SkipReason.NOT_A_REGULAR_FILE)  # fifos, sockets, devices inside a tree
     if not explicit and not path.lower().endswith(LOG_SUFFIXES):
-        return Skipped(path, "not-a-log-name")
+        return Skipped(path, SkipReason.NOT_A_LOG_NAME)
     if window is not None and _pruned(path, window, prune):
-        return Skipped(path, "outside-window")
+        return Skipped(path, SkipReason.OUTSIDE_WINDOW)
     if not regular:
         return SpecialFile(path)  # named explicitly: a pipe is read, without blocking on it
     return Source(path, size)
@@ -186,7 +197,7 @@ def _walk(
     before), and a directory is ``stat`` ed for the (device, inode) that detects a loop.
     A file's size is not known here (the reader learns it when it opens the file)."""
     if _pruned(root, window, prune):
-        yield Skipped(root + os.sep, "outside-window")
+        yield Skipped(root + os.sep, SkipReason.OUTSIDE_WINDOW)
         return
     listed = _listing(root)
     if isinstance(listed, Problem):
@@ -228,7 +239,7 @@ def _walk(
         if key in ancestors:
             yield Problem(path, "symlink loop (points back to a directory being walked)")
         elif window is not None and _pruned(path, window, prune):
-            yield Skipped(path + os.sep, "outside-window")
+            yield Skipped(path + os.sep, SkipReason.OUTSIDE_WINDOW)
         else:
             below = _listing(path)
             if isinstance(below, Problem):

@@ -25,7 +25,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, assert_never
 
 import engine
 from engine.pattern import ast
@@ -624,18 +624,22 @@ def _check(text: str) -> None:
 def _split(expr: ast.Expr) -> list[ast.Expr]:
     """Pieces whose OR is ``expr``: the largest OR (at the top, or inside a top AND, whose
     other operands every piece repeats) cut into runs that fit the quotas."""
-    if isinstance(expr, ast.Or):
-        common: list[ast.Expr] = []
-        alts = list(expr.items)
-    elif isinstance(expr, ast.And):
-        ors = [i for i in expr.items if isinstance(i, ast.Or)]
-        if not ors:
+    common: list[ast.Expr]
+    match expr:
+        case ast.Or():
+            common = []
+            alts = list(expr.items)
+        case ast.And():
+            ors = [i for i in expr.items if isinstance(i, ast.Or)]
+            if not ors:
+                raise Unsupported("the pattern is too large and has no OR to split")
+            big = max(ors, key=lambda o: len(o.items))
+            common = [i for i in expr.items if i is not big]
+            alts = list(big.items)
+        case ast.Comparison() | ast.IsCheck() | ast.FieldComparison():
             raise Unsupported("the pattern is too large and has no OR to split")
-        big = max(ors, key=lambda o: len(o.items))
-        common = [i for i in expr.items if i is not big]
-        alts = list(big.items)
-    else:
-        raise Unsupported("the pattern is too large and has no OR to split")
+        case _:
+            assert_never(expr)
     pieces: list[ast.Expr] = []
     run: list[ast.Expr] = []
 

@@ -2,9 +2,11 @@
 
 The consumers of the pattern AST dispatch with ``match`` ending in ``assert_never``, so a
 new node type that one of them does not handle is a type error, not a silent fall-through
-(``kind_of`` used to call anything unknown "space").  The check: copy engine/pattern, add a
-dummy node to the ``Pattern``, ``Value``, ``Expr`` and ``Step`` unions of the copy, and run
-mypy on it.
+(``kind_of`` used to call anything unknown "space", ``printer.format`` printed it
+space-delimited, ``reference.evaluate`` aligned it).  The check: copy engine/, add a dummy
+node to the ``Pattern``, ``Value``, ``Expr``, ``Step`` and ``Entry`` unions of the copy, and
+run mypy on the AST's consumers (the pattern package, lint, sigma); each function listed in
+:data:`CONSUMERS` must be flagged.
 """
 
 from __future__ import annotations
@@ -17,14 +19,64 @@ from pathlib import Path
 
 import pytest
 
-PATTERN = Path(__file__).resolve().parents[2] / "engine" / "pattern"
+ENGINE = Path(__file__).resolve().parents[2] / "engine"
+PACKAGES = ("engine.pattern", "engine.lint", "engine.sigma")
 
+# module (under engine/) -> functions ("Class.method" for a method) that dispatch on a node.
 CONSUMERS = {
-    "ast.py": ["kind_of"],
-    "printer.py": ["format", "format_value", "format_selector", "format_expr", "format_entry"],
-    "reference.py": ["evaluate", "_json", "field_condition"],
-    "compiler.py": ["_build", "_field_expr"],
+    "pattern/ast.py": ["kind_of"],
+    "pattern/printer.py": [
+        "format",
+        "format_value",
+        "format_selector",
+        "format_expr",
+        "format_entry",
+        "format_space_condition",
+    ],
+    "pattern/reference.py": [
+        "evaluate",
+        "_json",
+        "field_condition",
+        "compare_json",
+        "_field_comparison",
+    ],
+    "pattern/compiler.py": [
+        "_build",
+        "_field_expr",
+        "_field_comparison",
+        "_Codegen.expr",
+        "_Codegen.compare",
+        "composed",
+        "_value_test",
+    ],
+    "pattern/analysis.py": ["analyze", "_json_needles", "_findings"],
+    "pattern/select.py": ["select"],
+    "lint/rules.py": ["_concrete"],
+    "sigma/convert.py": ["_split"],
 }
+
+
+def _span_of(text: list[str], function: str) -> tuple[int, int]:
+    """The 1-based line range [start, end) of a function or ``Class.method``."""
+    owner, _, name = function.rpartition(".")
+    indent = "    " if owner else ""
+    first = 0
+    if owner:
+        first = next(i for i, line in enumerate(text) if line.startswith(f"class {owner}"))
+    start = next(
+        i
+        for i, line in enumerate(text[first:], first + 1)
+        if line.startswith(f"{indent}def {name}(")
+    )
+    end = next(
+        (
+            i
+            for i, line in enumerate(text[start:], start + 1)
+            if line.startswith(("def ", "class ", f"{indent}def ")) or (line and line[0] == "@")
+        ),
+        len(text) + 1,
+    )
+    return start, end
 
 
 def _add_dummy(source: str) -> str:
@@ -57,7 +109,8 @@ def _add_dummy(source: str) -> str:
     return source
 
 
-def _mypy(root: Path, package: str = "engine.pattern") -> str:
+def _mypy(root: Path, *packages: str) -> str:
+    """mypy's report on ``packages`` of the copy at ``root`` (:data:`PACKAGES` by default)."""
     run = subprocess.run(
         [
             sys.executable,
@@ -68,8 +121,7 @@ def _mypy(root: Path, package: str = "engine.pattern") -> str:
             "--no-incremental",
             "--cache-dir",
             str(root / ".mypy_cache"),
-            "-p",
-            package,
+            *(arg for package in packages or PACKAGES for arg in ("-p", package)),
         ],
         cwd=root,
         capture_output=True,
@@ -82,11 +134,7 @@ def _mypy(root: Path, package: str = "engine.pattern") -> str:
 @pytest.fixture(scope="module")
 def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("exhaustive")
-    (root / "engine").mkdir()
-    (root / "engine" / "__init__.py").write_text("")
-    shutil.copytree(
-        PATTERN, root / "engine" / "pattern", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    shutil.copytree(ENGINE, root / "engine", ignore=shutil.ignore_patterns("__pycache__"))
     return root
 
 
@@ -105,15 +153,9 @@ def test_mypy_names_each_consumer_that_misses_a_node(copy: Path) -> None:
     finally:
         ast_py.write_text(original)
     for module, functions in CONSUMERS.items():
-        path = copy / "engine" / "pattern" / module
-        text = (modified if module == "ast.py" else path.read_text()).splitlines()
-        lines = {
-            int(m.group(1)) for m in re.finditer(rf"engine/pattern/{module}:(\d+): error", out)
-        }
+        path = copy / "engine" / module
+        text = (modified if module == "pattern/ast.py" else path.read_text()).splitlines()
+        lines = {int(m.group(1)) for m in re.finditer(rf"engine/{module}:(\d+): error", out)}
         for function in functions:
-            start = next(i for i, line in enumerate(text, 1) if line.startswith(f"def {function}("))
-            end = next(
-                (i for i, line in enumerate(text[start:], start + 1) if line.startswith("def ")),
-                len(text) + 1,
-            )
+            start, end = _span_of(text, function)
             assert any(start <= n < end for n in lines), f"{module}:{function} not flagged\n{out}"

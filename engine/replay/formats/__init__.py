@@ -46,6 +46,8 @@ if TYPE_CHECKING:
         HEAD_SIZE,
         WHOLE_GZIP_BYTES,
         Opened,
+        ReadError,
+        classify,
         describe_error,
     )
     from engine.replay.formats.reader import detect, detect_format, read_units
@@ -62,8 +64,10 @@ __all__ = [
     "FormatError",
     "InputFormat",
     "Opened",
+    "ReadError",
     "SkipFile",
     "Unit",
+    "classify",
     "describe_error",
     "describe_json_error",
     "detect",
@@ -99,6 +103,8 @@ _HOMES: dict[str, tuple[str, str]] = {
             "HEAD_SIZE",
             "WHOLE_GZIP_BYTES",
             "Opened",
+            "ReadError",
+            "classify",
             "_Counting",
             "_gzip_reader",
             "_is_gzip_error",

@@ -20,6 +20,8 @@ from typing import IO, Any, Protocol
 
 import orjson
 
+from engine.replay.sources import SkipReason
+
 #: The largest JSON document, or line of a line format, that is held whole: anything larger
 #: is a named error (``--max-document-size``).  A ``{"Records": [...]}`` document or a JSON
 #: array is never held whole above :data:`STREAM_ABOVE`: it is read record by record, so
@@ -37,7 +39,11 @@ class FormatError(Exception):
 
 
 class SkipFile(Exception):
-    """The file is recognised and deliberately not read (``args[0]`` is the reason)."""
+    """The file is recognised and deliberately not read, for ``reason``."""
+
+    def __init__(self, reason: SkipReason) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +81,19 @@ class InputFormat:
     registers it in :mod:`engine.replay.formats.registry`.
 
     ``lines``: read line by line from a stream (:meth:`read`) rather than decoded as one JSON
-    document (:meth:`units`).  ``skipped``: recognised only to be skipped (digests): its
-    :meth:`claims` is tried before any other format's on every decoded document, even under a
-    forced format.  ``streams_records``: a large document of this format is a list of records
-    that may be read record by record."""
+    document (:meth:`units`).  ``skip_reason``: recognised only to be skipped, for that reason
+    (digests): its :meth:`claims` is tried before any other format's on every decoded document,
+    even under a forced format.  ``streams_records``: a large document of this format is a
+    list of records that may be read record by record."""
 
     name: str = ""
     lines: bool = False
-    skipped: bool = False
+    skip_reason: SkipReason | None = None
     streams_records: bool = False
+
+    @property
+    def skipped(self) -> bool:
+        return self.skip_reason is not None
 
     def sniff(self, text: bytes) -> bool:
         """Whether a source's first bytes (blanks and byte-order mark stripped; not empty)

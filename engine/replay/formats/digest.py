@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from engine.replay.formats.base import InputFormat
+from engine.replay.sources import SkipReason
 
 _DIGEST_KEYS = ("digestStartTime", "digestEndTime", "digestSignatureAlgorithm")
 
 
 class Digest(InputFormat):
     name = "digest"
-    skipped = True
+    skip_reason = SkipReason.DIGEST
 
     def sniff(self, text: bytes) -> bool:
         return (

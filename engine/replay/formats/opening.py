@@ -8,13 +8,15 @@ bytes; anything else streams.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import os
 import stat
 import sys
 import zlib
-from typing import IO, Any, cast
+from enum import StrEnum
+from typing import IO, Any, assert_never, cast
 
 import orjson
 
@@ -77,9 +79,19 @@ def _inflate_whole(raw: bytes, limit: int) -> bytes | None:
 WHOLE_GZIP_BYTES = 16 * 1024 * 1024
 
 
+@functools.cache
+def _gzip_errors() -> tuple[type[BaseException], ...]:
+    """The exception types of a corrupt gzip stream: the standard library's, and ISA-L's
+    (its ``IsalError`` is not a ``zlib.error``) when ISA-L is installed."""
+    try:
+        from isal import isal_zlib
+    except ImportError:  # pragma: no cover - isal is a dependency
+        return (gzip.BadGzipFile, zlib.error)
+    return (gzip.BadGzipFile, zlib.error, cast("type[BaseException]", isal_zlib.error))
+
+
 def _is_gzip_error(exc: BaseException) -> bool:
-    # ISA-L raises its own IsalError (not a zlib.error) for a corrupt deflate stream.
-    return isinstance(exc, gzip.BadGzipFile | zlib.error) or type(exc).__name__ == "IsalError"
+    return isinstance(exc, _gzip_errors())
 
 
 HEAD_SIZE = 64 * 1024
@@ -171,13 +183,9 @@ class Opened:
         """Serve ``raw`` (the whole stored content), decompressed in one call; False (the
         caller streams) when it is a gzip stream that does not decompress whole."""
         self.compressed = raw[:2] == _GZIP_MAGIC
-        if self.compressed:
-            inflated = _inflate_whole(raw, base.STREAM_ABOVE)
-            if inflated is None:
-                return False
-            data = inflated
-        else:
-            data = raw
+        data = whole_content(raw)
+        if data is None:
+            return False
         self._counter.count = len(raw)
         self.data = data
         self.stream = io.BytesIO(data)
@@ -198,18 +206,87 @@ class Opened:
         self.close()
 
 
+def whole_content(raw: bytes) -> bytes | None:
+    """The content of a source stored as ``raw``: ``raw`` itself, or gunzipped in one call;
+    None for a gzip stream that does not inflate whole (several members, corrupt, over
+    ``base.STREAM_ABOVE``), which the streaming reader takes."""
+    if raw[:2] == _GZIP_MAGIC:
+        return _inflate_whole(raw, base.STREAM_ABOVE)
+    return raw
+
+
+def read_small_file(path: str) -> tuple[bytes, int] | None:
+    """A small regular file read in one call (``open``, ``fstat``, ``pread``, ``close``: no
+    file object) and decompressed in one call: its content and its size as stored.  None
+    for anything else -- a special or large file, a gzip stream that does not inflate whole,
+    a read error -- which :class:`Opened` then reads, and reports, in full."""
+    try:
+        # Non-blocking: a fifo (swapped in since the listing) must not wait for a writer
+        # here; a regular file reads the same either way.
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > WHOLE_GZIP_BYTES:
+            return None
+        raw = os.pread(fd, info.st_size + 1, 0)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    data = whole_content(raw)
+    return None if data is None else (data, len(raw))
+
+
+class ReadError(StrEnum):
+    """What kind of error ended the reading of a file (:func:`classify`)."""
+
+    FORMAT = "format"  # the content is not the format it claims or was forced to
+    TRUNCATED_GZIP = "truncated-gzip"
+    CORRUPT_GZIP = "corrupt-gzip"
+    JSON = "json"  # invalid, truncated or not UTF-8 (describe_json_error says which)
+    NOT_UTF8 = "not-utf8"
+    OS = "os"  # the operating system's error (permission, missing, I/O)
+    OTHER = "other"
+
+
+def classify(exc: BaseException) -> ReadError:
+    """The kind of an error raised while reading a file, by its type."""
+    if isinstance(exc, FormatError):
+        return ReadError.FORMAT
+    if isinstance(exc, EOFError):
+        return ReadError.TRUNCATED_GZIP
+    if _is_gzip_error(exc):
+        return ReadError.CORRUPT_GZIP
+    if isinstance(exc, orjson.JSONDecodeError):
+        return ReadError.JSON
+    if isinstance(exc, UnicodeDecodeError):
+        return ReadError.NOT_UTF8
+    if isinstance(exc, OSError):
+        return ReadError.OS
+    return ReadError.OTHER
+
+
 def describe_error(exc: BaseException) -> str:
     """A one-line description of an error raised while reading a file."""
-    if isinstance(exc, FormatError):
-        return str(exc)
-    if isinstance(exc, EOFError):
-        return "truncated gzip: the compressed data ends before its end marker"
-    if _is_gzip_error(exc):
-        return f"corrupt gzip: {exc}"
-    if isinstance(exc, orjson.JSONDecodeError):
-        return describe_json_error(exc)
-    if isinstance(exc, UnicodeDecodeError):
-        return "not valid UTF-8"
-    if isinstance(exc, OSError):
-        return describe_os_error(exc)
-    return f"{type(exc).__name__}: {exc}"
+    kind = classify(exc)
+    match kind:
+        case ReadError.FORMAT:
+            return str(exc)
+        case ReadError.TRUNCATED_GZIP:
+            return "truncated gzip: the compressed data ends before its end marker"
+        case ReadError.CORRUPT_GZIP:
+            return f"corrupt gzip: {exc}"
+        case ReadError.JSON:
+            assert isinstance(exc, orjson.JSONDecodeError)
+            return describe_json_error(exc)
+        case ReadError.NOT_UTF8:
+            return "not valid UTF-8"
+        case ReadError.OS:
+            assert isinstance(exc, OSError)
+            return describe_os_error(exc)
+        case ReadError.OTHER:
+            return f"{type(exc).__name__}: {exc}"
+        case _:
+            assert_never(kind)

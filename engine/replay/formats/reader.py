@@ -38,7 +38,7 @@ from engine.replay.formats.ndjson import FORMAT as JSON_LINES
 from engine.replay.formats.ndjson import is_container
 from engine.replay.formats.ndjson import read_lines as json_lines
 from engine.replay.formats.opening import _BUFFER, HEAD_SIZE, Opened, _Prefixed, describe_error
-from engine.replay.sources import WRITE_TEST, skip_reason_for_name
+from engine.replay.sources import WRITE_TEST, SkipReason, skip_reason_for_name
 
 _BLANKS = b"\xef\xbb\xbf \t\r\n"
 
@@ -101,11 +101,11 @@ def document_format(doc: Any) -> InputFormat:
 def document_units(fmt: InputFormat, doc: Any) -> Iterator[Unit]:
     """The events of a decoded document read as ``fmt``; SkipFile when a skipped format
     claims it (also under a forced ``--input-format``)."""
-    if fmt.skipped:
-        raise SkipFile(fmt.name)
+    if fmt.skip_reason is not None:
+        raise SkipFile(fmt.skip_reason)
     for skipped in registry.skipped():
-        if skipped.claims(doc):
-            raise SkipFile(skipped.name)
+        if skipped.skip_reason is not None and skipped.claims(doc):
+            raise SkipFile(skipped.skip_reason)
     return fmt.units(doc)
 
 
@@ -135,10 +135,10 @@ def read_units(
         if not head.strip():
             raise FormatError("empty file")
         if opened.path.rsplit("/", 1)[-1] == WRITE_TEST:
-            raise SkipFile("write-test")
+            raise SkipFile(SkipReason.WRITE_TEST)
         fmt.check_forced(head.lstrip(_BLANKS))
-    if fmt.skipped:
-        raise SkipFile(fmt.name)
+    if fmt.skip_reason is not None:
+        raise SkipFile(fmt.skip_reason)
     if whole is not None:
         # Read whole already: hand it over without copying it through a buffered reader.
         if scanner is not None and not fmt.lines and fmt.fast_document(whole, scanner):
