@@ -4,14 +4,18 @@ stack, ``python -c "import orjson, msgspec"`` (issue 12's target: each within 3x
     .venv/bin/python -m benchmarks.startup [--runs N]
 
 Runs the three commands alternately (so load on a shared machine hits them alike), N times
-each, and prints the median and the best wall time and each one's ratio to the floor, as a
-Markdown table for docs/performance.md.  The scan runs twice before timing: the first run of
-a pattern fills the pattern cache (engine/pattern/cache.py), as any user's second run finds it.
+each, and prints the median and the best wall time, the median CPU time (user + system of the
+command's processes: steadier than the wall clock on a busy machine) and each one's ratios to
+the floor, as a Markdown table for docs/performance.md, with the load average.  Each command
+runs twice before timing: the scan's first run fills the user cache (the default control's
+pattern and its parse tree: engine/pattern/cache.py), as any user's second run finds it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -38,10 +42,17 @@ def small_archive(root: Path, limit: int = 60_000) -> Path:
     return root
 
 
-def wall(cmd: list[str]) -> float:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wall(cmd: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of ``cmd`` (CPU: every process it waited for)."""
+    cpu = _cpu()
     start = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu() - cpu
 
 
 def main() -> None:
@@ -60,16 +71,26 @@ def main() -> None:
         for cmd in commands.values():
             wall(cmd)
             wall(cmd)
-        times: dict[str, list[float]] = {name: [] for name in commands}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        load = os.getloadavg()[0]
         for _ in range(args.runs):
             for name, cmd in commands.items():
                 times[name].append(wall(cmd))
-    floor = statistics.median(next(iter(times.values())))
-    print(f"| command ({args.runs} runs each) | median | best | median / floor |")
-    print("|---|---:|---:|---:|")
+        load = max(load, os.getloadavg()[0])
+    floor = next(iter(times.values()))
+    floor_wall = statistics.median(w for w, _ in floor)
+    floor_cpu = statistics.median(c for _, c in floor)
+    print(f"{args.runs} runs each, load average up to {load:.1f}")
+    print()
+    print("| command | median | best | median / floor | CPU (median) | CPU / floor |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, ts in times.items():
-        med = statistics.median(ts)
-        print(f"| `{name}` | {med:.3f} s | {min(ts):.3f} s | {med / floor:.1f}x |")
+        med = statistics.median(w for w, _ in ts)
+        cpu = statistics.median(c for _, c in ts)
+        print(
+            f"| `{name}` | {med:.3f} s | {min(w for w, _ in ts):.3f} s | {med / floor_wall:.1f}x "
+            f"| {cpu:.3f} s | {cpu / floor_cpu:.1f}x |"
+        )
 
 
 if __name__ == "__main__":

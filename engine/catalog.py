@@ -2,8 +2,8 @@
 
 The files live in the repository's ``patterns/`` directory, which the wheel
 ships as ``engine/_catalog`` (pyproject's force-include).  An installed wheel
-reads them through :mod:`importlib.resources`; an editable install or a source
-checkout falls back to ``patterns/`` next to the ``engine`` package.
+reads them there; an editable install or a source checkout falls back to
+``patterns/`` next to the ``engine`` package (:mod:`engine.catalog_files`).
 
 Each control holds two kinds of pattern:
 
@@ -43,10 +43,18 @@ import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+# CatalogError, DEFAULT_CONTROL and catalog_dir live in the light engine.catalog_files (scan's
+# start-up reads the default control through it) and are this module's names as well.
+from engine.catalog_files import DEFAULT_CONTROL as DEFAULT_CONTROL
+from engine.catalog_files import CatalogError as CatalogError
+from engine.catalog_files import catalog_dir as catalog_dir
+from engine.catalog_files import remember_default
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 Relation = Literal["equiv", "covers", "covered-by", "neither"]
 RELATIONS: tuple[Relation, ...] = ("equiv", "covers", "covered-by", "neither")
@@ -58,10 +66,6 @@ RELATION_TEXT: dict[str, str] = {
 }
 CONTROL_PREFIX = "control:"
 SECURITY_HUB = "securityhub"
-
-
-class CatalogError(ValueError):
-    """A catalog file that cannot be read or lacks a required field."""
 
 
 class UnknownControl(KeyError):
@@ -361,27 +365,11 @@ def parse_entry(data: Mapping[str, Any], path: str) -> Entry:
     )
 
 
-def catalog_dir() -> Traversable:
-    """``engine/_catalog`` in an installed wheel, else the checkout's ``patterns/``."""
-    try:
-        shipped = resources.files("engine").joinpath("_catalog")
-        if shipped.is_dir():
-            return shipped
-    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - defensive
-        pass
-    repo = Path(__file__).resolve().parent.parent / "patterns"
-    if repo.is_dir():
-        return repo
-    raise CatalogError(
-        "the CIS catalog is missing: neither engine/_catalog (installed wheel) nor "
-        f"{repo} (source checkout) exists"
-    )
-
-
-def _read(item: Traversable) -> Entry:
+def _read(item: Traversable, raw: bytes | None = None) -> Entry:
     where = f"patterns/{item.name}"
     try:
-        data = tomllib.loads(item.read_text(encoding="utf-8"))
+        text = item.read_text(encoding="utf-8") if raw is None else raw.decode("utf-8")
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise CatalogError(f"{where}: not valid TOML: {e}") from None
     return parse_entry(data, where)
@@ -413,14 +401,15 @@ def entries() -> list[Entry]:
     return list(_cached())
 
 
-# The control `scan` replays when given no pattern (README: "scan samples/").
-DEFAULT_CONTROL = "organizations-changes"
-
-
 def default() -> Entry:
     """The control ``scan`` replays by default, read from its file alone (the other
-    fourteen are not parsed: start-up time)."""
-    return _read(catalog_dir().joinpath(f"{DEFAULT_CONTROL}.toml"))
+    fourteen are not parsed: start-up time).  Its id and pattern are recorded for
+    :func:`engine.catalog_files.default_pattern`, which a scan asks first."""
+    item = catalog_dir().joinpath(f"{DEFAULT_CONTROL}.toml")
+    raw = item.read_bytes()
+    entry = _read(item, raw)
+    remember_default(raw, entry.id, entry.pattern)
+    return entry
 
 
 # --------------------------------------------------------------------------- naming

@@ -7,7 +7,6 @@ Exit codes (grep-like, as ``scan``): 0 datapoints published / the alarm fired,
 
 from __future__ import annotations
 
-import csv
 import io
 import sys
 from typing import Annotated, Any
@@ -350,6 +349,8 @@ def metrics(
     if output == "json":
         sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
     elif output == "csv":
+        import csv
+
         buf = io.StringIO()
         dim_names = [n for n, _ in t.dimensions]
         w = csv.writer(buf, lineterminator="\n")

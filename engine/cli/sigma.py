@@ -7,7 +7,6 @@ it; the others are still converted and printed).
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated, Any
 
@@ -106,6 +105,8 @@ def convert_cmd(
             if c.reason:
                 sys.stdout.write(f"  reason: {_safe(c.reason)}\n")
     if fmt == "json":
+        import json
+
         sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     raise typer.Exit(status)
 

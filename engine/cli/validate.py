@@ -250,10 +250,12 @@ def test(
 
 
 def _node_json(node: object) -> Any:
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+    from engine.pattern.ast import Node
+
+    if isinstance(node, Node):
         out: dict[str, Any] = {"node": type(node).__name__.rstrip("_")}
-        for f in dataclasses.fields(node):
-            out[f.name] = _node_json(getattr(node, f.name))
+        for name in node.__struct_fields__:
+            out[name] = _node_json(getattr(node, name))
         return out
     if isinstance(node, tuple | list):
         return [_node_json(x) for x in node]

@@ -25,24 +25,18 @@ Invariants:
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import sys
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
 
 from engine.pattern import ast
 
-_FORMAT = "1"  # bump when the stored shape of a tree changes
+_FORMAT = "2"  # bump when the stored shape of a tree changes (2: entries hold "value")
 _WARNED_ENV = "TRAILREPLAY_CACHE_WARNED"
 _PATTERNS = (ast.MatchAll, ast.TermPattern, ast.RegexPattern, ast.JsonPattern, ast.SpacePattern)
-_NODES: dict[str, type] = {
-    name: obj
-    for name, obj in vars(ast).items()
-    if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == ast.__name__
-}
+_NODES: dict[str, type[ast.Node]] = {cls.__name__: cls for cls in ast.Node.__subclasses__()}
 
 
 def cache_dir() -> Path | None:
@@ -61,15 +55,16 @@ def _version() -> str:
 
 
 def _key(text: str) -> str:
-    """What an entry is for: the version, the stored shape and the pattern text itself."""
-    return f"{_version()}\0{_FORMAT}\0{text}"
+    """What a pattern's entry is for: the stored shape and the pattern text itself (every
+    entry's key also holds trailreplay's version: :func:`lookup`)."""
+    return f"{_FORMAT}\0{text}"
 
 
 def _path(directory: Path, key: str) -> Path:
     # A CRC names the file (hashlib's import alone costs more than the lookup); the entry holds
-    # its whole key, so two texts with one CRC only evict each other, never mix.
+    # its whole key, so two keys with one CRC only evict each other, never mix.
     data = key.encode("utf-8", "surrogatepass")
-    return directory / "patterns" / f"{zlib.crc32(data):08x}-{len(data)}.json"
+    return directory / f"{zlib.crc32(data):08x}-{len(data)}.json"
 
 
 def _warn(message: str) -> None:
@@ -88,10 +83,10 @@ def _warn(message: str) -> None:
 
 def encode(node: Any) -> Any:
     """A tree as JSON-ready values: ``{"_": class name, field: value, ...}``."""
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+    if isinstance(node, ast.Node):
         out: dict[str, Any] = {"_": type(node).__name__}
-        for f in dataclasses.fields(node):
-            out[f.name] = encode(getattr(node, f.name))
+        for name in node.__struct_fields__:
+            out[name] = encode(getattr(node, name))
         return out
     if isinstance(node, tuple | list):
         return [encode(x) for x in node]
@@ -117,24 +112,41 @@ def decode(value: Any) -> Any:
 
 def parse(text: str) -> ast.Pattern:
     """``engine.pattern.grammar.parse(text)``, from the cache when the pattern is known."""
-    directory = cache_dir()
     key = _key(text)
-    path = _path(directory, key) if directory is not None else None
-    if path is not None:
-        node = _load(path, key)
-        if node is not None:
+    stored = lookup("patterns", key)
+    if stored is not None:
+        try:
+            node = decode(stored)
+            if not isinstance(node, _PATTERNS):
+                raise ValueError("not a pattern")
             return node
+        except (ValueError, TypeError, RecursionError) as exc:
+            _warn(f"the entry for {text[:40]!r} is corrupt ({exc}); parsing again")
     from engine.pattern.grammar import parse as grammar_parse
 
     node = grammar_parse(text)  # raises PatternError: nothing is stored
-    if path is not None:
-        _store(path, key, node)
+    try:
+        tree = encode(node)
+        if decode(tree) != node:
+            return node  # e.g. inf or nan: JSON cannot hold it
+    except (TypeError, ValueError, RecursionError):
+        return node  # a tree deeper than JSON goes
+    store("patterns", key, tree)
     return node
 
 
-def _load(path: Path, key: str) -> ast.Pattern | None:
-    import orjson
+# --------------------------------------------------------------------------- entries
 
+
+def lookup(kind: str, key: str) -> Any:
+    """The value stored under ``key`` among entries of ``kind`` (``"patterns"``: parse trees;
+    the catalog keeps its default control here too, engine.catalog_files), or None: not stored,
+    cache off, or an entry that cannot be read (then one warning per run)."""
+    directory = cache_dir()
+    if directory is None:
+        return None
+    key = f"{_version()}\0{key}"
+    path = _path(directory / kind, key)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -142,31 +154,39 @@ def _load(path: Path, key: str) -> ast.Pattern | None:
     except OSError as exc:
         _warn(f"cannot read {path}: {exc.strerror or exc}; parsing instead")
         return None
+    import orjson
+
     try:
         entry = orjson.loads(data)
         if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
             raise ValueError("not an entry")
-        if entry["key"] != key:
-            return None  # another pattern with the same file name: parse, then take its place
-        node = decode(entry.get("tree"))
-        if not isinstance(node, _PATTERNS):
-            raise ValueError("not a pattern")
-    except (ValueError, TypeError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+    except ValueError as exc:  # JSONDecodeError is a ValueError
         _warn(f"{path} is corrupt ({exc}); parsing again")
         return None
-    return node
+    if entry["key"] != key:
+        return None  # another key with the same file name: computed again, then takes its place
+    return entry.get("value")
 
 
-def _store(path: Path, key: str, node: ast.Pattern) -> None:
+def store(kind: str, key: str, value: Any) -> None:
+    """Store ``value`` (JSON-ready) under ``key``, atomically; never fails (an unwritable
+    directory: one warning per run, and nothing stored)."""
+    directory = cache_dir()
+    if directory is None:
+        return
+    key = f"{_version()}\0{key}"
     import orjson
 
     try:
-        data = orjson.dumps({"key": key, "tree": encode(node)})
-        if decode(orjson.loads(data)["tree"]) != node:
-            return  # e.g. inf or nan: JSON cannot hold it
+        data = orjson.dumps({"key": key, "value": value})
+        if orjson.loads(data)["value"] != value:
+            return  # e.g. a lone surrogate
     except (TypeError, ValueError, RecursionError):
-        return  # e.g. an integer past 64 bits, a lone surrogate, a tree deeper than JSON goes
+        return  # e.g. an integer past 64 bits, a structure deeper than JSON goes
+    path = _path(directory / kind, key)
     try:
+        import tempfile
+
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:

@@ -15,22 +15,30 @@ picklable -- the replay uses it to stream a huge file's matches out as they are 
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from functools import partial
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+# multiprocessing and concurrent.futures (~10 ms) are imported when a pool starts: a scan in
+# one process never needs them (docs/performance.md, "Start-up").
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 #: A batch of items sent to a worker holds at most this much input (as stored).
 BATCH_BYTES = 2 * 1024 * 1024
+#: ... and at most this many items: 7,000 small files took 219 round trips at 32 per batch,
+#: 40 at 256, and the parent's CPU went from 0.17-0.20 s to 0.11-0.14 s (it shares the two
+#: cores with the workers); the last batch of small files is still only ~20 ms of work.
+BATCH_ITEMS = 256
 
 
 def _never(item: object) -> bool:
@@ -120,6 +128,8 @@ def _die_with_parent() -> None:
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     # fork is the cheapest start (workers inherit the imported engine and the compiled
     # patterns: ~0.4 s less per worker than forkserver) but unsafe once the parent runs
     # threads (rich's progress bar refresh thread); then forkserver starts clean workers,
@@ -159,7 +169,7 @@ class LocalPoolExecutor:
         workers: int,
         patterns: Sequence[str] = (),
         in_flight: int = 0,
-        batch: int = 32,
+        batch: int = BATCH_ITEMS,
         on_failure: Callable[[Any, BaseException], Any] | None = None,
     ) -> None:
         self.workers = max(1, workers)
@@ -172,6 +182,8 @@ class LocalPoolExecutor:
         self._generation = 0
 
     def _started(self) -> ProcessPoolExecutor:
+        from concurrent.futures import ProcessPoolExecutor
+
         if self._pool is None:
             context = _context()
             if self._patterns and context.get_start_method() == "fork":
@@ -194,6 +206,8 @@ class LocalPoolExecutor:
         return self._started()
 
     def _submit(self, work: Callable[[list[T]], list[R]], items: list[T]) -> _Sent[T, R]:
+        from concurrent.futures import BrokenExecutor
+
         try:
             future = self._started().submit(work, items)
         except BrokenExecutor:
@@ -202,6 +216,8 @@ class LocalPoolExecutor:
 
     def _results(self, sent: _Sent[T, R], work: Callable[[list[T]], list[R]]) -> list[R]:
         """The results of a batch, its worker dying or not (see the class docstring)."""
+        from concurrent.futures import BrokenExecutor
+
         while True:
             try:
                 return sent.future.result()
@@ -215,6 +231,8 @@ class LocalPoolExecutor:
 
     def _alone(self, item: T, work: Callable[[list[T]], list[R]]) -> list[R]:
         """One item with nothing else on the pool: a second death is its own."""
+        from concurrent.futures import BrokenExecutor
+
         error: BaseException | None = None
         for _ in range(2):
             try:

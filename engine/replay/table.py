@@ -18,10 +18,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.cells import cell_len
-
 ELLIPSIS = "…"
 GAP = "  "
+
+
+def cell_len(text: str) -> int:
+    """Terminal cells ``text`` takes.  Printable ASCII is one cell a character; anything else
+    (wide East Asian characters, controls) is measured by rich, imported only then: a table of
+    plain ASCII, and every other output, starts without it (docs/performance.md, "Start-up")."""
+    if text.isascii() and text.isprintable():
+        return len(text)
+    from rich.cells import cell_len as measure
+
+    return measure(text)
 
 
 @dataclass(frozen=True, slots=True)

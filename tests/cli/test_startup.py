@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -47,6 +49,20 @@ def modules_after(args: list[str], cache_dir: Path) -> set[str]:
 
 
 HEAVY = {"pyparsing", "rich", "z3", "boto3", "botocore", "dask", "distributed", "s3fs"}
+# What a scan in one process needs none of: the pool's machinery (multiprocessing,
+# concurrent.futures, ctypes for the workers' death signal), the catalog's TOML reader and
+# records (the default control comes from the cache: engine.catalog_files), the S3 reader.
+NOT_IN_A_LOCAL_SCAN = {
+    "multiprocessing",
+    "concurrent.futures",
+    "ctypes",
+    "tomllib",
+    "importlib.resources",
+    "engine.catalog",
+    "engine.replay.s3",
+    "asyncio",
+    "ssl",
+}
 
 
 def test_help_loads_no_engine(tmp_path: Path) -> None:
@@ -61,11 +77,31 @@ def test_help_loads_no_engine(tmp_path: Path) -> None:
 def test_a_known_pattern_never_loads_the_parser(tmp_path: Path) -> None:
     args = ["scan", str(CT_DIR), "-q", "-j1", "--format", "json"]
     first = modules_after(args, tmp_path)
-    assert "pyparsing" in first  # the first run parses and fills the cache
+    assert "engine.pattern.grammar" in first  # the first run parses and fills the cache
+    assert "pyparsing" not in first  # the parser is hand-written: pyparsing is a test oracle
     again = modules_after(args, tmp_path)
-    # rich: engine/replay/table.py imports rich.cells at its top (a follow-up for the table's
-    # owner); everything else heavy stays out.
-    assert not again & (HEAVY - {"rich"}), again & HEAVY
+    assert not again & HEAVY, again & HEAVY
+
+
+@pytest.mark.parametrize("output", ["json", "envelope", "table"])
+def test_a_local_scan_in_one_process_loads_no_pool_nor_catalog(tmp_path: Path, output: str) -> None:
+    args = ["scan", str(CT_DIR), "-q", "-j1", "--format", output]  # the default control
+    modules_after(args, tmp_path)  # fills the caches: the pattern's tree, the default control
+    again = modules_after(args, tmp_path)
+    assert not again & (HEAVY | NOT_IN_A_LOCAL_SCAN), again & (HEAVY | NOT_IN_A_LOCAL_SCAN)
+
+
+def test_only_the_command_run_is_built() -> None:
+    from engine.cli.main import app, for_args
+
+    assert [c.name for c in for_args(["scan", "x", "-q"]).registered_commands] == ["scan"]
+    assert not for_args(["scan"]).registered_groups
+    only_group = for_args(["-V", "patterns", "list"])
+    assert [g.name for g in only_group.registered_groups] == ["patterns"]
+    assert not only_group.registered_commands
+    for args in (["--help"], [], ["scna"], ["-h"]):  # the listing, click's own errors
+        assert for_args(args) is app
+    assert len(app.registered_commands) > 1  # the app itself is left whole
 
 
 def test_cache_hits_give_the_parsers_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,3 +182,88 @@ def test_cache_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRAILREPLAY_CACHE_DIR", "")
     assert cache.cache_dir() is None
     assert cache.parse("ERROR") == grammar_parse("ERROR")
+
+
+def test_the_default_control_is_recorded_for_its_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine import catalog, catalog_files
+
+    monkeypatch.setenv("TRAILREPLAY_CACHE_DIR", str(tmp_path / "cache"))
+    patterns = tmp_path / "patterns"
+    patterns.mkdir()
+    name = f"{catalog_files.DEFAULT_CONTROL}.toml"
+    source = (catalog.catalog_dir() / name).read_text(encoding="utf-8")
+    (patterns / name).write_text(source, encoding="utf-8")
+    monkeypatch.setattr(catalog_files, "catalog_dir", lambda: patterns)
+    monkeypatch.setattr(catalog, "catalog_dir", lambda: patterns)
+
+    assert catalog_files.default_pattern() is None  # never read yet
+    entry = catalog.default()
+    assert catalog_files.default_pattern() == (entry.id, entry.pattern)
+    # An edited file is read again through the catalog, never answered from the cache.
+    edited = source.replace(entry.pattern, "{ $.eventSource = edited }")
+    assert edited != source
+    (patterns / name).write_text(edited, encoding="utf-8")
+    assert catalog_files.default_pattern() is None
+    assert catalog.default().pattern == "{ $.eventSource = edited }"
+    assert catalog_files.default_pattern() == (entry.id, "{ $.eventSource = edited }")
+
+    monkeypatch.setenv("TRAILREPLAY_CACHE_DIR", "")
+    assert catalog_files.default_pattern() is None
+
+
+def test_scan_default_from_the_cache_is_the_catalogs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine import catalog
+    from engine.cli.scan import default_pattern
+
+    monkeypatch.setenv("TRAILREPLAY_CACHE_DIR", str(tmp_path))
+    first = default_pattern()  # through engine.catalog
+    again = default_pattern()  # from the cache
+    assert first == again
+    assert (again.id, again.text) == (catalog.DEFAULT_CONTROL, catalog.default().pattern)
+
+
+def test_a_small_input_is_scanned_in_one_process_by_default(tmp_path: Path) -> None:
+    args = ["scan", str(CT_DIR), "-q", "--format", "json"]  # no --workers
+    modules_after(args, tmp_path)
+    again = modules_after(args, tmp_path)
+    assert not again & NOT_IN_A_LOCAL_SCAN, again & NOT_IN_A_LOCAL_SCAN
+
+
+def test_small_input_looks_ahead_only_as_far_as_it_must(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.cli import scan
+    from engine.replay.sources import Problem, Source
+
+    files = []
+    for n in range(5):
+        f = tmp_path / f"f{n}.json"
+        f.write_bytes(b"x" * 100)
+        files.append(Source(str(f)))
+    items = [*files[:2], Problem("missing", "no such file"), *files[2:]]
+    small, same = scan.small_input(items)
+    assert small and list(same) == items
+    sized = [Source(str(tmp_path / "not-there"), size=50), Source(str(tmp_path / "gone"))]
+    assert scan.small_input(sized)[0]  # a file that cannot be sized is the scan's to report
+
+    monkeypatch.setattr(scan, "SMALL_INPUT_BYTES", 250)  # the third file passes it
+    seen: list[object] = []
+
+    def listing() -> Iterator[Any]:
+        for item in items:
+            seen.append(item)
+            yield item
+
+    small, same = scan.small_input(listing())
+    assert not small
+    assert len(seen) == 4  # two files, the problem, the third file: no further
+    assert list(same) == items  # nothing lost, nothing reordered
+
+    monkeypatch.setattr(scan, "SMALL_INPUT_BYTES", 1 << 20)
+    monkeypatch.setattr(scan, "SMALL_INPUT_FILES", 3)
+    small, same = scan.small_input(iter(items))
+    assert not small and list(same) == items
