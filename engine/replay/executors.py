@@ -35,6 +35,10 @@ R = TypeVar("R")
 
 #: A batch of items sent to a worker holds at most this much input (as stored).
 BATCH_BYTES = 2 * 1024 * 1024
+#: ... and at most this many items: 7,000 small files took 219 round trips at 32 per batch,
+#: 40 at 256, and the parent's CPU went from 0.17-0.20 s to 0.11-0.14 s (it shares the two
+#: cores with the workers); the last batch of small files is still only ~20 ms of work.
+BATCH_ITEMS = 256
 
 
 def _never(item: object) -> bool:
@@ -165,7 +169,7 @@ class LocalPoolExecutor:
         workers: int,
         patterns: Sequence[str] = (),
         in_flight: int = 0,
-        batch: int = 32,
+        batch: int = BATCH_ITEMS,
         on_failure: Callable[[Any, BaseException], Any] | None = None,
     ) -> None:
         self.workers = max(1, workers)

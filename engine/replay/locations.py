@@ -26,6 +26,7 @@ from itertools import chain
 from typing import IO, TYPE_CHECKING
 
 from engine.replay.formats import Opened, describe_error
+from engine.replay.formats.opening import read_small_file
 from engine.replay.layout import filter_items
 from engine.replay.sources import Item, Source, SpecialFile, expand_local
 from engine.replay.window import TimeWindow
@@ -50,6 +51,10 @@ class Location:
     #: A stage that fetches this location's sources ahead of the scan, concurrently (other
     #: items pass through, in order), or None.
     ahead: Callable[[Iterable[Item]], Iterator[Item]] | None = None
+    #: The content and stored size of a source ``whole`` accepts, read in one call with no
+    #: stream objects (None: anything unusual, which ``open`` then reads and reports in
+    #: full); without it the quick path takes what ``open`` read whole.
+    read_whole: Callable[[Source], tuple[bytes, int] | None] | None = None
 
 
 def _local_expand(
@@ -107,8 +112,19 @@ def _plain_file(source: Source) -> bool:
     return type(source) is Source and not source.is_stdin
 
 
+def _read_local(source: Source) -> tuple[bytes, int] | None:
+    return read_small_file(source.path)
+
+
 LOCAL = Location(
-    "local", _local_expand, _open_local, _never, _no_retry, describe_error, _plain_file
+    "local",
+    _local_expand,
+    _open_local,
+    _never,
+    _no_retry,
+    describe_error,
+    _plain_file,
+    read_whole=_read_local,
 )
 """Files, directories, globs and standard input: a local read error is never retried."""
 

@@ -125,18 +125,25 @@ def scan_quick(
     if not location.whole(source):
         return None
     try:
-        opened = location.open(source)
-    except Exception:  # scan_file names it
-        return None
-    try:
-        data = opened.data
-        if data is None or not data.startswith(_RECORDS):
+        if location.read_whole is not None:
+            read = location.read_whole(source)
+        else:
+            read = _opened_whole(location, source)
+        if read is None or not read[0].startswith(_RECORDS):
             return None
-        result = FileResult(source.path, "read", "cloudtrail", raw_bytes=opened.raw_bytes)
+        result = FileResult(source.path, "read", "cloudtrail", raw_bytes=read[1])
         result.matches_per_pattern = [0] * len(compiled)
-        return result if match_document(data, compiled, options, result) else None
+        return result if match_document(read[0], compiled, options, result) else None
     except Exception:  # the general path reports it precisely
         return None
+
+
+def _opened_whole(location: Location, source: Source) -> tuple[bytes, int] | None:
+    """A source's whole content and stored size through the location's opener (None: it
+    was not read whole)."""
+    opened = location.open(source)
+    try:
+        return None if opened.data is None else (opened.data, opened.raw_bytes)
     finally:
         opened.close()
 

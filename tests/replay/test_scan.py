@@ -552,3 +552,44 @@ def test_sigterm_stops_the_whole_process_tree_and_flushes(tmp_path: Path) -> Non
     assert workers and not [w for w in workers if _alive(w)]
     assert code == 130
     assert out.read_bytes().count(b"\n") == 4  # what was found before the signal
+
+
+def test_small_files_are_read_whole_in_one_call_and_anything_else_is_left_to_the_reader(
+    tmp_path: Path,
+) -> None:
+    import gzip
+
+    from engine.replay.formats.opening import WHOLE_GZIP_BYTES, read_small_file
+    from engine.replay.scan import compile_patterns, scan_quick
+
+    doc = ct_doc([org("CreateAccount"), record("RunInstances")])
+    plain = tmp_path / "a.json"
+    plain.write_bytes(doc)
+    packed = tmp_path / "b.json.gz"
+    packed.write_bytes(gzip.compress(doc))
+    assert read_small_file(str(plain)) == (doc, len(doc))
+    assert read_small_file(str(packed)) == (doc, packed.stat().st_size)
+    two = tmp_path / "two.json.gz"  # several members: the streaming reader's
+    two.write_bytes(gzip.compress(doc) * 2)
+    cut = tmp_path / "cut.json.gz"  # truncated: the streaming reader names it
+    cut.write_bytes(gzip.compress(doc)[:-9])
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (WHOLE_GZIP_BYTES + 1))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (two, cut, big, fifo, tmp_path / "missing", tmp_path):
+        assert read_small_file(str(path)) is None, path
+    # The quick path's result is the full reader's, file by file.
+    compiled = compile_patterns([DEFAULT_PATTERN])
+    for path in (plain, packed):
+        quick = scan_quick(Source(str(path)), compiled, ScanOptions())
+        full = scan_file(Source(str(path)), [DEFAULT_PATTERN], ScanOptions())
+        assert quick is not None
+        assert (quick.records, quick.raw_bytes, quick.matched_records, quick.format) == (
+            full.records,
+            full.raw_bytes,
+            full.matched_records,
+            full.format,
+        )
+    for path in (two, cut):
+        assert scan_quick(Source(str(path)), compiled, ScanOptions()) is None

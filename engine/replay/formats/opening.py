@@ -183,13 +183,9 @@ class Opened:
         """Serve ``raw`` (the whole stored content), decompressed in one call; False (the
         caller streams) when it is a gzip stream that does not decompress whole."""
         self.compressed = raw[:2] == _GZIP_MAGIC
-        if self.compressed:
-            inflated = _inflate_whole(raw, base.STREAM_ABOVE)
-            if inflated is None:
-                return False
-            data = inflated
-        else:
-            data = raw
+        data = whole_content(raw)
+        if data is None:
+            return False
         self._counter.count = len(raw)
         self.data = data
         self.stream = io.BytesIO(data)
@@ -208,6 +204,39 @@ class Opened:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def whole_content(raw: bytes) -> bytes | None:
+    """The content of a source stored as ``raw``: ``raw`` itself, or gunzipped in one call;
+    None for a gzip stream that does not inflate whole (several members, corrupt, over
+    ``base.STREAM_ABOVE``), which the streaming reader takes."""
+    if raw[:2] == _GZIP_MAGIC:
+        return _inflate_whole(raw, base.STREAM_ABOVE)
+    return raw
+
+
+def read_small_file(path: str) -> tuple[bytes, int] | None:
+    """A small regular file read in one call (``open``, ``fstat``, ``pread``, ``close``: no
+    file object) and decompressed in one call: its content and its size as stored.  None
+    for anything else -- a special or large file, a gzip stream that does not inflate whole,
+    a read error -- which :class:`Opened` then reads, and reports, in full."""
+    try:
+        # Non-blocking: a fifo (swapped in since the listing) must not wait for a writer
+        # here; a regular file reads the same either way.
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > WHOLE_GZIP_BYTES:
+            return None
+        raw = os.pread(fd, info.st_size + 1, 0)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    data = whole_content(raw)
+    return None if data is None else (data, len(raw))
 
 
 class ReadError(StrEnum):
