@@ -24,7 +24,7 @@ PACKAGES = ("engine.pattern", "engine.lint", "engine.sigma", "engine.prove")
 
 # module (under engine/) -> functions ("Class.method" for a method) that dispatch on a node.
 CONSUMERS = {
-    "pattern/ast.py": ["kind_of"],
+    "pattern/ast.py": ["kind_of", "walk"],
     "pattern/printer.py": [
         "format",
         "format_value",
