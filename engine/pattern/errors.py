@@ -27,9 +27,9 @@ class TrailreplayError(Exception):
 
 
 PatternErrorCode: TypeAlias = Literal[
-    "syntax",  # the grammar expected something else here
+    "syntax",  # the parser expected something else here
     "length",  # over 1024 characters
-    "nesting",  # nested too deeply to parse
+    "nesting",  # parentheses nested deeper than grammar.MAX_NESTING
     "unclosed",  # '{' without '}', '[' without ']'
     "unterminated-quote",
     "term-character",  # a character unquoted terms cannot hold

@@ -1,4 +1,4 @@
-"""The pyparsing grammar of CloudWatch Logs filter patterns, producing the AST.
+"""The parser of CloudWatch Logs filter patterns: text to the AST, or a coded PatternError.
 
 The syntax, as the AWS documentation gives it (SEMANTICS.md §1–§6)::
 
@@ -7,7 +7,7 @@ The syntax, as the AWS documentation gives it (SEMANTICS.md §1–§6)::
     json         ::= "{" or_expr "}"
     or_expr      ::= and_expr ( "||" and_expr )*           ; && binds tighter than ||
     and_expr     ::= atom ( "&&" atom )*
-    atom         ::= "(" or_expr ")" | condition
+    atom         ::= "(" or_expr ")" | condition           ; at most MAX_NESTING "(" deep
     condition    ::= selector ( op value | "IS" ("NULL"|"TRUE"|"FALSE") | "NOT" "EXISTS" )
     selector     ::= "$" step+
     step         ::= "." key | "." "*" | "[" digits "]" | "[" "*" "]" | "."? "[" "'" text "'" "]"
@@ -23,214 +23,61 @@ The syntax, as the AWS documentation gives it (SEMANTICS.md §1–§6)::
     terms        ::= term ( WS+ term )*
     term         ::= ( "?" | "-" WS* )? ( '"' chars '"' | [A-Za-z0-9_]+ )
 
+In space-delimited entries ``&&`` binds tighter than ``||`` too; an unquoted value there is
+any run of characters but blanks and ``, [ ] & | " % ( ) = ! < >``.  WS between tokens is
+``" \\t\\n\\r"``.
+
 The kind is decided by the first non-blank character (``{`` JSON, ``[``
 space-delimited), a whole pattern ``%...%`` is a regex, anything else terms.
-Every failure is a :class:`PatternError` with the position of the problem;
-no ``pyparsing`` exception escapes this module.
+
+How it works (the models: packaging's ``_parser`` and CPython's ``re._parser``): a
+hand-written recursive-descent parser, one function per rule above, over the tokenizer of
+:mod:`engine.pattern._tokenizer`.  Alternatives are tried in order and a rule, once it has
+read the token that commits it (``{``, ``[``, ``(``, an operator, ``&&``, ``||``), never
+backtracks, so a parse is linear in the text.  Then the rules that are not context-free
+(quotas, regex syntax, operator/value fit, one field per space-delimited entry) are checked
+on the tree (:func:`_check_structure`).
+
+Invariants:
+
+* Every failure is a :class:`PatternError` raised where the parser found the problem, with
+  its stable ``code`` and the position of the offending character (``len(text)`` for an
+  unexpected end); nothing else escapes (not ``RecursionError``: parentheses nest at most
+  :data:`MAX_NESTING` deep, code ``nesting``).
+* Spans: a node runs from its first token to the end of its last one (a parenthesised
+  expression's node excludes the parentheses; an ``and``/``or`` over parenthesised operands
+  includes them); a pattern's span is the text without its outer blanks.
+* The tree is the one the pyparsing grammar this parser replaced built, span for span
+  (tests/pattern/test_parser_oracle.py keeps the two equal; the differences in errors are
+  listed there).
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, cast
+from typing import NoReturn, cast
 
-import pyparsing as pp
-
+from engine.pattern import _tokenizer as tk
 from engine.pattern import ast, aws
-from engine.pattern.errors import PatternError
+from engine.pattern.errors import PatternError, PatternErrorCode
 from engine.pattern.regex import check_regex
 
 MAX_LENGTH = aws.FILTER_PATTERN_MAX_LENGTH
 MAX_REGEXES = aws.MAX_REGEXES
 MAX_WILDCARD_SELECTORS = aws.MAX_WILDCARD_SELECTORS
+#: Not AWS's (it documents no limit): how deep parentheses may nest in a JSON pattern.
+#: The pyparsing grammar ran out of Python stack at about 60 levels; 50 keeps every deeper
+#: consumer of the tree (printer, compiler, prover) far from Python's recursion limit.
+MAX_NESTING = 50
 
-# No packrat memoisation: every alternative commits early ('-' after '{', '[', '(', an
-# operator), so nothing is parsed twice enough to pay for the cache; without it a pattern
-# parses in half the time (5,000 patterns: the parse was most of a scan's start-up), and
-# nesting stays linear (tests/pattern/test_errors.py).
+_REGEX_PATTERN = re.compile(r"%[^%]*%")
+_UNESCAPE_QUOTED = re.compile(r'\\(["\\])')
 
 
 def _decode_quoted(raw: str) -> str:
     """Strip the quotes of a double-quoted string; ``\\"`` and ``\\\\`` are escapes (A18)."""
-    body = raw[1:-1]
-    return re.sub(r'\\(["\\])', r"\1", body)
-
-
-# ----------------------------------------------------------------------------- shared tokens
-
-
-def _located(expr: pp.ParserElement, build: Any) -> pp.ParserElement:
-    """Call ``build(tokens, (start, end))`` with the source span of ``expr``."""
-
-    def action(toks: pp.ParseResults) -> Any:
-        start, inner, end = toks[0], toks[1], toks[2]
-        return build(inner, (start, end))
-
-    return pp.Located(expr).add_parse_action(action)
-
-
-_regex_token = pp.Regex(r"%[^%]*%").set_name("%regex%")
-
-
-def _regex_node(inner: pp.ParseResults, span: ast.Span) -> ast.Regex:
-    return ast.Regex(str(inner[0])[1:-1], span=span)
-
-
-REGEX = _located(_regex_token, _regex_node)
-
-_quoted_token = pp.Regex(r'"(?:[^"\\]|\\.)*"').set_name("quoted string")
-QUOTED = _located(
-    _quoted_token, lambda t, span: ast.String(_decode_quoted(str(t[0])), quoted=True, span=span)
-)
-
-
-def _unquoted_value(inner: pp.ParseResults, span: ast.Span) -> ast.String | ast.Number:
-    text = str(inner[0])
-    if aws.is_number(text):
-        return ast.Number(text, aws.parse_number(text), span=span)
-    return ast.String(text, quoted=False, span=span)
-
-
-OP = pp.one_of("!= <= >= = < >").set_name("comparison operator")
-AND = pp.Literal("&&").set_name("'&&'")
-OR = pp.Literal("||").set_name("'||'")
-
-# ----------------------------------------------------------------------------- JSON
-
-_json_unquoted = pp.Regex(r"[A-Za-z0-9_.*+\-]+").set_name("value")
-JSON_VALUE = (REGEX | QUOTED | _located(_json_unquoted, _unquoted_value)).set_name("value")
-
-_STEP_RE = aws.SELECTOR_STEP
-_selector_token = pp.Regex(aws.SELECTOR_RE.pattern).set_name("selector ($.field)")
-
-
-def _selector(inner: pp.ParseResults, span: ast.Span) -> ast.Selector:
-    text = str(inner[0])
-    steps: list[ast.Step] = []
-    pos = 1
-    while pos < len(text):
-        m = _STEP_RE.match(text, pos)
-        assert m is not None
-        s = (span[0] + m.start(), span[0] + m.end())
-        if m.group("key") is not None:
-            steps.append(ast.Key(m.group("key"), span=s))
-        elif m.group("anykey") is not None:
-            steps.append(ast.AnyKey(span=s))
-        elif m.group("index") is not None:
-            steps.append(ast.Index(int(m.group("index")), span=s))
-        elif m.group("anyindex") is not None:
-            steps.append(ast.AnyIndex(span=s))
-        else:
-            steps.append(ast.Key(aws.unescape_bracket_key(m.group("bracket")), span=s))
-        pos = m.end()
-    return ast.Selector(tuple(steps), span=span)
-
-
-SELECTOR = _located(_selector_token, _selector).set_name("selector ($.field)")
-
-_IS = pp.Keyword("IS")
-_check = (
-    (_IS + pp.Keyword("NULL")).add_parse_action(lambda: "NULL")
-    | (_IS + pp.Keyword("TRUE")).add_parse_action(lambda: "TRUE")
-    | (_IS + pp.Keyword("FALSE")).add_parse_action(lambda: "FALSE")
-    | (pp.Keyword("NOT") + pp.Keyword("EXISTS")).add_parse_action(lambda: "NOT EXISTS")
-).set_name("IS NULL, IS TRUE, IS FALSE or NOT EXISTS")
-
-
-def _condition(inner: pp.ParseResults, span: ast.Span) -> ast.Comparison | ast.IsCheck:
-    selector = inner[0]
-    if len(inner) == 2:
-        return ast.IsCheck(selector, cast(ast.Check, str(inner[1])), span=span)
-    return ast.Comparison(selector, cast(ast.CompareOp, str(inner[1])), inner[2], span=span)
-
-
-CONDITION = _located(SELECTOR + (_check | (OP - JSON_VALUE)), _condition).set_name("condition")
-
-
-def _bool_node(cls: type[ast.And] | type[ast.Or]) -> Any:
-    def action(inner: pp.ParseResults, span: ast.Span) -> Any:
-        items = tuple(inner)
-        if len(items) == 1:
-            return items[0]
-        return cls(items, span=span)
-
-    return action
-
-
-JSON_EXPR: pp.Forward = pp.Forward()
-JSON_EXPR.set_name("condition")
-_paren = pp.Suppress("(") - JSON_EXPR - pp.Suppress(pp.Literal(")").set_name("')'"))
-_atom = (_paren | CONDITION).set_name("condition or '('")
-_and_expr = _located(_atom + pp.ZeroOrMore(pp.Suppress(AND) - _atom), _bool_node(ast.And))
-_or_expr = _located(_and_expr + pp.ZeroOrMore(pp.Suppress(OR) - _and_expr), _bool_node(ast.Or))
-JSON_EXPR <<= _or_expr
-
-JSON_PATTERN = (
-    pp.Suppress("{")
-    - JSON_EXPR
-    - pp.Suppress(pp.Literal("}").set_name("'}' (or '&&', '||')"))
-    - pp.StringEnd().set_name("end of pattern after '}'")
-)
-
-# ----------------------------------------------------------------------------- space-delimited
-
-_name = pp.Regex(aws.FIELD_NAME_RE.pattern).set_name("field name")
-_space_unquoted = pp.Regex(r"[^\s,\[\]&|\"%()=!<>]+").set_name("value")
-SPACE_VALUE = (REGEX | QUOTED | _located(_space_unquoted, _unquoted_value)).set_name("value")
-
-FIELD_CONDITION = _located(
-    _name + OP - SPACE_VALUE,
-    lambda t, span: ast.FieldComparison(str(t[0]), cast(ast.CompareOp, str(t[1])), t[2], span=span),
-)
-_field_and = _located(
-    FIELD_CONDITION + pp.ZeroOrMore(pp.Suppress(AND) - FIELD_CONDITION), _bool_node(ast.And)
-)
-_field_or = _located(_field_and + pp.ZeroOrMore(pp.Suppress(OR) - _field_and), _bool_node(ast.Or))
-
-
-def _first_name(node: Any) -> ast.FieldComparison:
-    while isinstance(node, ast.And | ast.Or):
-        node = node.items[0]
-    return cast(ast.FieldComparison, node)
-
-
-def _field_entry(inner: pp.ParseResults, span: ast.Span) -> ast.Field:
-    cond = inner[0]
-    return ast.Field(_first_name(cond).name, cond, span=span)
-
-
-ENTRY = (
-    _located(pp.Literal("..."), lambda t, span: ast.Ellipsis_(span=span))
-    | _located(_field_or, _field_entry)
-    | _located(_name.copy(), lambda t, span: ast.Field(str(t[0]), None, span=span))
-).set_name("field")
-
-_maybe_entry = pp.Optional(ENTRY, default=None)
-SPACE_PATTERN = (
-    pp.Suppress("[")
-    - pp.Group(_maybe_entry + pp.ZeroOrMore(pp.Suppress(",") - _maybe_entry))
-    - pp.Suppress(pp.Literal("]").set_name("',' or ']'"))
-    - pp.StringEnd().set_name("end of pattern after ']'")
-)
-
-# ----------------------------------------------------------------------------- terms
-
-_bare = pp.Regex(r"[A-Za-z0-9_]+").set_name("term")
-_term_body = _quoted_token | _bare
-TERM = _located(
-    pp.Optional(pp.one_of("? -"), default="") + _term_body,
-    lambda t, span: ast.Term(
-        _decode_quoted(str(t[1])) if str(t[1]).startswith('"') else str(t[1]),
-        quoted=str(t[1]).startswith('"'),
-        op=cast(ast.TermOp, str(t[0])),
-        span=span,
-    ),
-).set_name("term")
-TERMS_PATTERN = pp.OneOrMore(TERM) + pp.StringEnd().set_name("end of pattern")
-
-
-# ----------------------------------------------------------------------------- entry point
+    return _UNESCAPE_QUOTED.sub(r"\1", raw[1:-1])
 
 
 def classify(text: str) -> ast.Kind:
@@ -241,7 +88,7 @@ def classify(text: str) -> ast.Kind:
         return "json"
     if stripped[0] == "[":
         return "space"
-    if re.fullmatch(r"%[^%]*%", stripped):
+    if _REGEX_PATTERN.fullmatch(stripped):
         return "regex"
     return "terms"
 
@@ -268,6 +115,7 @@ def parse(text: str) -> ast.Pattern:
         regex = ast.Regex(text[start + 1 : end - 1], span=span)
         check_regex(regex.source, text, start + 1)
         return ast.RegexPattern(regex, span=span)
+    node: ast.Pattern
     if kind == "json":
         if text[end - 1] != "}":
             raise PatternError(
@@ -277,8 +125,8 @@ def parse(text: str) -> ast.Pattern:
                 hint="close the JSON pattern with '}'",
                 code="unclosed",
             )
-        toks = _run(JSON_PATTERN, text, kind)
-        node: ast.Pattern = ast.JsonPattern(toks[0], span=span)
+        parser = _Parser(text)
+        node = ast.JsonPattern(parser.json(), span=span)
     elif kind == "space":
         if text[end - 1] != "]":
             raise PatternError(
@@ -288,230 +136,508 @@ def parse(text: str) -> ast.Pattern:
                 hint="close the space-delimited pattern with ']'",
                 code="unclosed",
             )
-        toks = _run(SPACE_PATTERN, text, kind)
-        entries = [e for e in toks[0]]
-        if entries == [None]:
-            entries = []
-        node = ast.SpacePattern(
-            tuple(e if e is not None else ast.Field(None, None) for e in entries), span=span
-        )
+        parser = _Parser(text)
+        node = ast.SpacePattern(parser.space(), span=span)
     else:
-        toks = _run(TERMS_PATTERN, text, kind)
-        node = ast.TermPattern(tuple(toks), span=span)
-    _check_structure(node, text)
+        return ast.TermPattern(_Parser(text).terms(), span=span)  # nothing to check after
+    _check_structure(parser)
     return node
 
 
-def _run(grammar: pp.ParserElement, text: str, kind: str) -> pp.ParseResults:
-    try:
-        return grammar.parse_string(text, parse_all=True)
-    except pp.ParseBaseException as exc:
-        raise _translate(exc, text, kind) from None
-    except RecursionError:
-        raise PatternError("pattern nests too deeply", text, 0, code="nesting") from None
+_OPERATOR_START = frozenset("!=<>")
+_KEYWORD_WORD = re.compile(r"[A-Za-z0-9_$]+")  # a word as a keyword ends (tokenizer)
+_VALUE_LIKE = re.compile(r"[A-Za-z0-9_.*+\-\"%]")
+_BAD_VALUE = re.compile(r"[^\s)}\]&|,]+")  # what a bad value is shown as
+_NAME_AFTER_DOLLAR = re.compile(r"\$([A-Za-z0-9_]*)")
+_KEY_LIKE = re.compile(r"[A-Za-z0-9_.]+")
+_WORD = re.compile(r"[^\s\"]+")
 
 
-def _translate(exc: pp.ParseBaseException, text: str, kind: str) -> PatternError:
-    """Turn a pyparsing error into a PatternError with a useful message and hint."""
-    pos = exc.loc
-    # pyparsing reports the start of the failing whitespace; point at the token.
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    found = text[pos] if pos < len(text) else None
-    rest = text[pos:]
-    expected = str(exc.msg)
-    if expected.startswith("Expected "):
-        expected = expected[len("Expected ") :]
-    expected = expected.replace("W:(", "(")
-    hint: str | None = None
-    if kind == "terms":
-        if found == '"' and text[pos:].count('"') == 1:
-            return PatternError("unterminated quoted phrase", text, pos, code="unterminated-quote")
-        if found == "%":
-            return PatternError(
-                "a %regex% must be the whole pattern; it cannot be mixed with terms",
-                text,
-                pos,
-                code="regex-in-terms",
+class _Parser:
+    """One parse of one text: a method per rule of the grammar in the module docstring."""
+
+    __slots__ = ("entry_name", "misnamed", "regexes", "relational", "text", "tok", "wild")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tok = tk.Tokenizer(text)
+        # What the checks after the parse need, gathered in source order as the nodes are
+        # built (walking the finished tree four times cost a third of the parse).
+        self.regexes: list[ast.Regex] = []
+        self.wild: list[ast.Selector] = []  # selectors with a wildcard
+        self.relational: ast.Comparison | ast.FieldComparison | None = None  # the first
+        self.entry_name = ""  # the space-delimited entry being parsed
+        self.misnamed: tuple[str, ast.FieldComparison] | None = None  # the first, its entry
+
+    def note_relational(self, node: ast.Comparison | ast.FieldComparison) -> None:
+        if (
+            self.relational is None
+            and node.op in ast.RELATIONAL_OPS
+            and not isinstance(node.value, ast.Number)
+        ):
+            self.relational = node
+
+    # ------------------------------------------------------------------ errors
+
+    def fail(
+        self,
+        msg: str,
+        position: int,
+        hint: str | None = None,
+        code: PatternErrorCode = "syntax",
+    ) -> NoReturn:
+        raise PatternError(msg, self.text, position, hint=hint, code=code)
+
+    def expected(self, what: str, hint: str | None = None) -> NoReturn:
+        """Fail at the next token: it is not ``what``."""
+        p = self.tok.skip()
+        if p >= len(self.text):
+            self.fail(f"unexpected end of pattern: expected {what}", p, hint)
+        self.fail(f"expected {what}, found {self.text[p]!r}", p, hint)
+
+    # ------------------------------------------------------------------ JSON
+
+    def json(self) -> ast.And | ast.Or | ast.Comparison | ast.IsCheck:
+        tok = self.tok
+        if not tok.literal("{"):
+            self.expected("'{'")
+        expr = self.or_expr(0)
+        if not tok.literal("}"):
+            self.after_condition("'}'")
+        if not tok.at_end():
+            self.expected("end of pattern after '}'")
+        return cast(ast.And | ast.Or | ast.Comparison | ast.IsCheck, expr)
+
+    def or_expr(self, depth: int) -> ast.Expr:
+        tok = self.tok
+        start = tok.skip()
+        first, end = self.and_expr(depth)
+        if not tok.literal("||"):
+            return first
+        items = [first]
+        while True:
+            item, end = self.and_expr(depth)
+            items.append(item)
+            if not tok.literal("||"):
+                return ast.Or(tuple(items), span=(start, end))
+
+    def and_expr(self, depth: int) -> tuple[ast.Expr, int]:
+        """The expression and the end of its level (see :meth:`_level_end`)."""
+        tok = self.tok
+        start = tok.skip()
+        first = self.atom(depth)
+        if not tok.literal("&&"):
+            return first, self._level_end()
+        items = [first]
+        while True:
+            items.append(self.atom(depth))
+            if not tok.literal("&&"):
+                return ast.And(tuple(items), span=(start, tok.end)), tok.end
+
+    def _level_end(self) -> int:
+        """Where an ``&&`` (or ``||``) level that found no operator ends: after the blanks
+        that follow its one operand.  The pyparsing grammar's spans ended there (its
+        ``ZeroOrMore`` skipped the blanks before finding nothing), so an ``or`` whose last
+        operand has no ``&&`` spans the blanks after it, and so does a space-delimited field
+        with no ``||``: kept, so that spans stay what they were (the printer and ``lint``
+        read them)."""
+        return self.tok.skip()
+
+    def atom(self, depth: int) -> ast.Expr:
+        tok = self.tok
+        p = tok.skip()
+        if tok.literal("("):
+            if depth >= MAX_NESTING:
+                self.fail(
+                    f"parentheses nest more than {MAX_NESTING} deep",
+                    p,
+                    hint="write the condition with fewer levels of parentheses",
+                    code="nesting",
+                )
+            expr = self.or_expr(depth + 1)
+            if not tok.literal(")"):
+                self.after_condition("')'")
+            return expr
+        return self.condition()
+
+    def condition(self) -> ast.Comparison | ast.IsCheck:
+        tok = self.tok
+        start = tok.skip()
+        m = tok.take(tk.SELECTOR)
+        if m is None:
+            self.no_condition(start)
+        selector = self.selector(m.group(0), start)
+        # An operator is the common case; IS and NOT start with letters no operator has.
+        op = tok.take(tk.OPERATOR) if tok.peek() in _OPERATOR_START else None
+        if op is not None:
+            value = self.value(tk.JSON_WORD)
+            node = ast.Comparison(
+                selector, cast(ast.CompareOp, op.group(0)), value, span=(start, tok.end)
             )
-        if found is not None and not found.isspace():
-            m = re.match(r"[^\s\"]+", text[_token_start(text, pos) :])
-            word = m.group(0) if m else found
-            word = word.lstrip("?-")
-            return PatternError(
-                f"invalid character {found!r} in a term: unquoted terms may contain only "
-                "letters, digits and '_'",
-                text,
-                pos,
-                hint=f'put the term in double quotes: "{word}"',
-                code="term-character",
-            )
-        if found is None and text.count('"') % 2 == 1:
-            return PatternError(
-                "unterminated quoted phrase", text, text.rfind('"'), code="unterminated-quote"
-            )
-    if kind == "json":
-        if rest.startswith("==") or text[pos - 1 : pos + 1] == "==":
-            pos = pos if rest.startswith("==") else pos - 1
-            return PatternError("'==' is not an operator", text, pos, code="double-equals")
-        if rest.startswith("$") and not rest.startswith("$.") and not rest.startswith("$["):
-            name = re.match(r"\$([A-Za-z0-9_]*)", rest)
-            return PatternError(
+            self.note_relational(node)
+            return node
+        if tok.keyword("IS"):
+            for check in ("NULL", "TRUE", "FALSE"):
+                if tok.keyword(check):
+                    return ast.IsCheck(selector, check, span=(start, tok.end))
+            self.after_is()
+        if tok.keyword("NOT"):
+            if tok.keyword("EXISTS"):
+                return ast.IsCheck(selector, "NOT EXISTS", span=(start, tok.end))
+            self.after_not()
+        self.no_operator(m.group(0))
+
+    def selector(self, text: str, start: int) -> ast.Selector:
+        steps: list[ast.Step] = []
+        pos = 1
+        while pos < len(text):
+            m = tk.SELECTOR_STEP.match(text, pos)
+            assert m is not None  # the steps of a matched selector
+            s = (start + m.start(), start + m.end())
+            if m.group("key") is not None:
+                steps.append(ast.Key(m.group("key"), span=s))
+            elif m.group("anykey") is not None:
+                steps.append(ast.AnyKey(span=s))
+            elif m.group("index") is not None:
+                steps.append(ast.Index(int(m.group("index")), span=s))
+            elif m.group("anyindex") is not None:
+                steps.append(ast.AnyIndex(span=s))
+            else:
+                steps.append(ast.Key(aws.unescape_bracket_key(m.group("bracket")), span=s))
+            pos = m.end()
+        selector = ast.Selector(tuple(steps), span=(start, start + len(text)))
+        if "*" in text and selector.wildcards:
+            self.wild.append(selector)
+        return selector
+
+    def no_condition(self, p: int) -> NoReturn:
+        """Fail at ``p``, where a condition (or ``(``) must start but none does."""
+        text = self.text
+        rest = text[p:]
+        if rest.startswith("$") and not rest.startswith(("$.", "$[")):
+            name = _NAME_AFTER_DOLLAR.match(rest)
+            self.fail(
                 "a selector must start with '$.'",
-                text,
-                pos + 1,
+                p + 1,
                 hint=f"write '$.{name.group(1)}'" if name and name.group(1) else None,
                 code="selector-start",
             )
-        if found is not None and re.match(r"[A-Za-z_]", found):
-            prev = text[:pos].rstrip()
-            if prev.endswith(("{", "(", "&&", "||")):
-                key = re.match(r"[A-Za-z0-9_.]+", rest)
-                return PatternError(
-                    "expected a selector starting with '$.'",
-                    text,
-                    pos,
-                    hint=f"write '$.{key.group(0) if key else found}'",
-                    code="selector-start",
-                )
-            if re.match(r"IS\s+NOT\b", rest) or (
-                re.match(r"NOT\b", rest) and re.search(r"\bIS\s*$", text[:pos])
-            ):
-                return PatternError(
-                    "'IS NOT' is not supported by CloudWatch Logs",
-                    text,
-                    pos,
-                    hint="use '!= ...', or 'NOT EXISTS' for an absent field",
-                    code="unsupported-keyword",
-                )
-            if re.match(r"EXISTS\b", rest):
-                return PatternError(
-                    "'EXISTS' is not supported by CloudWatch Logs (only 'NOT EXISTS')",
-                    text,
-                    pos,
-                    hint="use '= *' to require a string or number value",
-                    code="unsupported-keyword",
-                )
-            if re.match(r"(?i)(is|not)\b", rest):
-                return PatternError(
-                    "keywords are upper case: IS NULL, IS TRUE, IS FALSE, NOT EXISTS",
-                    text,
-                    pos,
-                    code="keyword-case",
-                )
-        if (
-            found is not None
-            and found not in "})&|"
-            and text[:pos].rstrip().endswith(tuple(ast.COMPARE_OPS))
-        ):
-            bad = re.match(r"[^\s)}&|]+", rest)
-            return PatternError(
-                f"invalid value {bad.group(0) if bad else found!r}", text, pos, code="value"
+        if rest.startswith("$"):
+            self.fail(
+                "invalid selector: each step is .key, .*, [n], [*] or ['any key'] (keys "
+                "unquoted hold only letters, digits, '_' and '-')",
+                p + 1,
+                hint="write keys with other characters as $.['key']",
             )
-        if (
-            found is not None
-            and not re.match(r"[\s})&|(]", found)
-            and re.search(r"(?:!=|<=|>=|=|<|>)\s*[A-Za-z0-9_.*+\-]+$", text[:pos])
-        ):
-            tail = re.search(r"[A-Za-z0-9_.*+\-]+$", text[:pos])
-            start = tail.start() if tail else pos
-            v = re.match(r"[^\s)}&|]+", text[start:])
+        if rest[:1].isascii() and (rest[:1].isalpha() or rest[:1] == "_"):
+            key = _KEY_LIKE.match(rest)
+            self.fail(
+                "expected a selector starting with '$.'",
+                p,
+                hint=f"write '$.{key.group(0) if key else rest[0]}'",
+                code="selector-start",
+            )
+        self.expected("a condition or '('")
+
+    def after_is(self) -> NoReturn:
+        p = self.tok.skip()
+        if self.tok.keyword("NOT"):
+            self.fail(
+                "'IS NOT' is not supported by CloudWatch Logs",
+                p,
+                hint="use '!= ...', or 'NOT EXISTS' for an absent field",
+                code="unsupported-keyword",
+            )
+        self.miscased(p, ("NULL", "TRUE", "FALSE"))
+        self.expected("NULL, TRUE or FALSE after 'IS'")
+
+    def after_not(self) -> NoReturn:
+        p = self.tok.skip()
+        self.miscased(p, ("EXISTS",))
+        self.expected("EXISTS after 'NOT'", hint="write 'NOT EXISTS' for an absent field")
+
+    def miscased(self, p: int, keywords: tuple[str, ...]) -> None:
+        """Fail if the word at ``p`` is one of ``keywords`` in the wrong case."""
+        m = _KEYWORD_WORD.match(self.text, p)
+        if m is not None and m.group(0).upper() in keywords:
+            self.fail(
+                "keywords are upper case: IS NULL, IS TRUE, IS FALSE, NOT EXISTS",
+                p,
+                code="keyword-case",
+            )
+
+    def no_operator(self, selector: str) -> NoReturn:
+        """Fail after ``selector``: no operator, IS or NOT follows."""
+        p = self.tok.skip()
+        rest = self.text[p:]
+        if re.match(r"EXISTS\b", rest):
+            self.fail(
+                "'EXISTS' is not supported by CloudWatch Logs (only 'NOT EXISTS')",
+                p,
+                hint="use '= *' to require a string or number value",
+                code="unsupported-keyword",
+            )
+        self.miscased(p, ("IS", "NOT"))
+        value = (tk.QUOTED if rest[:1] == '"' else _BAD_VALUE).match(rest)
+        if not _VALUE_LIKE.match(rest):
+            value = None
+        self.expected(
+            "a comparison operator (=, !=, <, >, <=, >=), IS NULL, IS TRUE, IS FALSE or NOT EXISTS",
+            hint=f"write '{selector} = {value.group(0)}'" if value else None,
+        )
+
+    def after_condition(self, closer: str) -> NoReturn:
+        """Fail after a condition where ``&&``, ``||`` or ``closer`` must follow."""
+        tok, text = self.tok, self.text
+        end = tok.end
+        p = tok.skip()
+        found = text[p] if p < len(text) else None
+        what = f"'&&', '||' or {closer}"
+        if found is None:
+            self.expected(what)
+        if text.startswith("==", p):
+            self.fail("'==' is not an operator", p, code="double-equals")
+        # A character glued to an unquoted value: the value was meant to hold it.
+        m = re.search(r"(?:!=|<=|>=|=|<|>)\s*([A-Za-z0-9_.*+\-]+)$", text[:p])
+        if p == end and m is not None and found not in "})&|(" and not found.isspace():
+            v = _BAD_VALUE.match(text, m.start(1))
             value = v.group(0) if v else found
-            return PatternError(
+            self.fail(
                 f"invalid character {found!r} in the unquoted value {value!r}",
-                text,
-                pos,
+                p,
                 hint=f'put the value in double quotes: "{value}"',
                 code="value",
             )
-        if found is not None and found not in "})" and re.match(r"[A-Za-z0-9_.*+\-\"%]", found):
-            prev = text[:pos].rstrip()
-            if (
-                prev
-                and not prev.endswith(("&&", "||", "(", "{"))
-                and (re.search(r"[\w\"%*]$", prev))
-            ):
-                return PatternError(
-                    f"expected '&&', '||', ')' or '}}', found {found!r}",
-                    text,
-                    pos,
-                    hint="quote values that contain spaces",
-                    code="syntax",
+        if _VALUE_LIKE.match(found) and re.search(r"[\w\"%*]$", text[:end]):
+            self.expected(what, hint="quote values that contain spaces")
+        self.expected(what)
+
+    # ------------------------------------------------------------------ values
+
+    def value(self, word: re.Pattern[str]) -> ast.Value:
+        """The value after an operator: a regex, a quoted string or a ``word``."""
+        tok, text = self.tok, self.text
+        p = tok.skip()
+        first = tok.peek()
+        # The first character tells which of the three it can be (no word holds % or ").
+        m = tok.take(tk.REGEX) if first == "%" else None
+        if m is not None:
+            regex = ast.Regex(m.group(0)[1:-1], span=(p, tok.end))
+            self.regexes.append(regex)
+            return regex
+        m = tok.take(tk.QUOTED) if first == '"' else None
+        if m is not None:
+            return ast.String(_decode_quoted(m.group(0)), quoted=True, span=(p, tok.end))
+        m = tok.take(word)
+        if m is not None:
+            raw = m.group(0)
+            if aws.is_number(raw):
+                return ast.Number(raw, aws.parse_number(raw), span=(p, tok.end))
+            return ast.String(raw, quoted=False, span=(p, tok.end))
+        found = text[p] if p < len(text) else None
+        if found == "=" and text[p - 1] == "=":
+            self.fail("'==' is not an operator", p - 1, code="double-equals")
+        if text.startswith("==", p):
+            self.fail("'==' is not an operator", p, code="double-equals")
+        if found is None or found in "})]&|,":
+            self.expected("value")
+        if found == '"':
+            self.fail("unterminated quoted value", p, code="unterminated-quote")
+        bad = _BAD_VALUE.match(text, p)
+        self.fail(f"invalid value {bad.group(0) if bad else found!r}", p, code="value")
+
+    # ------------------------------------------------------------------ space-delimited
+
+    def space(self) -> tuple[ast.Entry, ...]:
+        tok = self.tok
+        if not tok.literal("["):
+            self.expected("'['")
+        entries = [self.entry()]
+        while tok.literal(","):
+            entries.append(self.entry())
+        if not tok.literal("]"):
+            if entries[-1] is None and self.tok.peek() not in (",", "]"):
+                self.expected("a field name, '...', ',' or ']'")
+            self.expected("',' or ']'")
+        if not tok.at_end():
+            self.expected("end of pattern after ']'")
+        if entries == [None]:
+            return ()
+        return tuple(e if e is not None else ast.Field(None, None) for e in entries)
+
+    def entry(self) -> ast.Entry | None:
+        tok = self.tok
+        start = tok.skip()
+        if tok.literal("..."):
+            return ast.Ellipsis_(span=(start, tok.end))
+        name = tok.take(tk.FIELD_NAME)
+        if name is None:
+            return None
+        name_end = tok.end
+        op = tok.take(tk.OPERATOR)
+        if op is None:
+            return ast.Field(name.group(0), None, span=(start, name_end))
+        self.entry_name = name.group(0)
+        condition, end = self.field_or(self.field_comparison(name, op))
+        return ast.Field(name.group(0), condition, span=(start, end))
+
+    def field_or(
+        self, first: ast.FieldComparison
+    ) -> tuple[ast.And | ast.Or | ast.FieldComparison, int]:
+        """The condition of one entry, and its end (:meth:`_level_end`)."""
+        tok = self.tok
+        start = first.span[0]
+        head, end = self.field_and(first)
+        if not tok.literal("||"):
+            return head, self._level_end()
+        items: list[ast.Expr] = [head]
+        while True:
+            item, end = self.field_and(self.field_condition())
+            items.append(item)
+            if not tok.literal("||"):
+                return ast.Or(tuple(items), span=(start, end)), end
+
+    def field_and(self, first: ast.FieldComparison) -> tuple[ast.And | ast.FieldComparison, int]:
+        tok = self.tok
+        if not tok.literal("&&"):
+            return first, self._level_end()
+        items: list[ast.Expr] = [first]
+        while True:
+            items.append(self.field_condition())
+            if not tok.literal("&&"):
+                return ast.And(tuple(items), span=(first.span[0], tok.end)), tok.end
+
+    def field_condition(self) -> ast.FieldComparison:
+        tok = self.tok
+        name = tok.take(tk.FIELD_NAME)
+        if name is None:
+            self.expected("a field name")
+        op = tok.take(tk.OPERATOR)
+        if op is None:
+            self.expected(f"a comparison operator after {name.group(0)!r}")
+        return self.field_comparison(name, op)
+
+    def field_comparison(self, name: re.Match[str], op: re.Match[str]) -> ast.FieldComparison:
+        value = self.value(tk.SPACE_WORD)
+        node = ast.FieldComparison(
+            name.group(0),
+            cast(ast.CompareOp, op.group(0)),
+            value,
+            span=(name.start(), self.tok.end),
+        )
+        self.note_relational(node)
+        if self.misnamed is None and node.name.lower() != self.entry_name.lower():
+            self.misnamed = (self.entry_name, node)
+        return node
+
+    # ------------------------------------------------------------------ terms
+
+    def terms(self) -> tuple[ast.Term, ...]:
+        tok = self.tok
+        out: list[ast.Term] = []
+        while not tok.at_end() or not out:
+            start = tok.position
+            if start >= len(self.text):
+                self.no_term("")
+            op = ""
+            if self.text[start] in "?-":
+                op = self.text[start]
+                tok.advance(start + 1)
+            m = tok.take(tk.QUOTED)
+            if m is not None:
+                out.append(
+                    ast.Term(
+                        _decode_quoted(m.group(0)),
+                        quoted=True,
+                        op=cast(ast.TermOp, op),
+                        span=(start, tok.end),
+                    )
                 )
-    if found is None:
-        return PatternError(f"unexpected end of pattern: expected {expected}", text, pos, hint)
-    return PatternError(f"expected {expected}, found {found!r}", text, pos, hint)
+                continue
+            m = tok.take(tk.TERM_WORD)
+            if m is None:
+                self.no_term(op)
+            out.append(ast.Term(m.group(0), op=cast(ast.TermOp, op), span=(start, tok.end)))
+        return tuple(out)
 
-
-def _token_start(text: str, pos: int) -> int:
-    while pos > 0 and not text[pos - 1].isspace():
-        pos -= 1
-    return pos
+    def no_term(self, op: str) -> NoReturn:
+        text = self.text
+        p = self.tok.skip()
+        if p >= len(text):
+            self.fail(f"unexpected end of pattern: expected a term after {op!r}", p)
+        found = text[p]
+        if found == '"':
+            self.fail("unterminated quoted phrase", p, code="unterminated-quote")
+        if found == "%":
+            self.fail(
+                "a %regex% must be the whole pattern; it cannot be mixed with terms",
+                p,
+                code="regex-in-terms",
+            )
+        token = p
+        while token > 0 and not text[token - 1].isspace():
+            token -= 1
+        word = _WORD.match(text, token)
+        shown = (word.group(0) if word else found).lstrip("?-")
+        self.fail(
+            f"invalid character {found!r} in a term: unquoted terms may contain only "
+            "letters, digits and '_'",
+            p,
+            hint=f'put the term in double quotes: "{shown}"' if shown else None,
+            code="term-character",
+        )
 
 
 # ----------------------------------------------------------------------------- structural checks
 
 
-def _check_structure(node: ast.Pattern, text: str) -> None:
-    """Rules that are not context-free: quotas, regex syntax, operator/value fit."""
-    regexes = [n for n in ast.walk(node) if isinstance(n, ast.Regex)]
-    for r in regexes:
+def _check_structure(parser: _Parser) -> None:
+    """Rules that are not context-free: quotas, regex syntax, operator/value fit, one field
+    per space-delimited entry; checked in this order, each on the first offender in the
+    text, after the parse succeeded (a syntax error anywhere comes first)."""
+    text = parser.text
+    for r in parser.regexes:
         check_regex(r.source, text, r.span[0] + 1)
-    if isinstance(node, ast.JsonPattern | ast.SpacePattern) and len(regexes) > MAX_REGEXES:
-        third = regexes[MAX_REGEXES]
+    if len(parser.regexes) > MAX_REGEXES:
         raise PatternError(
             f"a pattern may contain at most {MAX_REGEXES} regular expressions; this is number "
             f"{MAX_REGEXES + 1}",
             text,
-            third.span[0],
+            parser.regexes[MAX_REGEXES].span[0],
             code="regex-quota",
         )
-    if isinstance(node, ast.JsonPattern):
-        wild = [n for n in ast.walk(node) if isinstance(n, ast.Selector) and n.wildcards]
-        for sel in wild:
-            if sel.wildcards > 1:
-                second = [s for s in sel.steps if isinstance(s, ast.AnyIndex | ast.AnyKey)][1]
-                raise PatternError(
-                    "a selector may contain at most one wildcard ('[*]' or '.*')",
-                    text,
-                    second.span[0],
-                    code="selector-wildcards",
-                )
-        if len(wild) > MAX_WILDCARD_SELECTORS:
+    for sel in parser.wild:
+        if sel.wildcards > aws.MAX_WILDCARDS_PER_SELECTOR:
+            second = [s for s in sel.steps if isinstance(s, ast.AnyIndex | ast.AnyKey)][1]
             raise PatternError(
-                f"a pattern may contain at most {MAX_WILDCARD_SELECTORS} wildcard selectors",
+                "a selector may contain at most one wildcard ('[*]' or '.*')",
                 text,
-                wild[MAX_WILDCARD_SELECTORS].span[0],
-                code="wildcard-quota",
+                second.span[0],
+                code="selector-wildcards",
             )
-    for n in ast.walk(node):
-        if (
-            isinstance(n, ast.Comparison | ast.FieldComparison)
-            and n.op in ast.RELATIONAL_OPS
-            and not isinstance(n.value, ast.Number)
-        ):
-            raise PatternError(
-                f"'{n.op}' compares numbers; {_describe(n.value)} is not a number",
-                text,
-                n.value.span[0],
-                code="relational-value",
-            )
-    if isinstance(node, ast.SpacePattern):
-        for entry in node.entries:
-            if isinstance(entry, ast.Field) and entry.condition is not None:
-                for n in ast.walk(entry.condition):
-                    if (
-                        isinstance(n, ast.FieldComparison)
-                        and entry.name is not None
-                        and n.name.lower() != entry.name.lower()
-                    ):
-                        raise PatternError(
-                            f"conditions in one field must all test that field "
-                            f"({entry.name!r}), not {n.name!r}",
-                            text,
-                            n.span[0],
-                            code="field-name",
-                        )
+    if len(parser.wild) > MAX_WILDCARD_SELECTORS:
+        raise PatternError(
+            f"a pattern may contain at most {MAX_WILDCARD_SELECTORS} wildcard selectors",
+            text,
+            parser.wild[MAX_WILDCARD_SELECTORS].span[0],
+            code="wildcard-quota",
+        )
+    n = parser.relational
+    if n is not None:
+        raise PatternError(
+            f"'{n.op}' compares numbers; {_describe(n.value)} is not a number",
+            text,
+            n.value.span[0],
+            code="relational-value",
+        )
+    if parser.misnamed is not None:
+        entry, m = parser.misnamed
+        raise PatternError(
+            f"conditions in one field must all test that field ({entry!r}), not {m.name!r}",
+            text,
+            m.span[0],
+            code="field-name",
+        )
 
 
 def _describe(value: ast.Value) -> str:

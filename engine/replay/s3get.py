@@ -6,12 +6,13 @@ object on top of the request itself, which on a 2-core machine serving thousands
 CloudTrail objects is the whole budget (docs/performance.md, "S3").  Here a GET is a path, four
 headers and one HMAC: about 0.5 ms of CPU per object, measured the same way.
 
-What stays with s3fs/botocore (:class:`ObjectGetter` borrows them from the ``S3FileSystem`` the
-listing uses): the credential chain (profile, SSO, instance role, refreshing credentials -- the
-frozen credentials are read again every :data:`CREDENTIALS_TTL` seconds, well inside botocore's
-own refresh margin), the configured region, and the URL of an object (botocore's endpoint rules:
-``--endpoint-url`` or ``AWS_ENDPOINT_URL``, virtual-host or path addressing, dotted bucket names),
-resolved once per bucket by presigning a GET.  ``--anon`` sends the requests unsigned.
+What stays with botocore (:class:`ObjectGetter` borrows a synchronous botocore client; the
+aiobotocore stack s3fs brings costs ~0.3 s more to import and start): the credential chain
+(profile, SSO, instance role, refreshing credentials -- the frozen credentials are read again
+every :data:`CREDENTIALS_TTL` seconds, well inside botocore's own refresh margin), the region,
+and the URL of an object (botocore's endpoint rules: ``--endpoint-url`` or
+``AWS_ENDPOINT_URL``, virtual-host or path addressing, dotted bucket names), resolved once per
+bucket by presigning a GET.  ``--anon`` sends the requests unsigned.
 
 Invariants:
 
@@ -23,11 +24,11 @@ Invariants:
   :class:`S3StatusError` whose ``retryable`` says whether a retry may help (5xx, 429, SlowDown,
   RequestTimeout); network failures are the ``OSError`` s and ``http.client.HTTPException`` s
   of the standard library.  A connection that failed is dropped, never reused;
-* a request that S3 redirects to another region (301/307/400 naming ``x-amz-bucket-region``)
-  is sent once through s3fs instead (botocore follows the redirect and remembers the region);
-  the bucket's URL and region are then resolved again, and a bucket that still redirects is
-  read through s3fs from then on.  So is every bucket when an HTTP proxy applies to S3 (botocore
-  honours ``HTTPS_PROXY``; this client does not).
+* a request that S3 redirects to another region (301/307, or 400 naming another
+  ``x-amz-bucket-region``) is sent again to that region (the bucket's URL resolved by a botocore
+  client of that region); a bucket that redirects again is handed to the fallback (s3fs) from
+  then on, and so is every bucket when an HTTP proxy applies to S3 (botocore honours
+  ``HTTPS_PROXY``; this client does not).
 
 Each thread keeps its own connection per host (``http.client`` connections are not shared
 between threads); the caller runs as many threads as it wants GETs in flight.
@@ -234,25 +235,30 @@ class Getter(Protocol):
 
 
 class ObjectGetter:
-    """Whole-object GETs for the buckets one ``S3FileSystem`` reaches; thread-safe."""
+    """Whole-object GETs and listings for the buckets one configuration reaches; thread-safe.
+
+    ``client_for(region)`` gives a (synchronous) botocore S3 client of the configuration --
+    ``None``: its own region -- whose credentials sign the requests and whose endpoint rules
+    place a bucket; ``fallback()`` the client that takes what this one does not (s3fs)."""
 
     def __init__(
         self,
-        fs: Any,
-        sync: Callable[..., Any],
+        client_for: Callable[[str | None], Any],
+        fallback: Callable[[], Getter],
         *,
+        anon: bool = False,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        self.fs = fs
-        self._sync = sync
-        self.client = sync(fs, fs.set_session)
+        self._client_for = client_for
+        self._fallback = fallback
+        self.client = client_for(None)
         self.region: str = self.client.meta.region_name or "us-east-1"
-        self.anon = bool(fs.anon)
-        self._credentials = None if self.anon else self.client._get_credentials()
+        self.anon = anon
+        self._credentials = None if anon else self.client._get_credentials()
         self._frozen: Frozen | None = None
         self._frozen_at = 0.0
         self._lock = threading.Lock()
-        self._targets: dict[str, _Target | None] = {}  # None: through s3fs
+        self._targets: dict[str, _Target | None] = {}  # None: through the fallback
         self._redirects: dict[str, int] = {}
         self._local = threading.local()
         self._ssl = ssl_context
@@ -272,7 +278,7 @@ class ObjectGetter:
         now = time.monotonic()
         with self._lock:
             if self._frozen is None or now - self._frozen_at > CREDENTIALS_TTL:
-                got = self._sync(self.fs, self._credentials.get_frozen_credentials)
+                got = self._credentials.get_frozen_credentials()
                 self._frozen = Frozen(got.access_key, got.secret_key, got.token or None)
                 self._frozen_at = now
             return self._frozen
@@ -281,22 +287,29 @@ class ObjectGetter:
         with self._lock:
             if bucket in self._targets:
                 return self._targets[bucket]
-        target = self._resolve(bucket, self.region)
+        target = self._resolve(bucket, None)
         with self._lock:
             self._targets.setdefault(bucket, target)
             return self._targets[bucket]
 
-    def _resolve(self, bucket: str, region: str) -> _Target | None:
-        url = self._sync(
-            self.fs,
-            self.client.generate_presigned_url,
-            "get_object",
-            Params={"Bucket": bucket, "Key": _SENTINEL},
-            ExpiresIn=60,
+    def _resolve(self, bucket: str, region: str | None) -> _Target | None:
+        client = self.client if region is None else self._client_for(region)
+        url = client.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": _SENTINEL}, ExpiresIn=60
         )
-        target = _target_from_url(url, region)
+        target = _target_from_url(url, region or self.region)
         if _proxied("https" if target.https else "http", target.host):
             return None
+        return target
+
+    def _moved(self, bucket: str, region: str | None) -> _Target | None:
+        """After a redirect: the bucket's target in the region S3 named, once; a bucket that
+        redirects again goes through the fallback from then on."""
+        with self._lock:
+            tries = self._redirects[bucket] = self._redirects.get(bucket, 0) + 1
+        target = self._resolve(bucket, region) if tries == 1 and region else None
+        with self._lock:
+            self._targets[bucket] = target
         return target
 
     # ---- requests
@@ -304,21 +317,25 @@ class ObjectGetter:
     def get(self, bucket: str, key: str) -> bytes:
         """The object's bytes.  Raises as the module docstring says."""
         target = self.target(bucket)
-        if target is None:
-            return self._get_s3fs(bucket, key)
-        try:
-            return self._request(target, target.prefix + quote_key(key), "")
-        except _Redirected as redirect:
-            data = self._get_s3fs(bucket, key)  # botocore follows it, and caches the region
-            self._moved(bucket, redirect.region)
-            return data
+        while target is not None:
+            try:
+                return self._request(target, target.prefix + quote_key(key), "")
+            except _Redirected as redirect:
+                target = self._moved(bucket, redirect.region)
+        return self._fallback().get(bucket, key)
 
     def list_objects(self, bucket: str, prefix: str, delimiter: str) -> Listed:
         """``(files as (key, size), folders)`` under ``prefix``: ListObjectsV2, every page
         (folders are the common prefixes, ending with the delimiter).  Raises as :meth:`get`."""
         target = self.target(bucket)
-        if target is None:
-            return self._list_s3fs(bucket, prefix, delimiter)
+        while target is not None:
+            try:
+                return self._list(target, prefix, delimiter)
+            except _Redirected as redirect:
+                target = self._moved(bucket, redirect.region)
+        return self._fallback().list_objects(bucket, prefix, delimiter)
+
+    def _list(self, target: _Target, prefix: str, delimiter: str) -> Listed:
         path = target.prefix.rstrip("/") or "/"
         files: list[tuple[str, int]] = []
         folders: list[str] = []
@@ -327,44 +344,10 @@ class ObjectGetter:
             params["delimiter"] = delimiter
         while True:
             query = "&".join(f"{k}={_quote_param(v)}" for k, v in sorted(params.items()))
-            try:
-                body = self._request(target, path, query)
-            except _Redirected as redirect:
-                listed = self._list_s3fs(bucket, prefix, delimiter)
-                self._moved(bucket, redirect.region)
-                return listed
-            token = _parse_listing(body, files, folders)
+            token = _parse_listing(self._request(target, path, query), files, folders)
             if token is None:
                 return files, folders
             params["continuation-token"] = token
-
-    def _get_s3fs(self, bucket: str, key: str) -> bytes:
-        # One GET (a larger max_concurrency would HEAD the object first).
-        data = self._sync(self.fs, self.fs._cat_file, f"{bucket}/{key}", max_concurrency=1)
-        return bytes(data)
-
-    def _list_s3fs(self, bucket: str, prefix: str, delimiter: str) -> Listed:
-        parent, _, stem = prefix.rpartition("/")
-        path = f"{bucket}/{parent}" if parent else bucket
-        entries = self._sync(self.fs, self.fs._lsdir, path, delimiter=delimiter, prefix=stem)
-        files: list[tuple[str, int]] = []
-        folders: list[str] = []
-        for entry in entries:
-            key = str(entry["name"]).split("/", 1)[1] if "/" in entry["name"] else ""
-            if entry.get("type") == "directory":
-                folders.append(key + delimiter[-1:])
-            else:
-                files.append((key, int(entry.get("size") or 0)))
-        return files, folders
-
-    def _moved(self, bucket: str, region: str | None) -> None:
-        """After a redirect (answered through s3fs): the bucket's URL and region once more,
-        then s3fs for good."""
-        with self._lock:
-            tries = self._redirects[bucket] = self._redirects.get(bucket, 0) + 1
-        target = self._resolve(bucket, region or self.region) if tries == 1 else None
-        with self._lock:
-            self._targets[bucket] = target
 
     def _connection(self, target: _Target, fresh: bool) -> tuple[http.client.HTTPConnection, bool]:
         """This thread's connection to the target's host, and whether it was used before."""

@@ -32,6 +32,18 @@ CASES = [
     ("{ $.a = %x% && $.b = %y% && $.c = %z% }", 34, "at most 2 regular", None),
     ("{ $.a[*].b[*] = 1 }", 10, "one wildcard", None),
     ("x" * 1025, 1024, "at most 1024", None),
+    # Said where the parser finds the problem (issue 15), not rebuilt from the text around it.
+    ("{ $.a StopLogging }", 6, "comparison operator", "$.a = StopLogging"),
+    ('{ $.a "x y" }', 6, "comparison operator", '$.a = "x y"'),
+    ("{ $.a IS null }", 9, "upper case", None),
+    ("{ $.a NOT NULL }", 10, "EXISTS after 'NOT'", "NOT EXISTS"),
+    ("ERROR -", 7, "expected a term after '-'", None),
+    ("ERROR -@", 7, "'@'", '"@"'),
+    ('{ $.a = "x }', 8, "unterminated", None),
+    ("[a = 1 && b]", 11, "comparison operator after 'b'", None),
+    ("[1a]", 1, "field name", None),
+    ("{ $.@ = 1 }", 3, "invalid selector", "$.['key']"),
+    ("{ " + "(" * 60 + "$.a = 1" + ")" * 60 + " }", 52, "nest more than 50", None),
 ]
 
 

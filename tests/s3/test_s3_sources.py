@@ -277,6 +277,7 @@ def test_credentials_options() -> None:
 
 def test_missing_s3_extra_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "s3fs", None)
+    monkeypatch.setitem(sys.modules, "botocore.session", None)
     monkeypatch.setattr(s3mod, "_GETTERS", {})
     [problem] = list(expand_s3("s3://bucket/prefix/"))
     assert isinstance(problem, Problem)

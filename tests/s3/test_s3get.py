@@ -4,12 +4,11 @@ from moto, and every error status, dropped connection and redirect handled as do
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import http.client
 import http.server
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,9 +100,8 @@ def bucket(moto: Moto) -> str:
     return BUCKET
 
 
-def make_getter(moto: Moto, anon: bool = False) -> ObjectGetter:
-    return ObjectGetter(s3mod.filesystem(S3Config(endpoint_url=moto.endpoint, anon=anon)),
-                        s3mod._sync)  # fmt: skip
+def make_getter(moto: Moto, anon: bool = False) -> s3get.Getter:
+    return s3mod.getter(S3Config(endpoint_url=moto.endpoint, anon=anon))
 
 
 def test_objects_are_read_signed_with_the_session_token(moto: Moto, bucket: str) -> None:
@@ -224,43 +222,52 @@ class FakeCredentials:
     def __init__(self) -> None:
         self.reads = 0
 
-    async def get_frozen_credentials(self) -> Frozen:
+    def get_frozen_credentials(self) -> Frozen:
         self.reads += 1
         return Frozen(f"AKID{self.reads}", "secret", f"token{self.reads}")
 
 
-class FakeFS:
-    """What :class:`ObjectGetter` uses of an ``S3FileSystem``, pointing at the scripted server."""
+class FakeClient:
+    """What :class:`ObjectGetter` uses of a botocore client, pointing at the scripted server."""
 
-    def __init__(self, port: int, anon: bool = False) -> None:
+    def __init__(self, port: int, region: str, creds: FakeCredentials) -> None:
         self.port = port
-        self.anon = anon
-        self.cat_files: list[str] = []
-        self.creds = FakeCredentials()
-        self.client = self
-
-    # the client
-    @property
-    def meta(self) -> Any:
-        return type("Meta", (), {"region_name": "us-east-1"})()
+        self.meta = type("Meta", (), {"region_name": region})()
+        self.creds = creds
 
     def _get_credentials(self) -> FakeCredentials:
         return self.creds
 
-    async def generate_presigned_url(self, op: str, Params: dict[str, str], **kw: Any) -> str:
+    def generate_presigned_url(self, op: str, Params: dict[str, str], **kw: Any) -> str:
         return f"http://127.0.0.1:{self.port}/{Params['Bucket']}/{quote_key(Params['Key'])}?x=1"
 
-    # the filesystem
-    async def set_session(self) -> FakeFS:
-        return self
 
-    async def _cat_file(self, path: str, **kw: Any) -> bytes:
-        self.cat_files.append(path)
+class FakeFallback:
+    def __init__(self) -> None:
+        self.gets: list[str] = []
+
+    def get(self, bucket: str, key: str) -> bytes:
+        self.gets.append(f"{bucket}/{key}")
         return b"through s3fs"
 
+    def list_objects(self, bucket: str, prefix: str, delimiter: str) -> Any:
+        return [], []
 
-def run_sync(fs: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    return asyncio.run(fn(*args, **kwargs))
+
+@dataclass
+class Fakes:
+    port: int
+    anon: bool = False
+    creds: FakeCredentials = field(default_factory=FakeCredentials)
+    fallback: FakeFallback = field(default_factory=FakeFallback)
+    regions: list[str | None] = field(default_factory=list)
+
+    def getter(self) -> ObjectGetter:
+        def client_for(region: str | None) -> FakeClient:
+            self.regions.append(region)
+            return FakeClient(self.port, region or "us-east-1", self.creds)
+
+        return ObjectGetter(client_for, lambda: self.fallback, anon=self.anon)
 
 
 def xml_error(code: str, message: str = "", region: str = "") -> bytes:
@@ -273,14 +280,14 @@ def test_requests_are_signed_with_credentials_read_again_after_their_ttl(
     scripted: tuple[Script, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     script, port = scripted
-    fs = FakeFS(port)
-    getter = ObjectGetter(fs, run_sync)
+    fakes = Fakes(port)
+    getter = fakes.getter()
     assert getter.get("b", "k1") == b"body of k1"
     assert getter.get("b", "k2") == b"body of k2"
-    assert fs.creds.reads == 1  # within the TTL: read once
+    assert fakes.creds.reads == 1  # within the TTL: read once
     monkeypatch.setattr(s3get, "CREDENTIALS_TTL", -1.0)
     getter.get("b", "k3")
-    assert fs.creds.reads == 2
+    assert fakes.creds.reads == 2
     auth = [headers["Authorization"] for _, headers in script.seen]
     assert [a.split("Credential=")[1].split("/")[0] for a in auth] == ["AKID1", "AKID1", "AKID2"]
     assert script.seen[-1][1]["x-amz-security-token"] == "token2"
@@ -289,7 +296,7 @@ def test_requests_are_signed_with_credentials_read_again_after_their_ttl(
 
 def test_anonymous_requests_are_not_signed(scripted: tuple[Script, int]) -> None:
     script, port = scripted
-    getter = ObjectGetter(FakeFS(port, anon=True), run_sync)
+    getter = Fakes(port, anon=True).getter()
     assert getter.get("b", "k") == b"body of k"
     assert "Authorization" not in script.seen[0][1]
 
@@ -311,7 +318,7 @@ def test_errors_are_typed_for_the_retry_decision(
 ) -> None:
     script, port = scripted
     script.answers["k"] = [answer]
-    getter = ObjectGetter(FakeFS(port), run_sync)
+    getter = Fakes(port).getter()
     with pytest.raises(kind) as caught:
         getter.get("b", "k")
     assert s3mod.transient(caught.value) is retryable
@@ -325,7 +332,7 @@ def test_a_transient_status_is_retried_then_reported_in_one_line(
     slow = (503, {}, xml_error("SlowDown", "Please reduce your request rate."))
     script.answers["flaky"] = [slow, "drop", (200, {}, b"finally")]
     script.answers["dead"] = [slow]
-    fake = ObjectGetter(FakeFS(port), run_sync)
+    fake = Fakes(port).getter()
     monkeypatch.setattr(s3mod, "getter", lambda config: fake)
     monkeypatch.setattr(s3mod, "_FETCHERS", {})
     monkeypatch.setattr(s3mod, "_GETTERS", {})
@@ -345,29 +352,30 @@ def test_a_keep_alive_connection_closed_by_the_server_is_replaced_at_once(
 ) -> None:
     script, port = scripted
     script.close_after_each = True  # closes without saying so (no "Connection: close")
-    getter = ObjectGetter(FakeFS(port), run_sync)
+    getter = Fakes(port).getter()
     assert [getter.get("b", f"k{i}") for i in range(3)] == [b"body of k0", b"body of k1",
                                                             b"body of k2"]  # fmt: skip
     assert script.connections == 3
 
 
-def test_a_region_redirect_goes_through_s3fs_then_to_the_new_region(
+def test_a_region_redirect_is_followed_then_handed_to_s3fs(
     scripted: tuple[Script, int],
 ) -> None:
     script, port = scripted
     moved = (301, {"x-amz-bucket-region": "eu-west-1"}, xml_error("PermanentRedirect"))
-    script.answers["first"] = [moved]
-    fs = FakeFS(port)
-    getter = ObjectGetter(fs, run_sync)
-    assert getter.get("b", "first") == b"through s3fs"
-    assert fs.cat_files == ["b/first"]
+    script.answers["first"] = [moved, (200, {}, b"first, in eu-west-1")]
+    fakes = Fakes(port)
+    getter = fakes.getter()
+    assert getter.get("b", "first") == b"first, in eu-west-1"
+    assert fakes.regions == [None, "eu-west-1"]  # the bucket placed by a client of its region
+    assert "/eu-west-1/s3/aws4_request" in script.seen[-1][1]["Authorization"]
     assert getter.get("b", "second") == b"body of second"
     assert "/eu-west-1/s3/aws4_request" in script.seen[-1][1]["Authorization"]
     # A bucket that redirects again is read through s3fs from then on.
     script.answers["third"] = [moved]
     assert getter.get("b", "third") == b"through s3fs"
     assert getter.get("b", "fourth") == b"through s3fs"
-    assert fs.cat_files == ["b/first", "b/third", "b/fourth"]
+    assert fakes.fallback.gets == ["b/third", "b/fourth"]
 
 
 def test_a_proxied_endpoint_is_read_through_s3fs(
@@ -376,10 +384,9 @@ def test_a_proxied_endpoint_is_read_through_s3fs(
     _, port = scripted
     monkeypatch.setenv("http_proxy", "http://proxy.invalid:3128")
     monkeypatch.setenv("no_proxy", "")
-    fs = FakeFS(port)
-    assert ObjectGetter(fs, run_sync).get("b", "k") == b"through s3fs"
+    assert Fakes(port).getter().get("b", "k") == b"through s3fs"
     monkeypatch.setenv("no_proxy", "127.0.0.1")
-    assert ObjectGetter(fs, run_sync).get("b", "k") == b"body of k"
+    assert Fakes(port).getter().get("b", "k") == b"body of k"
 
 
 def listing_page(keys: list[str], prefixes: list[str], token: str | None) -> bytes:
@@ -399,7 +406,7 @@ def test_a_listing_follows_every_page_and_decodes_keys(
     first = (200, listing_page(["logs/a+b%2Bc.json", "logs/%C3%A9.json"], ["logs/sub/"], "t/1="))
     last = (200, listing_page(["logs/z.json"], [], None))
     script.answers["?"] = [first, (503, xml_error("SlowDown")), first, last]
-    fake = ObjectGetter(FakeFS(port), run_sync)
+    fake = Fakes(port).getter()
     monkeypatch.setattr(s3mod, "BACKOFF_SECONDS", 0.0)
     files, folders = s3mod.retrying(fake.list_objects, "b", "logs/", "/")
     assert files == [("logs/a b+c.json", 17), ("logs/é.json", 16), ("logs/z.json", 11)]
