@@ -1,9 +1,11 @@
 """Entry point of the ``trailreplay`` console script.
 
 Start-up is part of the interface (a pre-commit hook or a loop runs it often): importing this
-module loads typer and the command modules, whose top levels import nothing heavy; each
-command imports the engine when it runs.  Help is click's plain help (no rich), which fits
-80 columns and reads the same in a pipe.
+module loads typer only.  The console script builds the one command it runs, importing that
+command's module alone when it is named like the command (:func:`for_args`); ``app``, the
+whole command line, is built on first use.  The command modules' top levels import nothing
+heavy; each command imports the engine when it runs.  Help is click's plain help (no rich),
+which fits 80 columns and reads the same in a pipe.
 
 Every mistake on the command line reads ``trailreplay: MESSAGE (see 'trailreplay CMD --help')``
 on one line and exits 2, whichever command it is (:class:`_Group`).
@@ -12,6 +14,7 @@ on one line and exits 2, whichever command it is (:class:`_Group`).
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 import sys
 import typing
@@ -70,22 +73,6 @@ def report_usage_error(exc: ClickException) -> None:
     sys.stderr.write(f"trailreplay: {message}{where}\n")
 
 
-app = typer.Typer(
-    name="trailreplay",
-    cls=_Group,
-    help="Offline CloudWatch Logs filter patterns for AWS CloudTrail: replay archives, "
-    "validate and explain patterns, prove equivalence, audit CIS controls, lint "
-    "Terraform and CloudFormation.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80},
-    epilog="Run 'trailreplay COMMAND -h' for a command's options, examples and exit status. "
-    f"Every command exits {EXIT_STATUS_NOTE}.",
-)
-
-
 def _version(value: bool) -> None:
     if value:
         from importlib.metadata import PackageNotFoundError, version
@@ -98,7 +85,6 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool,
@@ -123,27 +109,59 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-def _load() -> None:
-    for name in COMMAND_MODULES:
+def build(modules: tuple[str, ...] = COMMAND_MODULES) -> typer.Typer:
+    """The root command with the commands of ``modules`` (engine.cli.NAME) registered."""
+    app = typer.Typer(
+        name="trailreplay",
+        cls=_Group,
+        help="Offline CloudWatch Logs filter patterns for AWS CloudTrail: replay archives, "
+        "validate and explain patterns, prove equivalence, audit CIS controls, lint "
+        "Terraform and CloudFormation.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80},
+        epilog="Run 'trailreplay COMMAND -h' for a command's options, examples and exit status. "
+        f"Every command exits {EXIT_STATUS_NOTE}.",
+    )
+    app.callback()(_root)
+    for name in modules:
         importlib.import_module(f"engine.cli.{name}").register(app)
+    return app
 
 
-_load()
+@functools.cache
+def whole() -> typer.Typer:
+    """The whole command line, every command registered (``engine.cli.main.app``)."""
+    return build()
+
+
+def __getattr__(name: str) -> Any:
+    # ``app`` is built on first use (PEP 562): the console script builds only what it runs.
+    if name == "app":
+        return whole()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def for_args(args: list[str]) -> typer.Typer:
-    """``app`` with only the command that ``args`` runs registered.
+    """The command line with only the command that ``args`` runs registered.
 
     typer turns every registered command into a click command at each start, inspecting its
-    signature (~20 ms for all of them, more than the rest of a small scan's command line); a run
-    needs one.  The command is the first argument that is not an option (the root's options,
-    ``-V`` and ``-h``, take no value).  Root help, no command or a name that is no command:
-    the whole app, so that the listing and click's "No such command" stay as they are."""
+    signature (~20 ms for all of them, more than the rest of a small scan's command line); a
+    run needs one, and only its module (a command named like its module, ``scan``, imports
+    that module alone).  The command is the first argument that is not an option (the root's
+    options, ``-V`` and ``-h``, take no value).  Root help, no command or a name that is no
+    command: the whole app, so that the listing and click's "No such command" stay as they
+    are."""
     name = next((arg for arg in args if not arg.startswith("-")), None)
+    if name is None:
+        return whole()
+    app = build((name,)) if name in COMMAND_MODULES else whole()
     commands = [c for c in app.registered_commands if c.name == name]
     groups = [g for g in app.registered_groups if g.name == name]
     if not commands and not groups:
-        return app
+        return whole()
     for info in commands:
         _evaluate_annotations(info.callback)
     one = copy.copy(app)

@@ -395,7 +395,7 @@ def register(app: typer.Typer) -> None:
                 min=1,
                 max=MAX_WORKERS,
                 metavar="N",
-                help="Worker processes.  [default: all cores]",
+                help="Worker processes.  [default: all cores; one for an input under 1 MiB]",
                 show_default=False,
             ),
         ] = None,

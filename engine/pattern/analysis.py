@@ -13,6 +13,7 @@ One step serves three clients:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, assert_never
 
@@ -181,7 +182,7 @@ def _term_needles(node: ast.TermPattern) -> tuple[frozenset[str], ...]:
 # ----------------------------------------------------------------------------- findings
 
 
-def _findings(node: ast.Pattern, nodes: list[object]) -> list[Finding]:
+def _findings(node: ast.Pattern, nodes: Sequence[ast.AnyNode]) -> list[Finding]:
     out: list[Finding] = []
 
     def add(code: str, message: str, span: ast.Span, severity: str = "warning") -> None:

@@ -319,32 +319,43 @@ def kind_of(node: Pattern) -> Kind:
             assert_never(node)
 
 
-def walk(node: object) -> list[object]:
+#: Any node of a pattern tree.
+AnyNode: TypeAlias = "Pattern | Expr | Value | Step | Selector | Term | Entry"
+
+
+def walk(node: AnyNode) -> list[AnyNode]:
     """Every node below and including ``node``, depth first, in source order."""
-    out: list[object] = [node]
-    if isinstance(node, TermPattern):
-        for t in node.terms:
-            out.extend(walk(t))
-    elif isinstance(node, RegexPattern):
-        out.extend(walk(node.regex))
-    elif isinstance(node, JsonPattern):
-        out.extend(walk(node.expr))
-    elif isinstance(node, SpacePattern):
-        for e in node.entries:
-            out.extend(walk(e))
-    elif isinstance(node, Field):
-        if node.condition is not None:
-            out.extend(walk(node.condition))
-    elif isinstance(node, And | Or):
-        for i in node.items:
-            out.extend(walk(i))
-    elif isinstance(node, Comparison):
-        out.extend(walk(node.selector))
-        out.extend(walk(node.value))
-    elif isinstance(node, IsCheck):
-        out.extend(walk(node.selector))
-    elif isinstance(node, FieldComparison):
-        out.extend(walk(node.value))
-    elif isinstance(node, Selector):
-        out.extend(node.steps)
+    out: list[AnyNode] = [node]
+    match node:
+        case TermPattern():
+            for t in node.terms:
+                out.extend(walk(t))
+        case RegexPattern():
+            out.extend(walk(node.regex))
+        case JsonPattern():
+            out.extend(walk(node.expr))
+        case SpacePattern():
+            for e in node.entries:
+                out.extend(walk(e))
+        case Field():
+            if node.condition is not None:
+                out.extend(walk(node.condition))
+        case And() | Or():
+            for i in node.items:
+                out.extend(walk(i))
+        case Comparison():
+            out.extend(walk(node.selector))
+            out.extend(walk(node.value))
+        case IsCheck():
+            out.extend(walk(node.selector))
+        case FieldComparison():
+            out.extend(walk(node.value))
+        case Selector():
+            out.extend(node.steps)
+        case MatchAll() | Term() | Ellipsis_() | String() | Number() | Regex() | Key() | Index():
+            pass  # leaves
+        case AnyIndex() | AnyKey():
+            pass  # leaves
+        case _:
+            assert_never(node)
     return out

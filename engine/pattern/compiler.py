@@ -23,7 +23,7 @@ Terms, regex and space-delimited patterns are compiled to closures.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, assert_never
@@ -323,24 +323,47 @@ def glob(pattern: str) -> Callable[[str], bool]:
 # ----------------------------------------------------------------------------- JSON code generation
 
 
-class _Codegen:
-    """Writes the matcher's source.  With ``fields`` (record key -> attribute name), the
-    record is an object holding only those top-level keys as attributes, ``missing`` where
-    absent (the replay's typed decoding); otherwise it is the decoded ``dict``."""
+class RecordAccess:
+    """How generated code reads a record: the plain accessor, over the decoded ``dict``.
 
-    def __init__(
-        self,
-        fields: dict[str, str] | None = None,
-        missing: object = _MISSING,
-        nested: Mapping[str, tuple[type, Mapping[str, str]]] | None = None,
-    ) -> None:
-        self.fields = fields
-        # key -> (class, sub-key -> attribute): that top-level value is an object of
-        # ``class`` holding just the sub-keys read (or anything else: then every one is
-        # missing, as for a value that is not a JSON object).
-        self.nested = nested or {}
+    The code generator asks its accessor for the expression of a one-step selector's value
+    (:meth:`root`) and for the first lines of a getter walking a longer one (:meth:`enter`);
+    every later step is a dict or list step.  Another accessor (the replay's typed records,
+    ``engine.replay.typedrecords``) overrides these; the generator knows no record layout.
+    ``typed``: records are not dicts (no type test is generated; ``indices`` over a
+    document's records is).  ``missing``: what a missing value reads as."""
+
+    typed = False
+    missing: object = _MISSING
+
+    def accepts(self, expr: ast.Expr) -> bool:
+        """Whether every selector of ``expr`` can be read through this accessor."""
+        return True
+
+    def root(self, gen: Codegen, selector: ast.Selector) -> str | None:
+        """The expression (over ``r``) of the single value a wildcard-free selector finds,
+        or None when a getter walks it."""
+        steps = selector.steps
+        if len(steps) == 1 and isinstance(steps[0], ast.Key):
+            return f"r.get({gen.bind('k', steps[0].name)}, M)"
+        return None
+
+    def enter(self, gen: Codegen, selector: ast.Selector) -> tuple[list[str], tuple[ast.Step, ...]]:
+        """A getter's first lines (from the record in ``v`` to a plain value in ``v``), and
+        the steps left for the generic walk."""
+        return [], selector.steps
+
+
+DICT_ACCESS = RecordAccess()
+
+
+class Codegen:
+    """Writes the matcher's source, reading records through ``access``."""
+
+    def __init__(self, access: RecordAccess = DICT_ACCESS) -> None:
+        self.access = access
         self.env: dict[str, Any] = {
-            "M": missing,
+            "M": access.missing,
             "NUM": _NUM,
             "ntext": number_text,
             "select": select,
@@ -366,40 +389,28 @@ class _Codegen:
 
     def value_of(self, selector: ast.Selector) -> str:
         """An expression for the single value a wildcard-free selector finds, or M."""
-        steps = selector.steps
-        if self.fields is not None:
-            first = steps[0]
-            assert isinstance(first, ast.Key)
-            root = "r." + self.fields[first.name]  # an identifier the compiler chose
-            if len(steps) == 1:
-                return root
-        elif len(steps) == 1 and isinstance(steps[0], ast.Key):
-            return f"r.get({self.bind('k', steps[0].name)}, M)"
+        root = self.access.root(self, selector)
+        if root is not None:
+            return root
         if selector in self._getters:
             return f"{self._getters[selector]}(r)"
         name = self.bind("g", None)
         lines = [f"def {name}(v):"]
-        if self.fields is not None:
-            lines.append(f"    v = {root.replace('r.', 'v.', 1)}")
-            steps = steps[1:]
-            first = selector.steps[0]
-            assert isinstance(first, ast.Key)
-            if first.name in self.nested:
-                cls, subs = self.nested[first.name]
-                second = steps[0]
-                assert isinstance(second, ast.Key)  # the layout nests only such keys
-                lines.append(f"    if v.__class__ is not {self.bind('cls', cls)}: return M")
-                lines.append(f"    v = v.{subs[second.name]}")  # an identifier we chose
-                steps = steps[1:]
+        entry, steps = self.access.enter(self, selector)
+        lines.extend(entry)
         for step in steps:
-            if isinstance(step, ast.Key):
-                lines.append("    if v.__class__ is not dict: return M")
-                lines.append(f"    v = v.get({self.bind('k', step.name)}, M)")
-            else:
-                assert isinstance(step, ast.Index)
-                i = self.bind("i", step.index)
-                lines.append(f"    if v.__class__ is not list or len(v) <= {i}: return M")
-                lines.append(f"    v = v[{i}]")
+            match step:
+                case ast.Key():
+                    lines.append("    if v.__class__ is not dict: return M")
+                    lines.append(f"    v = v.get({self.bind('k', step.name)}, M)")
+                case ast.Index():
+                    i = self.bind("i", step.index)
+                    lines.append(f"    if v.__class__ is not list or len(v) <= {i}: return M")
+                    lines.append(f"    v = v[{i}]")
+                case ast.AnyIndex() | ast.AnyKey():
+                    raise TypeError("a wildcard step has no single value (select() reads it)")
+                case _:
+                    assert_never(step)
         lines.append("    return v")
         self.defs.append("\n".join(lines))
         self._getters[selector] = name
@@ -517,28 +528,6 @@ class _Codegen:
         )
 
 
-def compile_json_fields(
-    expr: ast.Expr,
-    fields: dict[str, str],
-    missing: object,
-    nested: Mapping[str, tuple[type, Mapping[str, str]]] | None = None,
-) -> JsonMatcher | None:
-    """The matchers over an object whose attributes ``fields[key]`` hold the
-    record's top-level values (``missing`` where absent), or None when the pattern reads
-    something else (a wildcard selector needs the whole record).
-
-    ``nested[key] = (cls, subs)``: that value is instead an instance of ``cls`` whose
-    attributes ``subs[sub_key]`` hold the values of the sub-keys the pattern reads, or any
-    other value when it is not an object; every selector starting at ``key`` must then go
-    on with a key step."""
-    for node in ast.walk(expr):
-        if isinstance(node, ast.Selector) and (
-            node.wildcards or not isinstance(node.steps[0], ast.Key)
-        ):
-            return None
-    return compile_json(expr, _Codegen(fields, missing, nested))
-
-
 @dataclass(frozen=True, slots=True)
 class JsonMatcher:
     """The matchers generated for one JSON pattern, as declared fields.
@@ -554,9 +543,10 @@ class JsonMatcher:
     source: str | None
 
 
-def compile_json(expr: ast.Expr, gen: _Codegen | None = None) -> JsonMatcher:
-    """Generate and compile the matchers of a JSON pattern."""
-    gen = gen or _Codegen()
+def compile_json(expr: ast.Expr, access: RecordAccess = DICT_ACCESS) -> JsonMatcher:
+    """Generate and compile the matchers of a JSON pattern, reading records through
+    ``access`` (the plain dict accessor by default; see ``access.accepts``)."""
+    gen = Codegen(access)
     body = gen.expr(expr)
     # Every atom the code generator writes is a bool, so ``and``/``or`` of them is too.
     source = "\n\n".join(
@@ -564,7 +554,7 @@ def compile_json(expr: ast.Expr, gen: _Codegen | None = None) -> JsonMatcher:
             *gen.defs,
             f"def match(r):\n    return {body}",
             f"def checked(r):\n    return r.__class__ is dict and {body}"
-            if gen.fields is None
+            if not access.typed
             # Over typed records: the indices of the matching ones, one call per document.
             else f"def indices(rs):\n    return [i for i, r in enumerate(rs) if {body}]",
         ]
@@ -585,7 +575,7 @@ def composed(expr: ast.Expr) -> Callable[[Any], bool]:
     """A JSON condition as composed closures over a decoded record (a ``dict``): the
     matcher of a pattern nested too deeply for generated source.  Each comparison reads its
     selector with :func:`~engine.pattern.select.select` and tests each value found as the
-    generated code does (:meth:`_Codegen.compare`)."""
+    generated code does (:meth:`Codegen.compare`)."""
     match expr:
         case ast.And():
             parts = tuple(composed(i) for i in expr.items)

@@ -21,7 +21,7 @@ PathStep: TypeAlias = tuple[str, str | int]
 Path: TypeAlias = tuple[PathStep, ...]
 
 
-def atoms(expr: object) -> list[Atom]:
+def atoms(expr: ast.AnyNode) -> list[Atom]:
     """The comparisons and checks of a boolean expression, in source order."""
     return [
         n

@@ -97,7 +97,7 @@ def _sub_record(key: str, subs: tuple[str, ...]) -> type:
 
 def nested_fields(layout: Layout) -> dict[str, tuple[type, dict[str, str]]]:
     """key -> (class, sub-key -> attribute) for the nested keys of ``layout`` (what
-    :func:`engine.pattern.compiler.compile_json_fields` reads them with)."""
+    :func:`engine.replay.typedrecords.compile_json_fields` reads them with)."""
     return {
         key: (_sub_record(key, subs), {sub: f"g{i}" for i, sub in enumerate(subs)})
         for key, subs in layout
@@ -355,7 +355,8 @@ def _plan_of(compiled: Sequence[CompiledPattern]) -> _Plan:
 @lru_cache(maxsize=64)
 def _plan(texts: tuple[str, ...]) -> _Plan:
     from engine.pattern import ast
-    from engine.pattern.compiler import compile_all, compile_json_fields
+    from engine.pattern.compiler import compile_all
+    from engine.replay.typedrecords import compile_json_fields
 
     compiled = compile_all(texts)  # the scan's set, compiled once per process
     needles = tuple(pattern_needles(p) for p in compiled)
@@ -371,7 +372,7 @@ def _plan(texts: tuple[str, ...]) -> _Plan:
             if isinstance(p.ast, ast.JsonPattern)
         ]
         # A pattern the generated code cannot hold (too deeply nested for Python's parser)
-        # comes back as the reference walk, which reads dicts: build flat records for it.
+        # comes back as composed closures, which read dicts: build flat records for it.
         if all(m is not None and m.source is not None for m in made):
             on_fields = tuple(m.match for m in made if m is not None)
             found = [m.indices for m in made if m is not None]

@@ -102,6 +102,18 @@ def test_only_the_command_run_is_built() -> None:
     for args in (["--help"], [], ["scna"], ["-h"]):  # the listing, click's own errors
         assert for_args(args) is app
     assert len(app.registered_commands) > 1  # the app itself is left whole
+    # A command not named like its module (validate's `test`) comes from the whole app.
+    assert [c.name for c in for_args(["test", "x"]).registered_commands] == ["test"]
+
+
+def test_a_scan_imports_no_other_command_module(tmp_path: Path) -> None:
+    from engine.cli.main import COMMAND_MODULES
+
+    loaded = modules_after(["scan", "--help"], tmp_path)
+    assert "engine.cli.scan" in loaded
+    others = {f"engine.cli.{name}" for name in COMMAND_MODULES} - {"engine.cli.scan"}
+    assert not loaded & others, loaded & others
+    assert others <= modules_after(["--help"], tmp_path)  # the listing needs them all
 
 
 def test_cache_hits_give_the_parsers_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,8 +5,8 @@ new node type that one of them does not handle is a type error, not a silent fal
 (``kind_of`` used to call anything unknown "space", ``printer.format`` printed it
 space-delimited, ``reference.evaluate`` aligned it).  The check: copy engine/, add a dummy
 node to the ``Pattern``, ``Value``, ``Expr``, ``Step`` and ``Entry`` unions of the copy, and
-run mypy on the AST's consumers (the pattern package, lint, sigma); each function listed in
-:data:`CONSUMERS` must be flagged.
+run mypy on the AST's consumers (the pattern package, lint, sigma, prove); each function
+listed in :data:`CONSUMERS` must be flagged.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 ENGINE = Path(__file__).resolve().parents[2] / "engine"
-PACKAGES = ("engine.pattern", "engine.lint", "engine.sigma")
+PACKAGES = ("engine.pattern", "engine.lint", "engine.sigma", "engine.prove")
 
 # module (under engine/) -> functions ("Class.method" for a method) that dispatch on a node.
 CONSUMERS = {
-    "pattern/ast.py": ["kind_of"],
+    "pattern/ast.py": ["kind_of", "walk"],
     "pattern/printer.py": [
         "format",
         "format_value",
@@ -44,8 +44,9 @@ CONSUMERS = {
         "_build",
         "_field_expr",
         "_field_comparison",
-        "_Codegen.expr",
-        "_Codegen.compare",
+        "Codegen.expr",
+        "Codegen.value_of",
+        "Codegen.compare",
         "composed",
         "_value_test",
     ],
@@ -53,6 +54,18 @@ CONSUMERS = {
     "pattern/select.py": ["select"],
     "lint/rules.py": ["_concrete"],
     "sigma/convert.py": ["_split"],
+    "prove/_info.py": [
+        "concrete_path",
+        "split_wildcard",
+        "clause_text",
+        "_value_text",
+        "value_pool",
+    ],
+    "prove/_messages.py": ["keys_of", "truth"],
+    "prove/_pools.py": ["space_shapes", "_value_tokens"],
+    "prove/counterexample.py": ["_atom_truth", "_evaluate", "_clauses", "_critical"],
+    "prove/solver.py": ["Encoder.formula", "Encoder._atom_at", "atom_parents"],
+    "prove/__init__.py": ["redundant_clauses"],
 }
 
 

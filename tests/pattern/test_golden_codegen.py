@@ -1,7 +1,8 @@
 """Golden tests: the Python source generated for JSON patterns, for both record accessors.
 
-The code generator reads a record either as a plain dict (``compile_json``) or through the
-replay's typed layout, one attribute per top-level key (``compile_json_fields``).  These
+The code generator reads a record through an accessor: the plain dict one (``compile_json``)
+or the replay's typed records, one attribute per top-level key
+(``engine.replay.typedrecords.TypedRecords``).  These
 files pin the generated source, so any change to it is seen in review.  To accept a
 deliberate change: ``TRAILREPLAY_UPDATE_GOLDEN=1 pytest tests/pattern/test_golden_codegen.py``.
 """
@@ -15,7 +16,8 @@ import pytest
 
 import engine
 from engine.pattern import ast
-from engine.pattern.compiler import compile_json, compile_json_fields
+from engine.pattern.compiler import compile_json
+from engine.replay.typedrecords import TypedRecords
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("TRAILREPLAY_UPDATE_GOLDEN") == "1"
@@ -41,9 +43,9 @@ def _sources(name: str) -> dict[str, str]:
     out = {"dict": compile_json(node.expr).source or ""}
     keys = sorted({n.steps[0].name for n in ast.walk(node) if isinstance(n, ast.Selector)})  # type: ignore[union-attr]
     fields = {k: f"f{i}" for i, k in enumerate(keys)}
-    typed = compile_json_fields(node.expr, fields, _Missing())
-    assert typed is not None
-    out["typed"] = typed.source or ""
+    access = TypedRecords(fields, _Missing())
+    assert access.accepts(node.expr)
+    out["typed"] = compile_json(node.expr, access).source or ""
     return out
 
 

@@ -166,6 +166,17 @@ def test_the_parser_accepts_what_re2_accepts(source: str) -> None:
     assert (ours is None) == (theirs is None), (source, ours, theirs)
 
 
+@given(st.text(max_size=20))
+def test_any_text_parses_or_raises_a_coded_pattern_error(source: str) -> None:
+    """jmespath's property: the parser's only failure is our error, with a regex code and a
+    position inside the regex."""
+    try:
+        parse(source)
+    except engine.PatternError as exc:
+        assert exc.code.startswith("regex-"), exc
+        assert 0 <= exc.position <= len(source)
+
+
 # ----------------------------------------------------------------------------- unit cases
 
 

@@ -117,7 +117,7 @@ def test_events_for_messages(text: str, data: st.DataObject) -> None:
 
 def test_events_for_reaches_both_sides_of_a_threshold() -> None:
     p = engine.compile("{ $.latency > 10 && $.eventName = Update* }")
-    quiet = settings(database=None, max_examples=500)
+    quiet = settings(database=None, max_examples=500, derandomize=True)
     hit = find(events_for(p), p.matches_record, settings=quiet)
     miss = find(events_for(p), lambda e: not p.matches_record(e), settings=quiet)
     assert p.matches_record(hit) and not p.matches_record(miss)
@@ -127,7 +127,7 @@ def test_cloudtrail_records_are_realistic() -> None:
     org = engine.compile(
         '{ ($.eventSource = organizations.amazonaws.com) && ($.eventName = "CreateAccount") }'
     )
-    quiet = settings(database=None, max_examples=500)
+    quiet = settings(database=None, max_examples=500, derandomize=True)
     rec = find(cloudtrail_records(), org.matches_record, settings=quiet)
     assert rec["eventName"] == "CreateAccount"
     assert {"eventVersion", "userIdentity", "eventTime", "awsRegion"} <= set(rec)

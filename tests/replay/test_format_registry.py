@@ -17,7 +17,7 @@ from typing import IO
 import pytest
 
 from engine.replay.formats import Opened, Unit, read_units, registry
-from engine.replay.formats.base import FastScanner, InputFormat, nonblank_lines
+from engine.replay.formats.base import FastScanner, Head, InputFormat, nonblank_lines
 
 from .helpers import ct_doc, org, write
 
@@ -54,8 +54,8 @@ class _Tabbed(InputFormat):
     name = "tabbed"
     lines = True
 
-    def sniff(self, text: bytes) -> bool:
-        return text.startswith(b"TAB{")
+    def sniff(self, head: Head) -> bool:
+        return head.text.startswith(b"TAB{")
 
     def read(self, stream: IO[bytes], max_size: int) -> Iterator[Unit]:
         for index, (_lineno, line) in enumerate(nonblank_lines(stream, max_size)):
@@ -73,11 +73,16 @@ def tabbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[InputFormat]:
         (*registry.REGISTRY, registry.Registration("tabbed", "tabbed_format")),
     )
     monkeypatch.setattr(registry, "FORMATS", (*registry.FORMATS, "tabbed"))
-    registry.formats.cache_clear()
-    registry.document_order.cache_clear()
+    _clear_caches()
     yield module.FORMAT
-    registry.formats.cache_clear()
-    registry.document_order.cache_clear()
+    _clear_caches()
+
+
+def _clear_caches() -> None:
+    from engine.replay.formats import ndjson
+
+    for cached in (registry.formats, registry.document_order, registry.skipped, ndjson._containers):
+        cached.cache_clear()
 
 
 def test_a_new_format_is_one_module_and_one_registration(

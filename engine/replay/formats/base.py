@@ -76,6 +76,25 @@ class FastScanner(Protocol):
         ...
 
 
+class Head:
+    """A source's first bytes as the formats look at them: ``text`` (blanks and byte-order
+    mark stripped; not empty) and the first key of the JSON object it may open, found once
+    for all the formats that ask."""
+
+    __slots__ = ("_first_key", "text")
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+        self._first_key: bytes | bool | None = False  # False: not looked for yet
+
+    @property
+    def first_key(self) -> bytes | None:
+        """:func:`first_key` of :attr:`text`."""
+        if self._first_key is False:
+            self._first_key = first_key(self.text)
+        return self._first_key  # type: ignore[return-value]
+
+
 class InputFormat:
     """One input format.  A format module defines a subclass instance named ``FORMAT`` and
     registers it in :mod:`engine.replay.formats.registry`.
@@ -95,18 +114,18 @@ class InputFormat:
     def skipped(self) -> bool:
         return self.skip_reason is not None
 
-    def sniff(self, text: bytes) -> bool:
-        """Whether a source's first bytes (blanks and byte-order mark stripped; not empty)
-        are this format's.  Formats are asked in registration order."""
+    def sniff(self, head: Head) -> bool:
+        """Whether a source's first bytes are this format's.  Formats are asked in
+        registration order."""
         return False
 
     def claims(self, doc: Any) -> bool:
         """Whether a decoded JSON document whose format the head left open is this format's."""
         return False
 
-    def check_forced(self, text: bytes) -> None:
-        """Raise :class:`FormatError` when a source forced to this format plainly is not
-        (``text``: as for :meth:`sniff`), rather than read it as nothing."""
+    def check_forced(self, head: Head) -> None:
+        """Raise :class:`FormatError` when a source forced to this format plainly is not,
+        rather than read it as nothing."""
 
     def read(self, stream: IO[bytes], max_size: int) -> Iterator[Unit]:
         """The events of a line format's stream."""

@@ -10,9 +10,9 @@ from typing import Any
 from engine.replay.formats.base import (
     FastScanner,
     FormatError,
+    Head,
     InputFormat,
     Unit,
-    first_key,
     kind,
     records,
 )
@@ -34,8 +34,8 @@ class CloudTrail(InputFormat):
     name = "cloudtrail"
     streams_records = True
 
-    def sniff(self, text: bytes) -> bool:
-        return first_key(text) == b"Records"
+    def sniff(self, head: Head) -> bool:
+        return head.first_key == b"Records"
 
     def claims(self, doc: Any) -> bool:
         return isinstance(doc, dict) and "Records" in doc

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from engine.replay.formats.base import InputFormat, Unit, records
+from engine.replay.formats.base import Head, InputFormat, Unit, records
 from engine.replay.formats.cloudtrail import document_records
 
 
@@ -15,8 +15,8 @@ class Console(InputFormat):
     name = "console"
     streams_records = True
 
-    def sniff(self, text: bytes) -> bool:
-        return text[:1] == b"["
+    def sniff(self, head: Head) -> bool:
+        return head.text[:1] == b"["
 
     def claims(self, doc: Any) -> bool:
         return isinstance(doc, list)

@@ -11,6 +11,7 @@ from typing import IO
 from engine.replay.formats.base import (
     MAX_DOCUMENT_SIZE,
     FastScanner,
+    Head,
     InputFormat,
     Unit,
     message_unit,
@@ -26,8 +27,8 @@ class CloudWatchExport(InputFormat):
     name = "cwl-export"
     lines = True
 
-    def sniff(self, text: bytes) -> bool:
-        return _CWL_LINE.match(text) is not None
+    def sniff(self, head: Head) -> bool:
+        return _CWL_LINE.match(head.text) is not None
 
     def read(self, stream: IO[bytes], max_size: int) -> Iterator[Unit]:
         return read_lines(stream, max_size)

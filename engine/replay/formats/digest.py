@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.replay.formats.base import InputFormat
+from engine.replay.formats.base import Head, InputFormat
 from engine.replay.sources import SkipReason
 
 _DIGEST_KEYS = ("digestStartTime", "digestEndTime", "digestSignatureAlgorithm")
+_DIGEST_KEY_BYTES = tuple(k.encode() for k in _DIGEST_KEYS)
 
 
 class Digest(InputFormat):
     name = "digest"
     skip_reason = SkipReason.DIGEST
 
-    def sniff(self, text: bytes) -> bool:
+    def sniff(self, head: Head) -> bool:
+        text = head.text
         return (
-            text[:1] == b"{"
-            and any(k.encode() in text for k in _DIGEST_KEYS)
-            and b'"logFiles"' in text
+            text[:1] == b"{" and any(k in text for k in _DIGEST_KEY_BYTES) and b'"logFiles"' in text
         )
 
     def claims(self, doc: Any) -> bool:

@@ -12,9 +12,9 @@ from typing import Any
 
 from engine.replay.formats.base import (
     FormatError,
+    Head,
     InputFormat,
     Unit,
-    first_key,
     kind,
     message_unit,
 )
@@ -23,8 +23,8 @@ from engine.replay.formats.base import (
 class FilterLogEvents(InputFormat):
     name = "filter-log-events"
 
-    def sniff(self, text: bytes) -> bool:
-        return first_key(text) in (b"events", b"searchedLogStreams", b"nextToken")
+    def sniff(self, head: Head) -> bool:
+        return head.first_key in (b"events", b"searchedLogStreams", b"nextToken")
 
     def claims(self, doc: Any) -> bool:
         return isinstance(doc, dict) and "events" in doc

@@ -8,10 +8,10 @@ from typing import Any
 
 from engine.replay.formats.base import (
     FormatError,
+    Head,
     InputFormat,
     Unit,
     decode_string,
-    first_key,
     kind,
 )
 
@@ -19,8 +19,8 @@ from engine.replay.formats.base import (
 class LookupEvents(InputFormat):
     name = "lookup-events"
 
-    def sniff(self, text: bytes) -> bool:
-        return first_key(text) in (b"Events", b"NextToken")
+    def sniff(self, head: Head) -> bool:
+        return head.first_key in (b"Events", b"NextToken")
 
     def claims(self, doc: Any) -> bool:
         return isinstance(doc, dict) and "Events" in doc

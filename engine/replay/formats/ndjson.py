@@ -4,6 +4,7 @@ pretty-printed record decoded as a document is read as this format too."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -13,10 +14,10 @@ from engine.replay.formats import registry
 from engine.replay.formats.base import (
     MAX_DOCUMENT_SIZE,
     FormatError,
+    Head,
     InputFormat,
     Unit,
     describe_json_error,
-    first_key,
     nonblank_lines,
     record_unit,
 )
@@ -26,14 +27,14 @@ class JsonLines(InputFormat):
     name = "ndjson"
     lines = True
 
-    def sniff(self, text: bytes) -> bool:
-        return text[:1] == b"{" and _looks_like_json_lines(text)
+    def sniff(self, head: Head) -> bool:
+        return head.text[:1] == b"{" and _looks_like_json_lines(head.text)
 
     def claims(self, doc: Any) -> bool:
         return isinstance(doc, dict)  # a single pretty-printed record
 
-    def check_forced(self, text: bytes) -> None:
-        if first_key(text) == b"Records":
+    def check_forced(self, head: Head) -> None:
+        if head.first_key == b"Records":
             # A {"Records": [...]} document read as one record would match nothing and look
             # like a clean archive: refuse it instead.
             raise FormatError(
@@ -65,9 +66,12 @@ def read_lines(
 def is_container(value: Any) -> bool:
     """Whether a decoded value is a document another format claims (a ``{"Records": ...}``,
     ``{"Events": ...}``, ``{"events": ...}`` or digest object), not a record."""
-    return isinstance(value, dict) and any(
-        f.claims(value) for f in registry.formats() if f is not FORMAT
-    )
+    return isinstance(value, dict) and any(f.claims(value) for f in _containers())
+
+
+@functools.cache
+def _containers() -> tuple[InputFormat, ...]:
+    return tuple(f for f in registry.document_order() if f is not FORMAT)
 
 
 def _is_record_line(line: bytes) -> bool:

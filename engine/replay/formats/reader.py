@@ -26,6 +26,7 @@ from engine.replay.formats.base import (
     MAX_DOCUMENT_SIZE,
     FastScanner,
     FormatError,
+    Head,
     InputFormat,
     SkipFile,
     Unit,
@@ -67,8 +68,9 @@ def detect_format(head: bytes, path: str) -> InputFormat:
     text = head.lstrip(_BLANKS)
     if not text:
         raise FormatError("empty file")
+    looked = Head(text)
     for fmt in registry.formats():
-        if fmt.sniff(text):
+        if fmt.sniff(looked):
             return fmt
     if text[:1] == b"{":
         return JSON
@@ -136,7 +138,7 @@ def read_units(
             raise FormatError("empty file")
         if opened.path.rsplit("/", 1)[-1] == WRITE_TEST:
             raise SkipFile(SkipReason.WRITE_TEST)
-        fmt.check_forced(head.lstrip(_BLANKS))
+        fmt.check_forced(Head(head.lstrip(_BLANKS)))
     if fmt.skip_reason is not None:
         raise SkipFile(fmt.skip_reason)
     if whole is not None:

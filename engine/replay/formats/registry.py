@@ -69,6 +69,7 @@ def document_order() -> tuple[InputFormat, ...]:
     return tuple(sorted(formats(), key=lambda f: not f.skipped))
 
 
+@functools.cache
 def skipped() -> tuple[InputFormat, ...]:
     """The formats recognised only to be skipped."""
     return tuple(f for f in document_order() if f.skipped)
