@@ -626,3 +626,68 @@ def test_escape_check_past_its_backslash_loop_equals_the_regex_reading(
             assert escapes_can_hide(data, chars) == expected
     finally:
         fastpath._LOOPED_ESCAPES = saved
+
+
+# --------------------------------------------------------------------------- many patterns
+#
+# From MANY_NEEDLES patterns with needles on, one Aho-Corasick pass finds every needle of the
+# set; the patterns it names must be exactly those each pattern's own search would.
+
+_MANY = st.lists(gen.patterns, min_size=8, max_size=14)
+
+
+class _ManyFrom8:
+    """The shared needle search from 8 patterns on (plans built meanwhile are dropped)."""
+
+    def __enter__(self) -> None:
+        from engine.replay import fastpath
+
+        self.saved = fastpath.MANY_NEEDLES
+        fastpath.MANY_NEEDLES = 8
+        fastpath._plan.cache_clear()
+        fastpath._plans.clear()
+
+    def __exit__(self, *exc: object) -> None:
+        from engine.replay import fastpath
+
+        fastpath.MANY_NEEDLES = self.saved
+        fastpath._plan.cache_clear()
+        fastpath._plans.clear()
+
+
+@given(_MANY, st.lists(st.tuples(RECORDS, st.integers(0, 4)), max_size=4))
+def test_shared_needle_search_names_the_patterns_their_own_searches_would(
+    nodes: list[ast.Pattern], items: list[tuple[dict[str, Any], int]]
+) -> None:
+    from engine.replay.fastpath import _candidates, _plan
+
+    texts = tuple(engine.format(n) for n in nodes)
+    with _ManyFrom8():
+        plan = _plan(texts)
+        doc = b'{"Records":[' + b",".join(_encode(r, s) for r, s in items) + b"]}"
+        expected = [j for j, n in enumerate(plan.cheap) if could_match(doc, n, False)]
+        assert _candidates(doc, plan) == expected
+        if sum(n is not None for n in plan.cheap) >= 8 and all(
+            all(clause) for n in plan.cheap if n for clause in n
+        ):
+            assert plan.index is not None
+
+
+@given(st.lists(st.tuples(RECORDS, st.integers(0, 4)), max_size=5), _MANY, LIMITS)
+def test_fast_path_with_many_patterns_equals_general_path(
+    items: list[tuple[dict[str, Any], int]], nodes: list[ast.Pattern], limit: int
+) -> None:
+    with _ManyFrom8():
+        _check_equal(items, nodes, limit)
+
+
+def test_shared_needle_search_with_overlapping_and_nested_needles() -> None:
+    from engine.replay.fastpath import _candidates, _plan
+
+    words = ["abc", "bcd", "ab", "abcd", "cd", "zz", "b", "dab", "q1", "q2"]
+    with _ManyFrom8():
+        plan = _plan(tuple(words))
+        assert plan.index is not None
+        for doc in (b'{"Records":[{"m":"xabcdy"}]}', b'{"Records":[{"m":"dab q1"}]}', b"zz"):
+            expected = [j for j, n in enumerate(plan.cheap) if could_match(doc, n, False)]
+            assert _candidates(doc, plan) == expected, doc
