@@ -108,3 +108,17 @@ def test_same_seed_same_tree(tmp_path: Path) -> None:
     names_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.gz"))
     names_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.gz"))
     assert names_a == names_b
+
+
+def test_the_benchmark_replays_the_texts_the_ground_truth_counts() -> None:
+    """``--control all`` is each control's intent; the peers and the ground truth implement each
+    control's main published text, so the benchmark names that text by its CIS version."""
+    from benchmarks.run import PUBLISHED_VERSION
+    from engine import catalog
+
+    facts = ROOT.parent / "shared" / "cis" / "cis-patterns.json"
+    main = {c["id"]: c["pattern"] for c in json.loads(facts.read_text(encoding="utf-8"))}
+    assert set(PUBLISHED_VERSION) == set(main) == set(gen.CONTROL_PREDICATES)
+    for cid, version in PUBLISHED_VERSION.items():
+        variant = catalog.resolve(f"{cid}@{version}").variant
+        assert variant is not None and variant.pattern == main[cid], cid
