@@ -17,8 +17,9 @@ what it uses (docs/performance.md, "Start-up").
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from engine._lazy import LazyNames
 
 if TYPE_CHECKING:
     from engine.pattern.analysis import Analysis, analyze
@@ -52,15 +53,12 @@ _HOMES = {
     "format": "engine.pattern.printer",
 }
 
+_NAMES = LazyNames(__name__, {name: (home, name) for name, home in _HOMES.items()}, __all__)
+
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'engine' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # later lookups are plain attribute reads
-    return value
+    return _NAMES.get(name)
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+    return _NAMES.dir()

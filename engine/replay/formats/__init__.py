@@ -26,8 +26,9 @@ command line does to list ``--input-format``'s choices -- loads no reader.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from engine._lazy import LazyNames
 
 if TYPE_CHECKING:
     from engine.replay.formats.base import (
@@ -121,19 +122,16 @@ _HOMES: dict[str, tuple[str, str]] = {
 }
 
 
+# Constants are not kept in this namespace: a test may lower base.STREAM_ABOVE, and this name
+# must not keep the old value.
+_NAMES = LazyNames(__name__, _HOMES, __all__, keep=lambda name: not name.isupper())
+
+
 # The private names (``_BUFFER``, ``_gzip_reader``, ...) are for engine.replay.s3, the fast
 # path and tests, which read the machinery directly; mypy types them through __getattr__.
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'engine.replay.formats' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home[0]), home[1])
-    # Constants are not cached here: a test may lower base.STREAM_ABOVE, and this name must
-    # not keep the old value.
-    if not name.isupper():
-        globals()[name] = value
-    return value
+    return _NAMES.get(name)
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+    return _NAMES.dir()
