@@ -714,29 +714,32 @@ class S3fsGetter:
         return files, folders
 
 
-_GETTERS: dict[tuple[int, S3Config], Getter] = {}
+_Made = TypeVar("_Made")
 
 
-def _getter(config: S3Config) -> Getter:
-    # One per process and configuration, shared by the listing and the fetching (a forked
-    # worker must not reuse its parent's connections).
+def _per_process(
+    table: dict[tuple[int, S3Config], _Made], config: S3Config, make: Callable[[S3Config], _Made]
+) -> _Made:
+    """One ``make(config)`` per process and configuration: a forked worker must not reuse its
+    parent's connections or event loop."""
     key = (os.getpid(), config)
-    found = _GETTERS.get(key)
+    found = table.get(key)
     if found is None:
-        found = _GETTERS[key] = getter(config)
+        found = table[key] = make(config)
     return found
 
 
+_GETTERS: dict[tuple[int, S3Config], Getter] = {}
 _FETCHERS: dict[tuple[int, S3Config], _Fetcher] = {}
 
 
+def _getter(config: S3Config) -> Getter:
+    """The lean client, shared by the listing and the fetching."""
+    return _per_process(_GETTERS, config, getter)
+
+
 def _fetcher(config: S3Config) -> _Fetcher:
-    # One per process and configuration (a forked worker must not reuse its parent's loop).
-    key = (os.getpid(), config)
-    fetcher = _FETCHERS.get(key)
-    if fetcher is None:
-        fetcher = _FETCHERS[key] = _Fetcher(config)
-    return fetcher
+    return _per_process(_FETCHERS, config, _Fetcher)
 
 
 __all__ = [
