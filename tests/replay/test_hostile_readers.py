@@ -52,7 +52,9 @@ def scan(path: Path | str, patterns: tuple[str, ...] = (ORG, ""), **options: Any
 # --------------------------------------------------------------------------- JSON Lines
 
 
-@pytest.mark.parametrize("bad", [b'{"eventName": "x", "a": [1,', b"{oops", b'{"a":1}}'])
+@pytest.mark.parametrize(
+    "bad", [b'{"eventName": "x", "a": [1,', b"{oops", b'{"a":1}}', b"not json", b'ntName": "x"}']
+)
 def test_a_bad_first_line_of_json_lines_is_one_problem(tmp_path: Path, bad: bytes) -> None:
     lines = [bad, json.dumps(org()).encode(), json.dumps(record()).encode(), b"", b"{bad"]
     lines.append(json.dumps(org("CloseAccount")).encode())

@@ -1,6 +1,6 @@
 """``ndjson``: JSON Lines, one record per line.  Recognised when the first line is a record
-on its own (or, that line being bad, most complete lines after it are); a single
-pretty-printed record decoded as a document is read as this format too."""
+on its own (or, that line being bad, whatever it holds, most complete lines after it are); a
+single pretty-printed record decoded as a document is read as this format too."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class JsonLines(InputFormat):
     lines = True
 
     def sniff(self, head: Head) -> bool:
-        return head.text[:1] == b"{" and _looks_like_json_lines(head.text)
+        return _looks_like_json_lines(head.text)
 
     def claims(self, doc: Any) -> bool:
         return isinstance(doc, dict)  # a single pretty-printed record
@@ -83,18 +83,19 @@ def _is_record_line(line: bytes) -> bool:
 
 
 def _looks_like_json_lines(text: bytes) -> bool:
-    """Whether a head starting with ``{`` is JSON Lines rather than one document.
+    """Whether a head is JSON Lines rather than one document (or anything else).
 
-    Its first line is a record on its own; or, when that line is bad (cut, invalid), it is not
-    a lone ``{`` (a pretty-printed document's) and the complete lines after it are records
-    more often than not: a bad first line is then one bad event, not a lost file."""
+    Its first line is a record on its own; or, when that line is bad (cut, invalid, not JSON
+    at all), it is not a lone ``{`` or ``[`` (a pretty-printed document's) and the complete
+    lines after it are records more often than not: a bad first line is then one bad event,
+    not a lost file."""
     lines = text.split(b"\n")[:-1]  # complete lines only: the head may cut the last one
     if not lines:
         return False
     first = lines[0].strip()
     if _is_record_line(first):
         return True
-    if first == b"{":
+    if first in (b"{", b"["):
         return False
     rest = [stripped for line in lines[1:] if (stripped := line.strip())]
     good = sum(map(_is_record_line, rest))
