@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from engine.replay.run import PatternSpec
     from engine.replay.s3config import S3Scope
     from engine.replay.scan import FileResult, ScanOptions
-    from engine.replay.sources import Item
+    from engine.replay.sources import Item, ItemOrRun
 
 # The engine is imported when the command runs, not when the command line is parsed:
 # `--help` and usage errors stay fast (docs/performance.md, "Start-up").
@@ -547,28 +547,31 @@ SMALL_INPUT_BYTES = 1 << 20
 SMALL_INPUT_FILES = 256
 
 
-def small_input(items: Iterable[Item]) -> tuple[bool, Iterable[Item]]:
+def small_input(items: Iterable[ItemOrRun]) -> tuple[bool, Iterable[ItemOrRun]]:
     """Whether ``items`` hold at most :data:`SMALL_INPUT_BYTES` and :data:`SMALL_INPUT_FILES`,
     and the same items to scan (looking stops at the first item past either bound; those
     looked at are put back in front).  A local file the listing did not size is sized by
     ``stat``; one that cannot be is left to the scan to report."""
-    from engine.replay.sources import Source
+    from engine.replay.sources import Source, unit_items
 
     iterator = iter(items)
-    head: list[Item] = []
+    head: list[ItemOrRun] = []
     total = 0
-    for item in iterator:
-        head.append(item)
-        if isinstance(item, Source) and not item.is_stdin:
-            size = item.size
-            if size is None:
-                try:
-                    size = os.stat(item.path).st_size
-                except (OSError, ValueError):
-                    size = 0
-            total += size
-        if total > SMALL_INPUT_BYTES or len(head) > SMALL_INPUT_FILES:
-            return False, itertools.chain(head, iterator)
+    files = 0
+    for listed in iterator:
+        head.append(listed)
+        for item in unit_items(listed):
+            files += 1
+            if isinstance(item, Source) and not item.is_stdin:
+                size = item.size
+                if size is None:
+                    try:
+                        size = os.stat(item.path).st_size
+                    except (OSError, ValueError):
+                        size = 0
+                total += size
+            if total > SMALL_INPUT_BYTES or files > SMALL_INPUT_FILES:
+                return False, itertools.chain(head, iterator)
     return True, head
 
 
@@ -617,10 +620,12 @@ def _run(
 
     items: list[Item] | None = None
     progress: _ProgressDisplay | None = None
-    scoped: Iterable[Item] = expand(sources, window=options.window, prune=prune, scope=scope)
-    if show_progress:
-        items = list(scoped)
+    scoped: Iterable[ItemOrRun]
+    if show_progress:  # the bar counts files: every file its own item
+        items = list(expand(sources, window=options.window, prune=prune, scope=scope))
         scoped = items
+    else:
+        scoped = expand(sources, window=options.window, prune=prune, scope=scope, runs=True)
     if workers is None and not dask:
         small, scoped = small_input(scoped)
         if small:

@@ -157,8 +157,13 @@ class DaskExecutor:
         *,
         batch_fn: Callable[[list[T]], list[R]] | None = None,
         stream_fn: Callable[[Iterable[T]], Iterator[R]] | None = None,
+        split: Callable[[T], Sequence[T]] | None = None,
     ) -> Iterator[R]:
         run_here = local_fn or fn
+        if split is not None:
+            # Tasks carry units (a run of files is sent file by file): a failed task is then
+            # run again file by file, and each failure names its file.
+            items = (unit for item in items for unit in split(item))
         work: Callable[[list[T]], list[R]] = (
             batch_fn if batch_fn is not None else partial(_run_batch, fn)
         )

@@ -51,7 +51,13 @@ class Executor(Protocol):
     ``batch_fn``, when given, replaces ``[fn(i) for i in batch]`` for a batch of items sent
     to a worker, and ``stream_fn`` replaces ``map(local_fn, items)`` for a whole scan run in
     the calling process; either may return fewer results than items (the replay sums the
-    files that have nothing to report), always in the items' order."""
+    files that have nothing to report), always in the items' order.
+
+    ``split``, when given, says which items stand for several (a run of files): ``split(item)``
+    is what it stands for.  ``fn`` and ``local_fn`` are only given such units; ``batch_fn``
+    and ``stream_fn`` take items as they come; an item's weight in a batch is its units
+    (``item.files``, else 1).  An item whose batch must be run again alone (its worker
+    died) is run again unit by unit, so the unit at fault is the one reported."""
 
     def map_ordered(
         self,
@@ -62,6 +68,7 @@ class Executor(Protocol):
         *,
         batch_fn: Callable[[list[T]], list[R]] | None = None,
         stream_fn: Callable[[Iterable[T]], Iterator[R]] | None = None,
+        split: Callable[[T], Sequence[T]] | None = None,
     ) -> Iterator[R]: ...
 
     def close(self) -> None:
@@ -80,20 +87,34 @@ class SerialExecutor:
         *,
         batch_fn: Callable[[list[T]], list[R]] | None = None,
         stream_fn: Callable[[Iterable[T]], Iterator[R]] | None = None,
+        split: Callable[[T], Sequence[T]] | None = None,
     ) -> Iterator[R]:
         if stream_fn is not None:
             yield from stream_fn(items)
             return
         run = local_fn or fn  # everything is in-process here
         for item in items:
-            yield run(item)
+            for unit in _units(item, split):
+                yield run(unit)
 
     def close(self) -> None:
         pass
 
 
-def _run_batch(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    return [fn(item) for item in items]
+def _run_batch(
+    fn: Callable[[T], R], items: Sequence[T], split: Callable[[T], Sequence[T]] | None = None
+) -> list[R]:
+    return [fn(unit) for item in items for unit in _units(item, split)]
+
+
+def _units(item: T, split: Callable[[T], Sequence[T]] | None) -> Sequence[T]:
+    return (item,) if split is None else split(item)
+
+
+def _weight_units(item: object) -> int:
+    """How many units an item stands for (a run of files: its files)."""
+    files = getattr(item, "files", None)
+    return files if type(files) is int else 1
 
 
 class WorkerLost(RuntimeError):
@@ -214,7 +235,12 @@ class LocalPoolExecutor:
             future = self._restart().submit(work, items)
         return _Sent(future, items, self._generation)
 
-    def _results(self, sent: _Sent[T, R], work: Callable[[list[T]], list[R]]) -> list[R]:
+    def _results(
+        self,
+        sent: _Sent[T, R],
+        work: Callable[[list[T]], list[R]],
+        split: Callable[[T], Sequence[T]] | None = None,
+    ) -> list[R]:
         """The results of a batch, its worker dying or not (see the class docstring)."""
         from concurrent.futures import BrokenExecutor
 
@@ -227,7 +253,12 @@ class LocalPoolExecutor:
                     sent = self._submit(work, sent.items)
                     continue
             self._restart()
-            return [r for item in sent.items for r in self._alone(item, work)]
+            return [
+                r
+                for item in sent.items
+                for unit in _units(item, split)
+                for r in self._alone(unit, work)
+            ]
 
     def _alone(self, item: T, work: Callable[[list[T]], list[R]]) -> list[R]:
         """One item with nothing else on the pool: a second death is its own."""
@@ -258,10 +289,11 @@ class LocalPoolExecutor:
         *,
         batch_fn: Callable[[list[T]], list[R]] | None = None,
         stream_fn: Callable[[Iterable[T]], Iterator[R]] | None = None,
+        split: Callable[[T], Sequence[T]] | None = None,
     ) -> Iterator[R]:
         run_here = local_fn or fn
         work: Callable[[list[T]], list[R]] = (
-            batch_fn if batch_fn is not None else partial(_run_batch, fn)
+            batch_fn if batch_fn is not None else partial(_run_batch, fn, split=split)
         )
         # A single file is not worth starting processes for, and a few files not worth more
         # processes than files: look ahead up to one item per worker first.
@@ -270,11 +302,12 @@ class LocalPoolExecutor:
         remote = 0
         for item in iterator:
             head.append(item)
-            remote += not local(item)
+            if not local(item):
+                remote += _weight_units(item)
             if remote > self.workers:
                 break
         if remote <= 1:  # the items ran out
-            yield from (run_here(item) for item in head)
+            yield from (run_here(unit) for item in head for unit in _units(item, split))
             return
         if self._pool is None:
             self._size = min(self.workers, remote)
@@ -282,42 +315,43 @@ class LocalPoolExecutor:
         # per file (a CloudTrail file takes ~0.5 ms to scan; a round trip ~0.1 ms of CPU).
         pending: deque[_Sent[T, R] | tuple[T]] = deque()
         batch: list[T] = []
-        # Stored bytes per item, measured on the results (``raw_bytes``), for the items whose
+        # Stored bytes per unit, measured on the results (``raw_bytes``), for the items whose
         # size the listing does not give (a local walk does not stat its files).
-        measured = [0, 0]  # bytes, items
+        measured = [0, 0]  # bytes, units
 
         def drain_one() -> Iterator[R]:
             first = pending.popleft()
             if isinstance(first, tuple):
-                yield run_here(first[0])
+                yield from (run_here(unit) for unit in _units(first[0], split))
                 return
-            results = self._results(first, work)
+            results = self._results(first, work, split)
             measured[0] += sum(getattr(r, "raw_bytes", 0) or 0 for r in results)
-            measured[1] += len(first.items)
+            measured[1] += sum(map(_weight_units, first.items))
             yield from results
 
         submitted = 0
         batch_bytes = 0
+        batch_units = 0
 
-        def weight(item: T) -> int:
+        def weight(item: T, units: int) -> int:
             size = getattr(item, "size", None)
             if size is not None:
                 return int(size)
-            return measured[0] // measured[1] if measured[1] else 0
+            return units * measured[0] // measured[1] if measured[1] else 0
 
         def submit() -> None:
-            nonlocal submitted, batch_bytes
+            nonlocal submitted, batch_bytes, batch_units
             if batch:
                 pending.append(self._submit(work, list(batch)))
                 batch.clear()
                 submitted += 1
-                batch_bytes = 0
+                batch_bytes = batch_units = 0
 
         def full() -> bool:
-            # Batches double from one item, so a small tree still spreads over every worker;
+            # Batches double from one unit, so a small tree still spreads over every worker;
             # and no more than BATCH_BYTES of input in one, so what is in flight (an output-bound
             # scan returns every record) stays small whatever the files' sizes.
-            if len(batch) >= min(self.batch, 1 << min(submitted // self._size, 10)):
+            if batch_units >= min(self.batch, 1 << min(submitted // self._size, 10)):
                 return True
             return batch_bytes >= BATCH_BYTES
 
@@ -327,8 +361,10 @@ class LocalPoolExecutor:
                     submit()
                     pending.append((item,))
                 else:
+                    units = _weight_units(item)
                     batch.append(item)
-                    batch_bytes += weight(item)
+                    batch_units += units
+                    batch_bytes += weight(item, units)
                     if full():
                         submit()
                 while len(pending) >= self.in_flight or (pending and isinstance(pending[0], tuple)):

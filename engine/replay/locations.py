@@ -23,16 +23,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Literal, TypeVar, cast, overload
 
 from engine.replay.formats import Opened, describe_error
 from engine.replay.formats.opening import read_small_file
 from engine.replay.layout import filter_items
-from engine.replay.sources import Item, Source, SpecialFile, expand_local
+from engine.replay.sources import Item, ItemOrRun, Source, SpecialFile, expand_local
 from engine.replay.window import TimeWindow
 
 if TYPE_CHECKING:
     from engine.replay.s3config import S3Scope
+
+L = TypeVar("L", bound=ItemOrRun)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,9 @@ class Location:
     """How sources of one scheme are listed, opened, retried and reported."""
 
     name: str
-    expand: Callable[[str, TimeWindow | None, bool, S3Scope | None], Iterator[Item]]
+    #: (argument, window, prune, scope, runs): runs asks a lister for :class:`FileRun` items
+    #: where it can make them (the local walk); another may ignore it.
+    expand: Callable[[str, TimeWindow | None, bool, S3Scope | None, bool], Iterator[ItemOrRun]]
     open: Callable[[Source], Opened]
     transient: Callable[[BaseException], bool]
     retry_wait: Callable[[int], float | None]
@@ -50,7 +54,7 @@ class Location:
     whole: Callable[[Source], bool]
     #: A stage that fetches this location's sources ahead of the scan, concurrently (other
     #: items pass through, in order), or None.
-    ahead: Callable[[Iterable[Item]], Iterator[Item]] | None = None
+    ahead: Callable[[Iterable[ItemOrRun]], Iterator[ItemOrRun]] | None = None
     #: The content and stored size of a source ``whole`` accepts, read in one call with no
     #: stream objects (None: anything unusual, which ``open`` then reads and reports in
     #: full); without it the quick path takes what ``open`` read whole.
@@ -58,13 +62,13 @@ class Location:
 
 
 def _local_expand(
-    arg: str, window: TimeWindow | None, prune: bool, scope: S3Scope | None
-) -> Iterator[Item]:
-    items = expand_local(arg, window, prune)
+    arg: str, window: TimeWindow | None, prune: bool, scope: S3Scope | None, runs: bool
+) -> Iterator[ItemOrRun]:
     if scope is not None and (scope.accounts is not None or scope.regions is not None):
-        # The S3 lister never lists what --accounts/--regions leave out; locally, filter.
-        return filter_items(items, scope.accounts, scope.regions)
-    return items
+        # The S3 lister never lists what --accounts/--regions leave out; locally, filter
+        # (file by file: no runs).
+        return filter_items(expand_local(arg, window, prune), scope.accounts, scope.regions)
+    return expand_local(arg, window, prune, runs=runs)
 
 
 PIPE_WAIT_SECONDS = 5.0
@@ -134,8 +138,8 @@ def _s3() -> Location:
     from engine.replay import s3
 
     def expand(
-        arg: str, window: TimeWindow | None, prune: bool, scope: S3Scope | None
-    ) -> Iterator[Item]:
+        arg: str, window: TimeWindow | None, prune: bool, scope: S3Scope | None, runs: bool
+    ) -> Iterator[ItemOrRun]:
         return s3.expand_s3(arg, window=window, prune=prune, scope=scope)
 
     return Location(
@@ -161,21 +165,42 @@ def location_for(path: str) -> Location:
     return LOCAL
 
 
+@overload
+def expand(
+    sources: Sequence[str],
+    *,
+    window: TimeWindow | None = ...,
+    prune: bool = ...,
+    scope: S3Scope | None = ...,
+    runs: Literal[False] = ...,
+) -> Iterator[Item]: ...
+@overload
+def expand(
+    sources: Sequence[str],
+    *,
+    window: TimeWindow | None = ...,
+    prune: bool = ...,
+    scope: S3Scope | None = ...,
+    runs: bool,
+) -> Iterator[ItemOrRun]: ...
 def expand(
     sources: Sequence[str],
     *,
     window: TimeWindow | None = None,
     prune: bool = True,
     scope: S3Scope | None = None,
-) -> Iterator[Item]:
+    runs: bool = False,
+) -> Iterator[ItemOrRun]:
     """One item per file named by ``sources``, in input order (arguments as given, each
     folder's entries sorted by name, whatever the location).  ``scope`` holds the S3
-    connection and the ``--accounts``/``--regions`` filters, which apply to every location."""
+    connection and the ``--accounts``/``--regions`` filters, which apply to every location.
+    ``runs``: a folder's plain local files may come as :class:`FileRun` items (a scan;
+    :func:`engine.replay.sources.unit_items` gives their items)."""
     for arg in sources:
-        yield from location_for(arg).expand(arg, window, prune, scope)
+        yield from location_for(arg).expand(arg, window, prune, scope, runs)
 
 
-def fetch_ahead(items: Iterable[Item]) -> Iterator[Item]:
+def fetch_ahead(items: Iterable[L]) -> Iterator[L]:
     """``items`` in order, with the sources of a location that fetches ahead (S3) fetched
     concurrently before they are handed out; local items pass through untouched."""
     rest = iter(items)
@@ -184,5 +209,6 @@ def fetch_ahead(items: Iterable[Item]) -> Iterator[Item]:
         if stage is None:
             yield item
             continue
-        yield from stage(chain([item], rest))
+        # A stage hands back what it is given, fetched or as a problem: the same kind.
+        yield from cast("Iterator[L]", stage(chain([item], rest)))
         return

@@ -14,7 +14,7 @@ from engine.replay.executors import Executor, SerialExecutor
 from engine.replay.locations import expand, fetch_ahead
 from engine.replay.scan import FileResult, ScanOptions, compile_patterns, scan_file, scan_quick
 from engine.replay.sinks import Sink, Summary
-from engine.replay.sources import Item, Skipped, Source
+from engine.replay.sources import FileRun, Item, ItemOrRun, Skipped, Source, unit_items
 
 EXIT_MATCH = 0
 EXIT_NO_MATCH = 1
@@ -62,7 +62,7 @@ QUIET_SUM = 256
 
 
 def process_items(
-    items: Iterable[Item],
+    items: Iterable[ItemOrRun],
     patterns: Sequence[str],
     options: ScanOptions,
     flush: Callable[[FileResult], None] | None = None,
@@ -72,10 +72,10 @@ def process_items(
     whole scan in one process): patterns looked up once, the common file through
     :func:`engine.replay.scan.scan_quick`, and the files that need no line of output or of
     stderr summed into one result.  Results with output come out in input order; a sum
-    comes out when it is full or the items end."""
+    comes out when it is full or the items end.  A :class:`FileRun` is read file by file."""
     compiled = compile_patterns(patterns)
     quiet: FileResult | None = None
-    for item in items:
+    for item in _each(items):
         result = scan_quick(item, compiled, options) if isinstance(item, Source) else None
         if result is None:
             result = process_item(item, patterns, options, flush)
@@ -96,8 +96,16 @@ def process_items(
         yield quiet
 
 
+def _each(items: Iterable[ItemOrRun]) -> Iterator[Item]:
+    for listed in items:
+        if type(listed) is FileRun:
+            yield from listed.items()
+        else:
+            yield listed  # type: ignore[misc]  # not a run
+
+
 def process_batch(
-    items: Sequence[Item],
+    items: Sequence[ItemOrRun],
     patterns: Sequence[str],
     options: ScanOptions,
     render: Callable[[FileResult], bytes] | None = None,
@@ -107,8 +115,10 @@ def process_batch(
     return list(process_items(fetch_ahead(items), patterns, options, render=render))
 
 
-def _local(item: Item) -> bool:
+def _local(item: ItemOrRun) -> bool:
     # Standard input cannot travel to a worker; skips and problems are not worth the trip.
+    if type(item) is FileRun:
+        return False
     return not isinstance(item, Source) or item.is_stdin
 
 
@@ -129,7 +139,7 @@ def run_scan(
     executor: Executor | None = None,
     on_problem: Callable[[str], None] | None = None,
     prune: bool = True,
-    items: Iterable[Item] | None = None,
+    items: Iterable[ItemOrRun] | None = None,
     on_result: Callable[[FileResult], None] | None = None,
     summary: Summary | None = None,
 ) -> Summary:
@@ -145,7 +155,7 @@ def run_scan(
     executor = executor or SerialExecutor()
     summary = summary or Summary([p.id for p in patterns])
     if items is None:
-        items = expand(sources, window=options.window, prune=prune)
+        items = expand(sources, window=options.window, prune=prune, runs=True)
     if not getattr(executor, "fetches_in_tasks", False):
         items = fetch_ahead(items)
     texts = tuple(p.text for p in patterns)
@@ -162,7 +172,13 @@ def run_scan(
     batch_work = partial(process_batch, patterns=texts, options=options, render=render)
     in_process = partial(process_items, patterns=texts, options=options, flush=flush)
     results: Iterator[FileResult] = executor.map_ordered(
-        work, items, _local, local_work, batch_fn=batch_work, stream_fn=in_process
+        work,
+        items,
+        _local,
+        local_work,
+        batch_fn=batch_work,
+        stream_fn=in_process,
+        split=unit_items,
     )
     pipe_closed = False
     try:

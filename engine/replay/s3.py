@@ -78,6 +78,7 @@ from engine.replay.s3get import Getter, Listed, S3StatusError
 from engine.replay.sources import (
     LOG_SUFFIXES,
     Item,
+    ItemOrRun,
     MissingExtra,
     Problem,
     Skipped,
@@ -566,7 +567,7 @@ FETCH_WHOLE_BYTES = 16 << 20
 time, ahead of the scan; a larger one is streamed by the worker that reads it."""
 
 
-def fetch_ahead(items: Iterable[Item]) -> Iterator[Item]:
+def fetch_ahead(items: Iterable[ItemOrRun]) -> Iterator[ItemOrRun]:
     """``items`` in order, the S3 objects among them fetched ahead, concurrently.
 
     Up to ``config.concurrency`` GETs are in flight at once (on s3fs's event loop, so they
@@ -576,11 +577,11 @@ def fetch_ahead(items: Iterable[Item]) -> Iterator[Item]:
     A fetched object comes out with its ``content``; one that fails for good (after the
     same retries of transient errors as a streamed read) comes out as a :class:`Problem`
     with the message a streamed read would have given.  Other items pass through."""
-    pending: deque[tuple[Item, Future[Item] | None, int]] = deque()
+    pending: deque[tuple[ItemOrRun, Future[Item] | None, int]] = deque()
     reserved = 0
     config = S3Config()
     source = iter(items)
-    held: Item | None = None  # the next item, waiting for room in the byte budget
+    held: ItemOrRun | None = None  # the next item, waiting for room in the byte budget
     try:
         while True:
             while len(pending) < 4 * config.concurrency:
@@ -611,7 +612,7 @@ def fetch_ahead(items: Iterable[Item]) -> Iterator[Item]:
                 left.cancel()
 
 
-def _fetchable(item: Item) -> bool:
+def _fetchable(item: ItemOrRun) -> bool:
     return (
         isinstance(item, S3Object)
         and item.content is None

@@ -21,6 +21,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal, overload
 
 from engine.replay.window import TimeWindow, path_period
 
@@ -83,6 +84,53 @@ class Problem:
 Item = Source | Skipped | Problem
 
 
+RUN_NAMES = 64
+"""A :class:`FileRun` holds at most this many names (a batch for a worker is up to 256 files:
+runs this size still let the first, smaller batches spread a small tree over every worker)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileRun:
+    """Plain files of one directory, in the walk's order, not yet looked at one by one.
+
+    What a walk yields, when asked (``runs=True``), for a run of entries whose directory entry
+    says "regular file": a scan on worker processes then sends one small item (a directory and
+    a tuple of names) instead of an item per file, and the parent's CPU, which shares the cores
+    with the workers, is not spent on each file (issue 12: 7,000 files cost the parent ~0.1 s).
+    :meth:`items` makes each file's item where it is read, by the same decision the walk makes
+    (:func:`_file_item`), so the two orders of work give the same items."""
+
+    directory: str
+    names: tuple[str, ...]
+
+    @property
+    def path(self) -> str:
+        """What a message about the whole run names: its directory."""
+        return self.directory
+
+    @property
+    def files(self) -> int:
+        return len(self.names)
+
+    def items(self) -> list[Item]:
+        """One item per name, exactly as the walk would have yielded it."""
+        join = os.path.join
+        directory = self.directory
+        return [
+            _file_item(join(directory, name), stat.S_IFREG, None, None, False, False)
+            for name in self.names
+        ]
+
+
+ItemOrRun = Item | FileRun
+"""What a walk asked for runs yields."""
+
+
+def unit_items(item: ItemOrRun) -> list[Item]:
+    """The items of one listed thing: a run's files, or the item itself."""
+    return item.items() if isinstance(item, FileRun) else [item]
+
+
 def skip_reason_for_name(path: str) -> SkipReason | None:
     """``digest`` / ``write-test`` when the path names one of those, else None."""
     norm = path.replace("\\", "/")
@@ -107,10 +155,21 @@ def describe_os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def expand_local(arg: str, window: TimeWindow | None = None, prune: bool = True) -> Iterator[Item]:
+@overload
+def expand_local(
+    arg: str, window: TimeWindow | None = ..., prune: bool = ..., runs: Literal[False] = ...
+) -> Iterator[Item]: ...
+@overload
+def expand_local(
+    arg: str, window: TimeWindow | None = ..., prune: bool = ..., *, runs: bool
+) -> Iterator[ItemOrRun]: ...
+def expand_local(
+    arg: str, window: TimeWindow | None = None, prune: bool = True, runs: bool = False
+) -> Iterator[ItemOrRun]:
     """Yield one item per file named by one local argument (a path, a glob or ``-``).
 
-    The local location's lister (:mod:`engine.replay.locations` dispatches by scheme)."""
+    The local location's lister (:mod:`engine.replay.locations` dispatches by scheme).
+    ``runs``: a directory's plain files may come as :class:`FileRun` items instead."""
     if arg == STDIN:
         yield Source(STDIN)
         return
@@ -119,9 +178,9 @@ def expand_local(arg: str, window: TimeWindow | None = None, prune: bool = True)
         if not matches:
             yield Problem(arg, "no files match this pattern")
         for path in matches:
-            yield from _expand_path(path, window, prune, explicit=False)
+            yield from _expand_path(path, window, prune, explicit=False, runs=runs)
         return
-    yield from _expand_path(arg, window, prune, explicit=True)
+    yield from _expand_path(arg, window, prune, explicit=True, runs=runs)
 
 
 def _pruned(path: str, window: TimeWindow | None, prune: bool) -> bool:
@@ -132,15 +191,15 @@ def _pruned(path: str, window: TimeWindow | None, prune: bool) -> bool:
 
 
 def _expand_path(
-    path: str, window: TimeWindow | None, prune: bool, explicit: bool
-) -> Iterator[Item]:
+    path: str, window: TimeWindow | None, prune: bool, explicit: bool, runs: bool
+) -> Iterator[ItemOrRun]:
     try:
         st = os.stat(path)
     except OSError as exc:
         yield Problem(path, _stat_problem(path, exc))
         return
     if stat.S_ISDIR(st.st_mode):
-        yield from _walk(path, window, prune, (st.st_dev, st.st_ino))
+        yield from _walk(path, window, prune, (st.st_dev, st.st_ino), runs)
         return
     yield _file_item(path, st.st_mode, st.st_size, window, prune, explicit)
 
@@ -188,14 +247,22 @@ def _name(entry: os.DirEntry[str]) -> str:
 
 
 def _walk(
-    root: str, window: TimeWindow | None, prune: bool, root_key: tuple[int, int]
-) -> Iterator[Item]:
+    root: str,
+    window: TimeWindow | None,
+    prune: bool,
+    root_key: tuple[int, int],
+    runs: bool = False,
+) -> Iterator[ItemOrRun]:
     """Every file below ``root`` in name order, depth first, from one generator frame.
 
     The directory entry's type (``d_type``) tells a file from a directory without a
     ``stat``; a symbolic link is followed with one (to name a broken link or a loop as
     before), and a directory is ``stat`` ed for the (device, inode) that detects a loop.
-    A file's size is not known here (the reader learns it when it opens the file)."""
+    A file's size is not known here (the reader learns it when it opens the file).
+
+    ``runs``: consecutive plain files of a directory come as one :class:`FileRun` (at most
+    :data:`RUN_NAMES`), unless a date window prunes by path (decided file by file) or the
+    directory is a digest directory (its files are skipped here, not sent anywhere)."""
     if _pruned(root, window, prune):
         yield Skipped(root + os.sep, SkipReason.OUTSIDE_WINDOW)
         return
@@ -203,16 +270,22 @@ def _walk(
     if isinstance(listed, Problem):
         yield listed
         return
-    # A stack of (a directory's entries, the index of the next one, the directories above).
-    stack: list[tuple[list[os.DirEntry[str]], int, frozenset[tuple[int, int]]]] = [
-        (listed, 0, frozenset((root_key,)))
+    runs = runs and (window is None or not prune)
+    # A stack of (a directory's entries, the index of the next one, the directories above,
+    # the directory, whether its files may form runs).
+    stack: list[tuple[list[os.DirEntry[str]], int, frozenset[tuple[int, int]], str, bool]] = [
+        (listed, 0, frozenset((root_key,)), root, runs and _runnable(root))
     ]
+    run: list[str] = []
     while stack:
-        entries, at, ancestors = stack[-1]
+        entries, at, ancestors, directory, runnable = stack[-1]
         if at == len(entries):
+            if run:
+                yield FileRun(directory, tuple(run))
+                run = []
             stack.pop()
             continue
-        stack[-1] = (entries, at + 1, ancestors)
+        stack[-1] = (entries, at + 1, ancestors, directory, runnable)
         entry = entries[at]
         if entry.name[0] == ".":
             continue  # hidden files and directories (.git, .DS_Store) are not archive data
@@ -230,8 +303,20 @@ def _walk(
             else:
                 mode = 0  # a fifo, socket or device
         except OSError as exc:
+            if run:
+                yield FileRun(directory, tuple(run))
+                run = []
             yield Problem(path, _stat_problem(path, exc))
             continue
+        if runnable and mode == stat.S_IFREG and size is None:
+            run.append(entry.name)  # a plain file (not a link): FileRun.items() decides
+            if len(run) == RUN_NAMES:
+                yield FileRun(directory, tuple(run))
+                run = []
+            continue
+        if run:
+            yield FileRun(directory, tuple(run))
+            run = []
         if not stat.S_ISDIR(mode):
             yield _file_item(path, mode, size, window, prune, explicit=False)
             continue
@@ -245,7 +330,13 @@ def _walk(
             if isinstance(below, Problem):
                 yield below
             else:
-                stack.append((below, 0, ancestors | {key}))
+                stack.append((below, 0, ancestors | {key}, path, runs and _runnable(path)))
+
+
+def _runnable(directory: str) -> bool:
+    """Whether a directory's files may form runs: not a digest directory (whose files are
+    skipped by name, in the walk, as every file of it would be)."""
+    return f"/{DIGEST_MARK}/" not in f"/{directory.replace(chr(92), '/')}/"
 
 
 class MissingExtra(RuntimeError):

@@ -221,6 +221,33 @@ def _square(n: int) -> int:
     return n * n
 
 
+class _Run(tuple[int, ...]):
+    """An item standing for several units (as a FileRun stands for its files)."""
+
+    @property
+    def files(self) -> int:
+        return len(self)
+
+
+def _split_run(item: Any) -> Any:
+    return tuple(item) if isinstance(item, _Run) else (item,)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_executors_give_each_unit_of_an_item_that_stands_for_several(workers: int) -> None:
+    from engine.replay.executors import make_executor
+
+    items: list[Any] = []
+    for n in range(0, 60, 6):
+        items.append(_Run(range(n, n + 5)) if n % 12 == 0 else n)  # and single ones between
+    executor = make_executor(workers)
+    try:
+        got = list(executor.map_ordered(_square, items, split=_split_run))
+    finally:
+        executor.close()
+    assert got == [u * u for item in items for u in _split_run(item)]
+
+
 def test_in_process_scans_stream_their_matches(tmp_path: Path) -> None:
     from engine.replay import scan as scan_mod
 
@@ -440,6 +467,37 @@ def test_a_killed_worker_in_a_scan_is_one_failed_file(tmp_path: Path) -> None:
         sink=RecordsSink(out), executor=executor, on_problem=problems.append,
         items=[Source(str(p)) if p != poison else _Poison(str(p))
                for p in sorted(tmp_path.iterdir())],
+    )  # fmt: skip
+    assert problems == [f"{poison}: a worker process died while reading this input, twice "
+                        "(killed, or out of memory)"]  # fmt: skip
+    assert summary.files_failed == 1 and summary.files_read == 7
+    assert out.getvalue().count(b"\n") == 7 and exit_status(summary) == 2
+
+
+def test_a_killed_worker_inside_a_run_of_files_is_one_failed_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk sends a directory's files as one run; when reading one of them kills the
+    worker, the run is read again file by file, so only that file is reported."""
+    from engine.replay import executors
+    from engine.replay import run as run_module
+
+    for i in range(8):
+        write(tmp_path / f"f{i}.json.gz", ct_doc([org()]))
+    poison = str(tmp_path / "f3.json.gz")
+    quick = run_module.scan_quick
+
+    def scan_quick(source: Source, *args: Any) -> Any:
+        if source.path == poison:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return quick(source, *args)
+
+    monkeypatch.setattr(run_module, "scan_quick", scan_quick)  # forked workers inherit it
+    out, problems = io.BytesIO(), []
+    executor = executors.make_executor(2, [DEFAULT_PATTERN])
+    summary = run_scan(
+        [str(tmp_path)], [PatternSpec("o", DEFAULT_PATTERN)], ScanOptions(),
+        sink=RecordsSink(out), executor=executor, on_problem=problems.append,
     )  # fmt: skip
     assert problems == [f"{poison}: a worker process died while reading this input, twice "
                         "(killed, or out of memory)"]  # fmt: skip

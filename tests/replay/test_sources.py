@@ -6,7 +6,16 @@ from pathlib import Path
 import pytest
 
 from engine.replay.locations import expand
-from engine.replay.sources import Problem, Skipped, Source
+from engine.replay.sources import (
+    RUN_NAMES,
+    FileRun,
+    Item,
+    ItemOrRun,
+    Problem,
+    Skipped,
+    Source,
+    unit_items,
+)
 from engine.replay.window import TimeWindow
 
 from .helpers import ct_doc, ct_path, record, write
@@ -206,3 +215,55 @@ def test_the_flat_walk_gives_the_order_of_a_recursive_one(tmp_path: Path) -> Non
             continue
         write(target, b"{}", gz=False)
     assert paths(list(expand([str(tmp_path)]))) == _reference_walk(tmp_path)
+
+
+def _units(listed: list[ItemOrRun]) -> list[Item]:
+    return [item for x in listed for item in unit_items(x)]
+
+
+def test_runs_stand_for_exactly_the_items_of_the_walk(tmp_path: Path) -> None:
+    """A walk asked for runs (a scan) gives, once each run is read file by file, the items
+    of the plain walk in the same order: the worker that expands a run decides each file
+    as the walk would have."""
+    import random
+
+    rng = random.Random(11)
+    for n in range(400):
+        parts = [rng.choice(["a", "b", "2024"]) for _ in range(rng.randint(0, 3))]
+        name = rng.choice(["f", "g", ".h", "README", "x_CloudTrail-Digest_"]) + str(n)
+        name += rng.choice([".json", ".json.gz", ".md"])
+        target = tmp_path.joinpath(*parts, name)
+        if any(p.is_file() for p in target.parents):
+            continue
+        write(target, b"{}", gz=False)
+    for i in range(3):
+        write(tmp_path / "AWSLogs/1/CloudTrail-Digest/us-east-1" / f"d{i}.json.gz", b"{}")
+    (tmp_path / "a" / "zz-link.json").symlink_to(tmp_path / "a" / "nowhere.json")
+    os.mkfifo(tmp_path / "a" / "fifo.json")
+    plain = list(expand([str(tmp_path)]))
+    with_runs = list(expand([str(tmp_path)], runs=True))
+    assert _units(with_runs) == plain
+    runs = [x for x in with_runs if isinstance(x, FileRun)]
+    assert len(runs) > 5 and all(0 < x.files <= RUN_NAMES for x in runs)
+    assert sum(x.files for x in runs) > len(plain) // 2
+    # Never a digest directory's file (skipped in the walk), a link or a fifo.
+    assert not [x for x in runs if "CloudTrail-Digest" in x.directory]
+    assert not [n for x in runs for n in x.names if n in ("zz-link.json", "fifo.json")]
+
+
+def test_runs_step_aside_where_the_walk_decides_file_by_file(tmp_path: Path) -> None:
+    for day in ("2024/03/01", "2024/03/12", "2024/03/13"):
+        write(ct_path(tmp_path, day), ct_doc([record()]))
+    window = TimeWindow.from_text("2024-03-12", "2024-03-12")
+    pruned = list(expand([str(tmp_path)], window=window, runs=True))
+    assert not [x for x in pruned if isinstance(x, FileRun)]  # pruned by each path's date
+    assert pruned == list(expand([str(tmp_path)], window=window))
+    unpruned = list(expand([str(tmp_path)], window=window, prune=False, runs=True))
+    assert _units(unpruned) == list(expand([str(tmp_path)], window=window, prune=False))
+    # --accounts/--regions filter file by file: no runs.
+    from engine.replay.s3config import S3Scope
+
+    scope = S3Scope(accounts=frozenset({"111122223333"}))
+    scoped = list(expand([str(tmp_path)], scope=scope, runs=True))
+    assert scoped == list(expand([str(tmp_path)], scope=scope))
+    assert not [x for x in scoped if isinstance(x, FileRun)]
