@@ -14,9 +14,9 @@ One step serves three clients:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal, assert_never
 
+import msgspec
 import orjson
 
 from engine.pattern import ast
@@ -28,8 +28,7 @@ from engine.pattern.regex import has_space, has_undocumented_escape, required_li
 NeedleSpace = Literal["json", "message", "none"]
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
+class Analysis(msgspec.Struct, frozen=True):
     kind: ast.Kind
     #: JSON selectors (canonical text) or space-delimited field names read by the pattern.
     fields: tuple[str, ...]

@@ -24,9 +24,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias
 
+import msgspec
 import orjson
 
 from engine.pattern.errors import TrailreplayError
@@ -124,16 +124,14 @@ def unescape_bracket_key(raw: str) -> str:
 PatternKind: TypeAlias = Literal["all", "terms", "regex", "json", "space"]
 
 
-@dataclass(frozen=True, slots=True)
-class JsonRef:
+class JsonRef(msgspec.Struct, frozen=True):
     """``$.a.b[0]``: a value of a JSON event, by concrete path (keys and indexes)."""
 
     text: str
     path: tuple[str | int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class FieldRef:
+class FieldRef(msgspec.Struct, frozen=True):
     """``$name`` or ``$N`` (1-based): a field of a space-delimited event."""
 
     text: str

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, assert_never
+from typing import Any, NamedTuple, assert_never
 
 import re2
 
@@ -529,9 +528,10 @@ class Codegen:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class JsonMatcher:
-    """The matchers generated for one JSON pattern, as declared fields.
+class JsonMatcher(NamedTuple):
+    """The matchers generated for one JSON pattern, as declared fields (a named tuple: a
+    dataclass would cost ~1 ms of start-up to build, and the compiler knows no record
+    library).
 
     ``match(record)`` for a record known to be an object; ``checked(record)`` with the type
     test (plain dict records); ``indices(records)`` the positions of the matching ones among

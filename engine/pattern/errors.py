@@ -18,8 +18,9 @@ callers such as ``lint`` classify by code, never by message text.  A hint comes 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias
+
+import msgspec
 
 
 class TrailreplayError(Exception):
@@ -127,8 +128,7 @@ class PatternError(TrailreplayError, ValueError):
 Severity = Literal["warning", "info"]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     """A warning from analysis: the pattern is valid but depends on an
     undocumented reading (``code`` names the section of docs/semantics.md) or
     can never match / matches everything."""

@@ -6,9 +6,10 @@ to other packages (metrics and alarm replay).  Every problem is reported through
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from engine.replay.formats import MAX_DOCUMENT_SIZE, SkipFile, describe_error, read_units
 from engine.replay.locations import expand, fetch_ahead, location_for
@@ -31,8 +32,7 @@ def _window(since: datetime | str | None, until: datetime | str | None) -> TimeW
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(msgspec.Struct, frozen=True):
     """One log event of a source: ``record`` is None for a CloudWatch Logs message that is not a
     JSON object; ``message`` is the stored message for CloudWatch Logs sources, else None;
     ``time`` the event time the source gives outside the record (export lines), else None."""

@@ -43,7 +43,6 @@ import sys
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
@@ -319,8 +318,7 @@ def escapes_can_hide(data: bytes, chars: frozenset[str]) -> bool:
 MANY_NEEDLES = 64
 
 
-@dataclass(frozen=True, slots=True)
-class _NeedleIndex:
+class _NeedleIndex(msgspec.Struct, frozen=True):
     """Every distinct cheap needle of a pattern set in one automaton, and which patterns
     each one serves."""
 
@@ -386,8 +384,7 @@ def _candidates(data: bytes, plan: _Plan) -> list[int]:
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
+class _Plan(msgspec.Struct, frozen=True):
     """What the fast path derives from a set of patterns, once per process."""
 
     needles: tuple[Needles, ...]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+
+import msgspec
 
 from engine.replay.sources import Item, Skipped, SkipReason, Source
 
@@ -18,8 +19,7 @@ ORG = re.compile(r"^o-[a-z0-9]{10,32}$")
 """An organization folder (``o-exampleorg1``) between ``AWSLogs/`` and the account."""
 
 
-@dataclass(frozen=True, slots=True)
-class LayoutPlace:
+class LayoutPlace(msgspec.Struct, frozen=True):
     """Where a path sits in ``AWSLogs/[o-org/]<account>/<type>/<region>/...``."""
 
     account: str | None

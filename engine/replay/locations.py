@@ -20,10 +20,11 @@ from __future__ import annotations
 import os
 import select
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import cache
 from itertools import chain
 from typing import IO, TYPE_CHECKING, Literal, TypeVar, cast, overload
+
+import msgspec
 
 from engine.replay.formats import Opened, describe_error
 from engine.replay.formats.opening import read_small_file
@@ -37,8 +38,7 @@ if TYPE_CHECKING:
 L = TypeVar("L", bound=ItemOrRun)
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(msgspec.Struct, frozen=True):
     """How sources of one scheme are listed, opened, retried and reported."""
 
     name: str

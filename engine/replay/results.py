@@ -9,11 +9,12 @@ to workers, results come back (a result's matches as columns, several times fast
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 from operator import attrgetter
 from typing import Any, Literal
+
+import msgspec
 
 from engine.replay.formats import MAX_DOCUMENT_SIZE, Unit
 from engine.replay.sources import SkipReason
@@ -29,8 +30,7 @@ MAX_PROBLEMS_KEPT = 5
 Status = Literal["read", "skipped", "failed"]
 
 
-@dataclass(frozen=True, slots=True)
-class ScanOptions:
+class ScanOptions(msgspec.Struct, frozen=True):
     """What every file is read with (picklable; sent to each worker)."""
 
     input_format: str | None = None
@@ -41,8 +41,7 @@ class ScanOptions:
     max_document_size: int = MAX_DOCUMENT_SIZE
 
 
-@dataclass(slots=True)
-class Match:
+class Match(msgspec.Struct):
     """One matching record: its position in the file, its compact JSON (or, ``text_only``, the
     message text of a non-JSON CloudWatch Logs event), which patterns matched (indices into the
     pattern list) and whether it is over :data:`OVERSIZE_BYTES`."""
@@ -58,22 +57,21 @@ _PATTERNS_OF = attrgetter("patterns")
 _OVERSIZED = attrgetter("oversized")
 
 
-@dataclass(slots=True)
-class FileResult:
+class FileResult(msgspec.Struct):
     """Everything one file contributed to the scan."""
 
     path: str
     status: Status = "read"
     format: str | None = None
     skip_reason: SkipReason | None = None
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = msgspec.field(default_factory=list)
     problem_count: int = 0
     records: int = 0
     outside_window: int = 0
     oversized: int = 0  # matched records over the limit on event size
     matched_records: int = 0
-    matches_per_pattern: list[int] = field(default_factory=list)
-    matches: list[Match] = field(default_factory=list)
+    matches_per_pattern: list[int] = msgspec.field(default_factory=list)
+    matches: list[Match] = msgspec.field(default_factory=list)
     raw_bytes: int = 0
     #: The matches as the output writes them, when a worker rendered them (then ``matches``
     #: is empty and only the counts above speak of them).
@@ -140,7 +138,7 @@ class FileResult:
         return f"{self.path}: {self.problems[0]}{suffix}"
 
 
-_RESULT_FIELDS = tuple(f for f in FileResult.__dataclass_fields__ if f != "matches")
+_RESULT_FIELDS = tuple(f for f in FileResult.__struct_fields__ if f != "matches")
 
 
 def _rebuild_result(state: tuple[Any, ...], columns: tuple[list[Any], ...]) -> FileResult:

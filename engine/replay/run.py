@@ -6,9 +6,10 @@ import contextlib
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
+
+import msgspec
 
 from engine.replay.executors import Executor, SerialExecutor
 from engine.replay.locations import expand, fetch_ahead
@@ -22,8 +23,7 @@ EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
-@dataclass(frozen=True, slots=True)
-class PatternSpec:
+class PatternSpec(msgspec.Struct, frozen=True):
     """A pattern and the id its matches are reported under."""
 
     id: str
@@ -98,7 +98,7 @@ def process_items(
 
 def _each(items: Iterable[ItemOrRun]) -> Iterator[Item]:
     for listed in items:
-        if type(listed) is FileRun:
+        if isinstance(listed, FileRun):
             yield from listed.items()
         else:
             yield listed  # type: ignore[misc]  # not a run
@@ -117,7 +117,7 @@ def process_batch(
 
 def _local(item: ItemOrRun) -> bool:
     # Standard input cannot travel to a worker; skips and problems are not worth the trip.
-    if type(item) is FileRun:
+    if isinstance(item, FileRun):
         return False
     return not isinstance(item, Source) or item.is_stdin
 

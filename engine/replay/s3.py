@@ -55,10 +55,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
+
+import msgspec
 
 from engine.replay.formats import (
     _BUFFER,
@@ -113,13 +114,15 @@ def is_s3(path: str) -> bool:
 # --------------------------------------------------------------------------- configuration
 
 
-@dataclass(frozen=True, slots=True)
-class S3Object(Source):
+class S3Object(Source, frozen=True):
     """An object to read (``path`` is its ``s3://`` URL, ``size`` from the listing;
     ``content``, its stored bytes once :func:`fetch_ahead` has fetched it)."""
 
-    config: S3Config = field(default_factory=S3Config)
-    content: bytes | None = field(default=None, repr=False)
+    config: S3Config = msgspec.field(default_factory=S3Config)
+    content: bytes | None = None
+
+    def __repr__(self) -> str:  # the content (up to 16 MB) is not worth printing
+        return f"S3Object(path={self.path!r}, size={self.size!r}, config={self.config!r})"
 
 
 def filesystem(config: S3Config) -> Any:
@@ -636,7 +639,7 @@ class _Fetcher:
     def _get(self, source: S3Object) -> Item:
         bucket, key = split_url(source.path)
         try:
-            return replace(source, content=retrying(self.client.get, bucket, key))
+            return msgspec.structs.replace(source, content=retrying(self.client.get, bucket, key))
         except Exception as exc:
             return Problem(source.path, failure(exc))
 

@@ -8,8 +8,9 @@ importing :mod:`engine.replay.s3` (asyncio, ssl) when no ``s3://`` source is giv
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 #: botocore's default connection pool per client.
 _POOL_CONNECTIONS = 10
@@ -20,8 +21,7 @@ DEFAULT_MAX_BYTES = 256 << 20
 """Bytes of objects fetched ahead of the scan, at most."""
 
 
-@dataclass(frozen=True, slots=True)
-class S3Config:
+class S3Config(msgspec.Struct, frozen=True):
     """How to reach S3 and how much to fetch at once: travels to workers (no secret in it)."""
 
     profile: str | None = None
@@ -44,11 +44,10 @@ class S3Config:
         return options
 
 
-@dataclass(frozen=True, slots=True)
-class S3Scope:
+class S3Scope(msgspec.Struct, frozen=True):
     """What an ``s3://`` argument is listed with: the connection and the layout filters
     (``--accounts``/``--regions``; None means all)."""
 
-    config: S3Config = field(default_factory=S3Config)
+    config: S3Config = msgspec.field(default_factory=S3Config)
     accounts: frozenset[str] | None = None
     regions: frozenset[str] | None = None

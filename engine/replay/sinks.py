@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from operator import attrgetter
 from typing import IO, Any, Protocol
 
+import msgspec
 import orjson
 
 from engine.inert import inert, without_surrogates
@@ -37,26 +37,25 @@ class Sink(Protocol):
         """End of the scan (also on interrupt): write what is left and flush."""
 
 
-@dataclass
-class Summary:
+class Summary(msgspec.Struct):
     """Counts over the whole scan."""
 
     pattern_ids: Sequence[str]
     files_read: int = 0
     files_skipped: int = 0
     files_failed: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = msgspec.field(default_factory=dict)
     problems: int = 0
     records: int = 0
     outside_window: int = 0
     matched_records: int = 0
-    matches: list[int] = field(default_factory=list)
+    matches: list[int] = msgspec.field(default_factory=list)
     oversized: int = 0
     bytes: int = 0
     interrupted: bool = False
     #: Why the output stopped early ("standard output was closed", a write error), if it did.
     output_error: str | None = None
-    started: float = field(default_factory=time.monotonic)
+    started: float = msgspec.field(default_factory=time.monotonic)
     elapsed: float | None = None
 
     def __post_init__(self) -> None:

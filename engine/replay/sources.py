@@ -19,9 +19,10 @@ import glob
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, overload
+
+import msgspec
 
 from engine.replay.window import TimeWindow, path_period
 
@@ -35,8 +36,7 @@ DIGEST_MARK = "CloudTrail-Digest"
 WRITE_TEST = "aws-logs-write-test"
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(msgspec.Struct, frozen=True):
     """A file to read; ``path`` is what the user sees (``-`` for standard input)."""
 
     path: str
@@ -47,8 +47,7 @@ class Source:
         return self.path == STDIN
 
 
-@dataclass(frozen=True, slots=True)
-class SpecialFile(Source):
+class SpecialFile(Source, frozen=True):
     """A fifo, socket or device named on the command line: read, but opened without
     blocking, so a pipe nobody writes to is reported instead of waited on forever."""
 
@@ -65,16 +64,14 @@ class SkipReason(StrEnum):
     NOT_A_REGULAR_FILE = "not-a-regular-file"  # a fifo, socket or device inside a directory
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
+class Skipped(msgspec.Struct, frozen=True):
     """A file recognised and deliberately not read, and why."""
 
     path: str
     reason: SkipReason
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True):
     """A path that could not be read at all."""
 
     path: str
@@ -89,8 +86,7 @@ RUN_NAMES = 64
 runs this size still let the first, smaller batches spread a small tree over every worker)."""
 
 
-@dataclass(frozen=True, slots=True)
-class FileRun:
+class FileRun(msgspec.Struct, frozen=True):
     """Plain files of one directory, in the walk's order, not yet looked at one by one.
 
     What a walk yields, when asked (``runs=True``), for a run of entries whose directory entry

@@ -16,7 +16,8 @@ Invariants of :func:`plan` + :func:`render_rows`:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 ELLIPSIS = "…"
 GAP = "  "
@@ -33,8 +34,7 @@ def cell_len(text: str) -> int:
     return measure(text)
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
+class Column(msgspec.Struct, frozen=True):
     """A column; ``title``: in the one-record-per-block form, shown on the record's first line."""
 
     name: str
@@ -46,8 +46,7 @@ class Column:
 GiveWay = tuple[str, int | None]
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
+class Layout(msgspec.Struct, frozen=True):
     """Which columns are shown, how wide; ``blocks``: one record per block instead."""
 
     shown: tuple[int, ...]

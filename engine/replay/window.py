@@ -11,9 +11,10 @@ event inside the window even if it was delivered :data:`DELIVERY_LAG` late.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import msgspec
 
 # How late CloudTrail may deliver an event and still have it in a file dated by delivery.
 DELIVERY_LAG = timedelta(days=1)
@@ -55,8 +56,7 @@ def parse_event_time(value: Any) -> datetime | None:
     return parsed
 
 
-@dataclass(frozen=True, slots=True)
-class TimeWindow:
+class TimeWindow(msgspec.Struct, frozen=True):
     """``since <= eventTime`` and ``eventTime <= until`` (``<`` when ``until_inclusive`` is
     false, as for a date-only ``--until``).  Either bound may be None."""
 

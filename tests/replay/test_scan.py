@@ -5,7 +5,6 @@ import io
 import json
 import os
 import signal
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from engine.replay import iter_records
 from engine.replay.run import PatternSpec, exit_status, run_scan
 from engine.replay.scan import OVERSIZE_BYTES, FileResult, ScanOptions, record_matches, scan_file
 from engine.replay.sinks import RecordsSink, Summary
-from engine.replay.sources import Source
+from engine.replay.sources import FileRun, Item, Source
 from engine.replay.window import TimeWindow
 
 from .helpers import RunCli, ct_doc, ct_path, org, record, write
@@ -474,30 +473,20 @@ def test_a_killed_worker_in_a_scan_is_one_failed_file(tmp_path: Path) -> None:
     assert out.getvalue().count(b"\n") == 7 and exit_status(summary) == 2
 
 
-def test_a_killed_worker_inside_a_run_of_files_is_one_failed_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The walk sends a directory's files as one run; when reading one of them kills the
-    worker, the run is read again file by file, so only that file is reported."""
+def test_a_killed_worker_inside_a_run_of_files_is_one_failed_file(tmp_path: Path) -> None:
+    """The walk sends a directory's files as one run; when the worker reading it dies, the
+    run is read again file by file, so only the file at fault is reported."""
     from engine.replay import executors
-    from engine.replay import run as run_module
 
     for i in range(8):
         write(tmp_path / f"f{i}.json.gz", ct_doc([org()]))
     poison = str(tmp_path / "f3.json.gz")
-    quick = run_module.scan_quick
-
-    def scan_quick(source: Source, *args: Any) -> Any:
-        if source.path == poison:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return quick(source, *args)
-
-    monkeypatch.setattr(run_module, "scan_quick", scan_quick)  # forked workers inherit it
     out, problems = io.BytesIO(), []
     executor = executors.make_executor(2, [DEFAULT_PATTERN])
     summary = run_scan(
         [str(tmp_path)], [PatternSpec("o", DEFAULT_PATTERN)], ScanOptions(),
         sink=RecordsSink(out), executor=executor, on_problem=problems.append,
+        items=[_PoisonRun(str(tmp_path), tuple(f"f{i}.json.gz" for i in range(8)))],
     )  # fmt: skip
     assert problems == [f"{poison}: a worker process died while reading this input, twice "
                         "(killed, or out of memory)"]  # fmt: skip
@@ -505,8 +494,21 @@ def test_a_killed_worker_inside_a_run_of_files_is_one_failed_file(
     assert out.getvalue().count(b"\n") == 7 and exit_status(summary) == 2
 
 
-@dataclass(frozen=True, slots=True)
-class _Poison(Source):
+class _PoisonRun(FileRun, frozen=True):
+    """A run whose reading kills the worker (fatal once unpickled there, whatever the start
+    method); file by file, only its f3 does."""
+
+    def items(self) -> list[Item]:
+        return [
+            _Poison(p) if p.endswith("f3.json.gz") else Source(p)
+            for p in (os.path.join(self.directory, n) for n in self.names)
+        ]
+
+    def __reduce__(self) -> Any:
+        return (_kill_on_load, (self.directory,))
+
+
+class _Poison(Source, frozen=True):
     """A source whose reading kills the worker (pickled to it, then fatal there)."""
 
     def __reduce__(self) -> Any:

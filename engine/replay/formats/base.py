@@ -15,9 +15,9 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
+import msgspec
 import orjson
 
 from engine.replay.sources import SkipReason
@@ -46,8 +46,7 @@ class SkipFile(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
+class Unit(msgspec.Struct, frozen=True):
     """One log event: its position, the decoded record (None when it is not a JSON object), the
     raw CloudWatch Logs message when the source carried one, a problem description, and the
     event's timestamp when the source gives one outside the record (ISO 8601 text).

@@ -14,11 +14,11 @@ propagate and are described by :func:`~engine.replay.formats.opening.describe_er
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 from collections.abc import Iterator
 from typing import IO, Any
 
+import msgspec
 import orjson
 
 from engine.replay.formats import registry
@@ -243,7 +243,7 @@ def _documents(
             count = unit.index + 1
             if base or where:
                 problem = None if unit.problem is None else where + unit.problem
-                unit = dataclasses.replace(unit, index=base + unit.index, problem=problem)
+                unit = msgspec.structs.replace(unit, index=base + unit.index, problem=problem)
             yield unit
         base += count
         item = values.next_value()

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import functools
 import importlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 if TYPE_CHECKING:
     from engine.replay.formats.base import InputFormat
 
 
-@dataclass(frozen=True, slots=True)
-class Registration:
+class Registration(msgspec.Struct, frozen=True):
     """A format's name, the module defining it as ``FORMAT``, and whether ``--input-format``
     may force it (a format recognised only to be skipped may not)."""
 
