@@ -101,7 +101,7 @@ def _each(items: Iterable[ItemOrRun]) -> Iterator[Item]:
         if isinstance(listed, FileRun):
             yield from listed.items()
         else:
-            yield listed  # type: ignore[misc]  # not a run
+            yield listed  # not a run
 
 
 def process_batch(
