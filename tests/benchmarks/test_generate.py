@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -122,3 +123,16 @@ def test_the_benchmark_replays_the_texts_the_ground_truth_counts() -> None:
     for cid, version in PUBLISHED_VERSION.items():
         variant = catalog.resolve(f"{cid}@{version}").variant
         assert variant is not None and variant.pattern == main[cid], cid
+
+
+def test_the_floor_prototype_counts_the_ground_truth(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """The stack's floor shown in ``make bench-shapes`` must be a right answer too: on a
+    generated tree (escaped records among them) it counts what the ground truth counts."""
+    from benchmarks import prototype
+
+    truth = gen.generate(tmp_path / "t", 4_000_000, seed=7)
+    files = [str(p) for p in gen.iter_files(tmp_path / "t" / "cloudtrail")]
+    assert prototype.scan(files) == truth["patterns"]["cis_org"]["count"] > 0
+    assert capsysbinary.readouterr().out.count(b"\n") == truth["patterns"]["cis_org"]["count"]
