@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import msgspec
 import typer
 
 from engine.cli.options import FormatChoice, epilog
@@ -156,7 +155,7 @@ def validate(
                 "origin": origin,
                 "valid": True,
                 "kind": compiled.kind,
-                "findings": [msgspec.structs.asdict(f) for f in findings],
+                "findings": [f.to_dict() for f in findings],
             }
         )
         if output == "text":
@@ -299,7 +298,7 @@ def explain(
         "required_literals": [sorted(c) for c in a.needles],
         "literals_apply_to": a.needle_space,
         "regexes": a.regex_count,
-        "findings": [msgspec.structs.asdict(f) for f in findings],
+        "findings": [f.to_dict() for f in findings],
         "ast": _node_json(compiled.ast),
     }
     if output == "json":

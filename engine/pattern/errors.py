@@ -139,6 +139,10 @@ class Finding(msgspec.Struct, frozen=True):
     end: int
     severity: Severity = "warning"
 
+    def to_dict(self) -> dict[str, object]:
+        """The fields by name, in order (``validate --format json``)."""
+        return {name: getattr(self, name) for name in self.__struct_fields__}
+
     def render(self, pattern: str) -> str:
         line = pattern.replace("\t", " ").replace("\n", " ")
         width = max(1, self.end - self.start)
