@@ -352,13 +352,19 @@ class LocalPoolExecutor:
                 submitted += 1
                 batch_bytes = batch_units = 0
 
-        def full() -> bool:
-            # Batches double from one unit, so a small tree still spreads over every worker;
-            # and no more than BATCH_BYTES of input in one, so what is in flight (an output-bound
-            # scan returns every record) stays small whatever the files' sizes.
-            if batch_units >= min(self.batch, 1 << min(submitted // self._size, 10)):
-                return True
-            return batch_bytes >= BATCH_BYTES
+        def limit() -> int:
+            # Batches double from one unit, so a small tree still spreads over every worker.
+            return min(self.batch, 1 << min(submitted // self._size, 10))
+
+        def add(item: T, units: int, size: int) -> None:
+            nonlocal batch_units, batch_bytes
+            batch.append(item)
+            batch_units += units
+            batch_bytes += size
+            # No more than BATCH_BYTES of input in one batch, so what is in flight (an
+            # output-bound scan returns every record) stays small whatever the files' sizes.
+            if batch_units >= limit() or batch_bytes >= BATCH_BYTES:
+                submit()
 
         try:
             for item in itertools.chain(head, iterator):
@@ -367,11 +373,19 @@ class LocalPoolExecutor:
                     pending.append((item,))
                 else:
                     units = _weight_units(item)
-                    batch.append(item)
-                    batch_units += units
-                    batch_bytes += weight(item, units)
-                    if full():
-                        submit()
+                    size = weight(item, units)
+                    if units == 1 or split is None:
+                        add(item, units, size)
+                    elif units > limit() or size > BATCH_BYTES:
+                        # More than a batch may hold (a run of files while batches are still
+                        # small, or a run of large files): unit by unit, so every batch keeps
+                        # its bounds.
+                        for unit in split(item):
+                            add(unit, 1, weight(unit, 1))
+                    else:
+                        if batch_units + units > limit() or batch_bytes + size > BATCH_BYTES:
+                            submit()  # the batch so far; the whole item opens the next
+                        add(item, units, size)
                 while len(pending) >= self.in_flight or (pending and isinstance(pending[0], tuple)):
                     yield from drain_one()
             submit()

@@ -247,6 +247,34 @@ def test_executors_give_each_unit_of_an_item_that_stands_for_several(workers: in
     assert got == [u * u for item in items for u in _split_run(item)]
 
 
+def test_runs_go_whole_where_a_batch_holds_them_and_unit_by_unit_where_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Batches keep their bounds with runs: they ramp from one unit, so a run bigger than
+    the batch may hold is sent unit by unit; once batches are big enough, runs go whole."""
+    from engine.replay.executors import LocalPoolExecutor
+
+    sent: list[list[Any]] = []
+    submit = LocalPoolExecutor._submit
+
+    def recording(self: Any, work: Any, items: list[Any]) -> Any:
+        sent.append(list(items))
+        return submit(self, work, items)
+
+    monkeypatch.setattr(LocalPoolExecutor, "_submit", recording)
+    items = [_Run(range(n, n + 20)) for n in range(0, 1000, 20)]
+    executor = LocalPoolExecutor(2, batch=64)
+    try:
+        got = list(executor.map_ordered(_square, items, split=_split_run))
+    finally:
+        executor.close()
+    assert got == [u * u for u in range(1000)]
+    units = [sum(len(i) if isinstance(i, _Run) else 1 for i in batch) for batch in sent]
+    assert units[:4] == [1, 1, 2, 2] and max(units) <= 64
+    whole = [i for batch in sent for i in batch if isinstance(i, _Run)]
+    assert whole and all(len(i) == 20 for i in whole)
+
+
 def test_in_process_scans_stream_their_matches(tmp_path: Path) -> None:
     from engine.replay import scan as scan_mod
 
