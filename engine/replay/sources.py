@@ -9,7 +9,9 @@ live here, at the bottom of ``engine/replay``: this module imports nothing of th
 entries sorted by name), and yields one item per file: a :class:`Source` to read, a
 :class:`Skipped` (digest files, the CloudWatch export ``aws-logs-write-test`` object, files whose
 date lies outside the window, non-log names inside directories) or a :class:`Problem` (missing
-path, unreadable directory, symlink loop).  Nothing is opened here except directories.
+path, unreadable directory, symlink loop).  Nothing is opened here except directories.  Asked
+for runs (a scan), it may give a directory's plain files as one :class:`FileRun` instead, whose
+:meth:`FileRun.items` are the items the walk would have yielded.
 """
 
 from __future__ import annotations
