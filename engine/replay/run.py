@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
+from itertools import chain
 from typing import Any
 
 import msgspec
@@ -75,7 +76,7 @@ def process_items(
     comes out when it is full or the items end.  A :class:`FileRun` is read file by file."""
     compiled = compile_patterns(patterns)
     quiet: FileResult | None = None
-    for item in _each(items):
+    for item in chain.from_iterable(map(unit_items, items)):
         result = scan_quick(item, compiled, options) if isinstance(item, Source) else None
         if result is None:
             result = process_item(item, patterns, options, flush)
@@ -94,14 +95,6 @@ def process_items(
         yield result
     if quiet is not None:
         yield quiet
-
-
-def _each(items: Iterable[ItemOrRun]) -> Iterator[Item]:
-    for listed in items:
-        if isinstance(listed, FileRun):
-            yield from listed.items()
-        else:
-            yield listed  # not a run
 
 
 def process_batch(
