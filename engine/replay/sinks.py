@@ -138,7 +138,7 @@ class Summary(msgspec.Struct):
                 else ""
             )
             + ")",
-            f"read {_human_bytes(self.bytes)} of input as stored in {self.seconds:.2f}s"
+            f"read {_human_bytes(self.bytes)} of input as stored in {_seconds(self.seconds)}"
             + (
                 f" ({_human_bytes(self.bytes / self.seconds)}/s, "
                 f"{self.records / self.seconds:,.0f} records/s)"
@@ -151,6 +151,14 @@ class Summary(msgspec.Struct):
         elif self.interrupted:
             lines.append("interrupted: the results above are partial")
         return "\n".join(lines)
+
+
+def _seconds(seconds: float) -> str:
+    """A duration as a person reads it: a small archive read in-process takes milliseconds,
+    which ``0.00s`` hid."""
+    if seconds >= 0.1:
+        return f"{seconds:.2f}s"
+    return f"{seconds * 1000:.1f} ms" if seconds < 0.01 else f"{seconds * 1000:.0f} ms"
 
 
 def _human_bytes(n: float) -> str:

@@ -185,3 +185,10 @@ def test_envelope_summary_can_be_switched_off(tmp_path: Path, run_cli: RunCli) -
     assert r.code == 0, r.stderr
     assert [sorted(x) for x in r.lines()] == [["pattern", "record", "source"]]
     assert "matches:" in r.stderr  # the summary on stderr is still there
+
+
+def test_the_summary_gives_short_scans_in_milliseconds() -> None:
+    """A small archive read in one process takes milliseconds: "0.00s" said nothing."""
+    from engine.replay.sinks import _seconds
+
+    assert [_seconds(s) for s in (0.0041, 0.045, 0.1, 2.5)] == ["4.1 ms", "45 ms", "0.10s", "2.50s"]
