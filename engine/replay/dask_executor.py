@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
-from engine.replay.executors import default_workers
+from engine.replay.executors import default_workers, run_batch
 from engine.replay.scan import FileResult, compile_patterns
 from engine.replay.sources import MissingExtra
 
@@ -164,8 +164,9 @@ class DaskExecutor:
             # Tasks carry units (a run of files is sent file by file): a failed task is then
             # run again file by file, and each failure names its file.
             items = (unit for item in items for unit in split(item))
+        # A few files a task: Dask's cost per task is about one small file's scan.
         work: Callable[[list[T]], list[R]] = (
-            batch_fn if batch_fn is not None else partial(_run_batch, fn)
+            batch_fn if batch_fn is not None else partial(run_batch, fn)
         )
         client: Any = None
         # (items, future) for a batch on the cluster, or ([item], None) to run here.
@@ -245,11 +246,6 @@ class DaskExecutor:
                 if future is not None:
                     with contextlib.suppress(Exception):
                         future.cancel()
-
-
-def _run_batch(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """One task: a few files in a row (Dask's per-task cost is about one small file's scan)."""
-    return [fn(item) for item in items]
 
 
 class ClusterUnavailable(MissingExtra):

@@ -102,9 +102,11 @@ class SerialExecutor:
         pass
 
 
-def _run_batch(
+def run_batch(
     fn: Callable[[T], R], items: Sequence[T], split: Callable[[T], Sequence[T]] | None = None
 ) -> list[R]:
+    """A batch's work when no ``batch_fn`` is given: ``fn`` over each unit of each item, in
+    order (what a worker process or a Dask task runs)."""
     return [fn(unit) for item in items for unit in _units(item, split)]
 
 
@@ -298,7 +300,7 @@ class LocalPoolExecutor:
     ) -> Iterator[R]:
         run_here = local_fn or fn
         work: Callable[[list[T]], list[R]] = (
-            batch_fn if batch_fn is not None else partial(_run_batch, fn, split=split)
+            batch_fn if batch_fn is not None else partial(run_batch, fn, split=split)
         )
         # A single file is not worth starting processes for, and a few files not worth more
         # processes than files: look ahead up to one item per worker first.
