@@ -278,9 +278,7 @@ def _walk(
     while stack:
         entries, at, ancestors, directory, runnable = stack[-1]
         if at == len(entries):
-            if run:
-                yield FileRun(directory, tuple(run))
-                run = []
+            yield from _take_run(directory, run)
             stack.pop()
             continue
         stack[-1] = (entries, at + 1, ancestors, directory, runnable)
@@ -301,20 +299,15 @@ def _walk(
             else:
                 mode = 0  # a fifo, socket or device
         except OSError as exc:
-            if run:
-                yield FileRun(directory, tuple(run))
-                run = []
+            yield from _take_run(directory, run)
             yield Problem(path, _stat_problem(path, exc))
             continue
         if runnable and mode == stat.S_IFREG and size is None:
             run.append(entry.name)  # a plain file (not a link): FileRun.items() decides
             if len(run) == RUN_NAMES:
-                yield FileRun(directory, tuple(run))
-                run = []
+                yield from _take_run(directory, run)
             continue
-        if run:
-            yield FileRun(directory, tuple(run))
-            run = []
+        yield from _take_run(directory, run)  # what comes next follows the run
         if not stat.S_ISDIR(mode):
             yield _file_item(path, mode, size, window, prune, explicit=False)
             continue
@@ -329,6 +322,14 @@ def _walk(
                 yield below
             else:
                 stack.append((below, 0, ancestors | {key}, path, runs and _runnable(path)))
+
+
+def _take_run(directory: str, run: list[str]) -> Iterator[FileRun]:
+    """The names gathered so far as one run (nothing when there are none), and the list
+    emptied for the next."""
+    if run:
+        yield FileRun(directory, tuple(run))
+        run.clear()
 
 
 def _runnable(directory: str) -> bool:
