@@ -141,7 +141,7 @@ class Finding(msgspec.Struct, frozen=True):
 
     def to_dict(self) -> dict[str, object]:
         """The fields by name, in order (``validate --format json``)."""
-        return {name: getattr(self, name) for name in self.__struct_fields__}
+        return msgspec.structs.asdict(self)
 
     def render(self, pattern: str) -> str:
         line = pattern.replace("\t", " ").replace("\n", " ")
