@@ -126,7 +126,11 @@ class Summary(msgspec.Struct):
             + f", {files['failed']} failed",
             f"records: {self.records}"
             + (f" ({self.outside_window} outside --since/--until)" if self.outside_window else "")
-            + (f", {self.problems} problems" if self.problems else ""),
+            + (
+                f", {self.problems} problem{'' if self.problems == 1 else 's'}"
+                if self.problems
+                else ""
+            ),
             "matches: "
             + ", ".join(
                 f"{inert(pid)} {n}" for pid, n in zip(self.pattern_ids, self.matches, strict=True)

@@ -192,3 +192,10 @@ def test_the_summary_gives_short_scans_in_milliseconds() -> None:
     from engine.replay.sinks import _seconds
 
     assert [_seconds(s) for s in (0.0041, 0.045, 0.1, 2.5)] == ["4.1 ms", "45 ms", "0.10s", "2.50s"]
+
+
+def test_the_summary_counts_one_problem_in_the_singular() -> None:
+    from engine.replay.sinks import Summary
+
+    summary = Summary(["p"], problems=1, records=3)
+    assert "records: 3, 1 problem\n" in summary.render_text() + "\n"
