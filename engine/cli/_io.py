@@ -14,15 +14,20 @@ anywhere raises :class:`OutputFailed` -- deliberately *not* an ``OSError``: clic
 Invariants: after the first failure a stream's descriptor points at ``/dev/null``, so nothing later
 (interpreter shutdown's flush included) prints "Exception ignored" or a traceback; a missing
 standard stream (``>&-``) is replaced before anything can open a file on its descriptor.
+
+The console script ends through :func:`leave`: once the streams are flushed and no other thread
+runs, the exit handlers run and the process ends without tearing the interpreter down.
 """
 
 from __future__ import annotations
 
+import atexit
 import errno
 import io
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -213,4 +218,28 @@ def run(app: Callable[[], Any]) -> NoReturn:
         sys.stderr.flush()
     except OutputFailed as exc:
         status = report(exc)
-    sys.exit(status)
+    leave(status)
+
+
+def leave(status: Any) -> NoReturn:
+    """End the process with ``status`` as ``sys.exit`` would.
+
+    When ``status`` is a number and no other thread runs (no S3 fetcher, no Dask client, no
+    progress bar left), the ``atexit`` handlers run (``weakref.finalize``, multiprocessing's,
+    a coverage collector's) and the process ends there (``os._exit``), as mypy's does: the
+    interpreter's teardown, which frees every module and object one by one and writes
+    nothing, was 9% of the instructions of ``trailreplay scan samples/`` (437 M -> 399 M,
+    docs/performance.md).  Every file the commands write is closed before they return;
+    the standard streams were flushed by :func:`run` and are flushed again after the
+    handlers.  Otherwise (another thread may still have work to finish): ``sys.exit``."""
+    code = 0 if status is None else status
+    if type(code) is not int or threading.active_count() != 1:
+        sys.exit(status)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OutputFailed, OSError, ValueError):
+            pass  # reported already, or nothing more can be said: the status stands
+    os._exit(code)

@@ -145,3 +145,54 @@ def test_no_color_help_has_no_escape() -> None:
     proc.wait(timeout=120)
     os.close(master)
     assert b"Usage" in out and b"\x1b" not in out
+
+
+# The end of a run (engine.cli._io.leave): with no other thread left, the exit handlers run and
+# the process ends without the interpreter's teardown; with one, sys.exit as usual.
+
+
+def _script(body: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import sys, atexit, threading, time\n"
+        f"{body}\n"
+        "from engine.cli.main import main\n"
+        f"sys.argv = ['trailreplay', *{args!r}]\n"
+        "main()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (["scan", SAMPLES, "-j", "1", "-q"], 0),
+        (["scan", SAMPLES, "-j", "1", "-q", "-e", "{ $.eventName = NoSuchEvent }"], 1),
+        (["scan", str(REPO / "no-such-dir"), "-j", "1", "-q"], 2),
+        (["validate", "{ $.a = "], 1),
+        (["scan", "--no-such-option"], 2),
+        (["--help"], 0),
+    ],
+)
+def test_exit_runs_the_exit_handlers_and_keeps_the_status(args: list[str], status: int) -> None:
+    r = _script("atexit.register(lambda: print('HANDLER RAN', file=sys.stderr))", args)
+    assert r.returncode == status, r.stderr
+    assert r.stderr.rstrip().endswith("HANDLER RAN"), r.stderr
+    _clean(r.stderr.encode())
+
+
+def test_exit_waits_for_a_thread_still_working(tmp_path: Path) -> None:
+    done = tmp_path / "done"
+    r = _script(
+        "threading.Thread(target=lambda: (time.sleep(0.3), "
+        f"open({str(done)!r}, 'w').write('ok'))).start()",
+        ["validate", "{ $.a = 1 }"],
+    )
+    assert r.returncode == 0, r.stderr
+    assert done.read_text() == "ok"  # the normal exit joined the thread
