@@ -231,9 +231,12 @@ def leave(status: Any) -> NoReturn:
     nothing, was 9% of the instructions of ``trailreplay scan samples/`` (437 M -> 399 M,
     docs/performance.md).  Every file the commands write is closed before they return;
     the standard streams were flushed by :func:`run` and are flushed again after the
-    handlers.  Otherwise (another thread may still have work to finish): ``sys.exit``."""
+    handlers.  Otherwise -- another thread may still have work to finish, or a profiler,
+tracer or debugger (``python -m cProfile``) writes its report once the program returns --
+``sys.exit``."""
     code = 0 if status is None else status
-    if type(code) is not int or threading.active_count() != 1:
+    watched = sys.gettrace() is not None or sys.getprofile() is not None
+    if type(code) is not int or threading.active_count() != 1 or watched:
         sys.exit(status)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):

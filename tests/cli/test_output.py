@@ -196,3 +196,16 @@ def test_exit_waits_for_a_thread_still_working(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert done.read_text() == "ok"  # the normal exit joined the thread
+
+
+def test_a_profiler_still_gets_its_report(tmp_path: Path) -> None:
+    out = tmp_path / "profile"
+    r = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "engine.cli.main", "--help"],
+        capture_output=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert out.stat().st_size > 0  # written after the program returned: no early exit
