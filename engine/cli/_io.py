@@ -232,8 +232,8 @@ def leave(status: Any) -> NoReturn:
     docs/performance.md).  Every file the commands write is closed before they return;
     the standard streams were flushed by :func:`run` and are flushed again after the
     handlers.  Otherwise -- another thread may still have work to finish, or a profiler,
-tracer or debugger (``python -m cProfile``) writes its report once the program returns --
-``sys.exit``."""
+    tracer or debugger (``python -m cProfile``) writes its report once the program returns
+    -- ``sys.exit``."""
     code = 0 if status is None else status
     watched = sys.gettrace() is not None or sys.getprofile() is not None
     if type(code) is not int or threading.active_count() != 1 or watched:
