@@ -48,7 +48,13 @@ from engine.prove._common import zstr as zstr
 from engine.prove._info import Atom, atoms, concrete_path, split_wildcard
 
 MISSING, NULL, TRUE, FALSE, STR, NUM, OBJ, ARR = range(8)
+#: z3's wall-clock limits, per query (read when a query starts: the test suite raises them,
+#: since on a shared, noisy machine a limit measures the machine, not the encoding).
 TIMEOUT_MS = 5000
+#: ... for the "exact" mode (floats' decimal text), which rarely decides anything new.
+EXACT_TIMEOUT_MS = 2000
+#: ... for the small probes of one regex's language (a member, number text).
+PROBE_TIMEOUT_MS = 1000
 #: Raise ModelMismatch instead of falling back to search (the test suite sets it).
 STRICT = False
 
@@ -62,7 +68,6 @@ Mode = Literal["ints", "free", "exact"]
 
 
 MAX_CELLS = 128
-CELL_TIMEOUT_MS = 1000
 #: ("glob", text with * wildcards), ("re", AWS regex source: a search) or
 #: ("sub", text: a plain substring, as a term searches a message).
 StrKey = tuple[str, str]
@@ -466,7 +471,7 @@ class Encoder:
                 return cand
         x = z.String("cell_probe")
         probe = z.Solver()
-        probe.set("timeout", CELL_TIMEOUT_MS)
+        probe.set("timeout", PROBE_TIMEOUT_MS)
         probe.add(z.InRe(x, regex))
         answer = probe.check()
         if answer == z.unknown:
@@ -574,7 +579,7 @@ class Encoder:
         chars = z.Union(*[z.Re(zstr(z, c)) for c in sorted(_NUMBER_TEXT_CHARS)])
         x = z.String("numtext_probe")
         probe = z.Solver()
-        probe.set("timeout", 1000)
+        probe.set("timeout", PROBE_TIMEOUT_MS)
         probe.add(z.InRe(x, self._regex(source)), z.InRe(x, z.Star(chars)))
         return bool(probe.check() != z.unsat)
 
@@ -683,7 +688,7 @@ def solve(
     patterns: Sequence[ast.JsonPattern],
     build: Callable[[Encoder], Any],
     check: Callable[[dict[str, Any]], bool],
-    timeout_ms: int = TIMEOUT_MS,
+    timeout_ms: int | None = None,
     encoder: Encoder | None = None,
 ) -> Outcome:
     """Is ``build(encoder)`` satisfiable by some event?
@@ -694,12 +699,13 @@ def solve(
     :class:`ModelMismatch` when an integer-only model fails the check (a bug).
     An ``encoder`` built for the same patterns can be reused across queries.
     """
+    limit = TIMEOUT_MS if timeout_ms is None else timeout_ms
     enc = encoder if encoder is not None else Encoder(patterns)
     z = enc.z
     goal = build(enc)
     for mode in ("ints", "free", "exact"):
         solver = z.Solver()
-        solver.set("timeout", timeout_ms if mode != "exact" else min(timeout_ms, 2000))
+        solver.set("timeout", limit if mode != "exact" else min(limit, EXACT_TIMEOUT_MS))
         solver.add(*enc.structure(mode))
         solver.add(goal)
         answer = solver.check()
