@@ -119,25 +119,26 @@ class Summary(msgspec.Struct):
     def render_text(self) -> str:
         d = self.to_dict()
         files = d["files"]
-        skipped = ", ".join(f"{k} {v}" for k, v in d["skipped"].items())
+        skipped = ", ".join(f"{k} {v:,}" for k, v in d["skipped"].items())
         lines = [
-            f"files: {files['read']} read, {files['skipped']} skipped"
+            # Counts with thousands separators: an organization trail holds 100,000s of files.
+            f"files: {files['read']:,} read, {files['skipped']:,} skipped"
             + (f" ({skipped})" if skipped else "")
-            + f", {files['failed']} failed",
-            f"records: {self.records}"
-            + (f" ({self.outside_window} outside --since/--until)" if self.outside_window else "")
+            + f", {files['failed']:,} failed",
+            f"records: {self.records:,}"
+            + (f" ({self.outside_window:,} outside --since/--until)" if self.outside_window else "")
             + (
-                f", {self.problems} problem{'' if self.problems == 1 else 's'}"
+                f", {self.problems:,} problem{'' if self.problems == 1 else 's'}"
                 if self.problems
                 else ""
             ),
             "matches: "
             + ", ".join(
-                f"{inert(pid)} {n}" for pid, n in zip(self.pattern_ids, self.matches, strict=True)
+                f"{inert(pid)} {n:,}" for pid, n in zip(self.pattern_ids, self.matches, strict=True)
             )
-            + f" ({self.matched_records} record{'' if self.matched_records == 1 else 's'}"
+            + f" ({self.matched_records:,} record{'' if self.matched_records == 1 else 's'}"
             + (
-                f", {self.oversized} over 256 KB, never sent to CloudWatch Logs"
+                f", {self.oversized:,} over 256 KB, never sent to CloudWatch Logs"
                 if self.oversized
                 else ""
             )

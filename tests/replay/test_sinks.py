@@ -199,3 +199,22 @@ def test_the_summary_counts_one_problem_in_the_singular() -> None:
 
     summary = Summary(["p"], problems=1, records=3)
     assert "records: 3, 1 problem\n" in summary.render_text() + "\n"
+
+
+def test_the_summary_separates_thousands() -> None:
+    """An organization trail holds hundreds of thousands of files: 412331 is hard to read."""
+    from engine.replay.sinks import Summary
+
+    summary = Summary(
+        ["p"],
+        files_read=412_331,
+        files_skipped=1_200,
+        skipped={"digest": 1_200},
+        records=1_234_567,
+        matches=[12_345],
+        matched_records=12_345,
+    )
+    text = summary.render_text()
+    assert text.startswith("files: 412,331 read, 1,200 skipped (digest 1,200), 0 failed\n")
+    assert "records: 1,234,567\n" in text
+    assert "matches: p 12,345 (12,345 records)" in text
