@@ -162,7 +162,7 @@ def _seconds(seconds: float) -> str:
     """A duration as a person reads it: a small archive read in-process takes milliseconds,
     which ``0.00s`` hid."""
     if seconds >= 0.1:
-        return f"{seconds:.2f}s"
+        return f"{seconds:.2f} s"  # spaced like "ms": one style on the line
     return f"{seconds * 1000:.1f} ms" if seconds < 0.01 else f"{seconds * 1000:.0f} ms"
 
 
