@@ -2,7 +2,8 @@
 
 ``pre-commit try-repo`` installs this repository (at its committed HEAD) into a fresh
 virtualenv, the way a user's pre-commit would, and runs the hook on a fixture
-repository.  That needs PyPI for the dependencies: about a minute the first time.
+repository.  That needs PyPI for the dependencies: about 20 s with an empty cache, since
+pre-commit-uv (a dev dependency) lets uv build the environment (a minute with pip).
 """
 
 from __future__ import annotations
