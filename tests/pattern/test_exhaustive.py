@@ -131,7 +131,6 @@ def _mypy(root: Path, *packages: str) -> str:
             "mypy",
             "--strict",
             "--ignore-missing-imports",
-            "--no-incremental",
             "--cache-dir",
             str(root / ".mypy_cache"),
             *(arg for package in packages or PACKAGES for arg in ("-p", package)),
