@@ -133,11 +133,17 @@ def skip_reason_for_name(path: str) -> SkipReason | None:
     """``digest`` / ``write-test`` when the path names one of those, else None."""
     norm = path.replace("\\", "/")
     name = norm.rsplit("/", 1)[-1]
-    if f"/{DIGEST_MARK}/" in f"/{norm}" or f"_{DIGEST_MARK}_" in name:
+    if _in_digest_directory(norm) or f"_{DIGEST_MARK}_" in name:
         return SkipReason.DIGEST
     if name == WRITE_TEST:
         return SkipReason.WRITE_TEST
     return None
+
+
+def _in_digest_directory(path: str) -> bool:
+    """Whether a directory above ``path`` (a file's path, or a directory's ending in a
+    separator) is a CloudTrail digest directory."""
+    return f"/{DIGEST_MARK}/" in "/" + path.replace("\\", "/")
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -335,7 +341,7 @@ def _take_run(directory: str, run: list[str]) -> Iterator[FileRun]:
 def _runnable(directory: str) -> bool:
     """Whether a directory's files may form runs: not a digest directory (whose files are
     skipped by name, in the walk, as every file of it would be)."""
-    return f"/{DIGEST_MARK}/" not in f"/{directory.replace(chr(92), '/')}/"
+    return not _in_digest_directory(directory + "/")
 
 
 class MissingExtra(RuntimeError):
