@@ -3,13 +3,13 @@ call the library, print).  This is the only package that knows about terminals."
 
 from typing import Annotated
 
-import typer
+from engine.cli import commandline as cl
 
 #: ``--max-document-size``, one option for every command that reads archives (None: the
 #: library's default, ``engine.replay.formats.MAX_DOCUMENT_SIZE``; this module stays light).
 MaxDocumentSize = Annotated[
     int | None,
-    typer.Option(
+    cl.Option(
         "--max-document-size",
         min=1,
         metavar="BYTES",

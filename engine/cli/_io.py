@@ -1,9 +1,9 @@
 """Standard output and standard error of one ``trailreplay`` run: closed pipes and full disks.
 
-Every command writes through ``sys.stdout`` / ``sys.stderr`` (directly, through click, or through
-rich).  :func:`guard_std_streams` puts both over a :class:`_GuardedBuffer`, so a write that fails
-anywhere raises :class:`OutputFailed` -- deliberately *not* an ``OSError``: click turns an
-``EPIPE`` ``OSError`` into exit 1, which means "nothing matched" or "check failed" here.
+Every command writes through ``sys.stdout`` / ``sys.stderr`` (directly or through rich).
+:func:`guard_std_streams` puts both over a :class:`_GuardedBuffer`, so a write that fails
+anywhere raises :class:`OutputFailed` -- deliberately *not* an ``OSError``, which the commands
+catch as an input or a file they cannot use (exit 1 or 2, which mean other things here).
 :func:`run` turns it into one of two exit statuses a user can tell apart:
 
 - :data:`EXIT_OUTPUT_CLOSED` (141 = 128 + SIGPIPE, what a shell shows for ``yes | head``): the
@@ -199,19 +199,16 @@ def report(exc: OutputFailed) -> int:
 
 
 def run(app: Callable[[], Any]) -> NoReturn:
-    """Run the command-line application with guarded streams; exit with its status.
+    """Run the command-line application with guarded streams; exit with the status it returns
+    (or raises as ``SystemExit``).
 
     Both streams are flushed here, not at interpreter shutdown, so that output buffered until
     the end (a pipe or a file is block-buffered) still fails into an exit status."""
     guard_std_streams()
-    if plain_text_asked():  # rich alone would drop the colours but keep bold and dim
-        import typer.rich_utils
-
-        typer.rich_utils.COLOR_SYSTEM = None
     status: Any = 0
     try:
         try:
-            app()
+            status = app()
         except SystemExit as exc:
             status = exc.code
         sys.stdout.flush()

@@ -6,8 +6,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
+from engine.cli import commandline as cl
 from engine.cli.options import FormatChoice, epilog
 
 # engine.audit.report.FORMATS; spelled here so that parsing the command line imports nothing.
@@ -21,14 +20,14 @@ def _err(message: str) -> None:
 def collect_cmd(
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", metavar="FILE", help="Where to write the snapshot JSON."),
+        cl.Option("--out", "-o", metavar="FILE", help="Where to write the snapshot JSON."),
     ],
     profile: Annotated[
-        str | None, typer.Option("--profile", metavar="NAME", help="AWS named profile.")
+        str | None, cl.Option("--profile", metavar="NAME", help="AWS named profile.")
     ] = None,
     region: Annotated[
         list[str] | None,
-        typer.Option(
+        cl.Option(
             "--regions",
             "--region",
             metavar="NAMES",
@@ -38,7 +37,7 @@ def collect_cmd(
     ] = None,
     endpoint_url: Annotated[
         str | None,
-        typer.Option(
+        cl.Option(
             "--endpoint-url",
             metavar="URL",
             help="AWS endpoint URL (tests, emulators); AWS_ENDPOINT_URL also works.",
@@ -56,23 +55,23 @@ def collect_cmd(
         snap = collect(regions, profile, endpoint_url, warn=lambda m: _err(f"warning: {m}"))
     except CollectError as exc:
         _err(f"trailreplay: {exc}")
-        raise typer.Exit(2) from None
+        raise cl.Exit(2) from None
     try:
         out.write_bytes(orjson.dumps(snap, option=orjson.OPT_INDENT_2) + b"\n")
     except OSError as exc:
         _err(f"trailreplay: {out}: cannot write: {exc.strerror or exc}")
-        raise typer.Exit(2) from None
+        raise cl.Exit(2) from None
     trails = len(snap.get("cloudtrail describe-trails", {}).get("trailList", []))
     _err(f"wrote {out}: {trails} trail(s)")
 
 
 def check_cmd(
     snapshot: Annotated[
-        str, typer.Argument(metavar="SNAPSHOT", help="Snapshot JSON file ('-' for stdin).")
+        str, cl.Argument(metavar="SNAPSHOT", help="Snapshot JSON file ('-' for stdin).")
     ],
     control: Annotated[
         list[str] | None,
-        typer.Option(
+        cl.Option(
             "--control",
             "-c",
             metavar="ID",
@@ -82,7 +81,7 @@ def check_cmd(
     ] = None,
     cis_version: Annotated[
         str | None,
-        typer.Option(
+        cl.Option(
             "--cis-version",
             metavar="V",
             help="Judge against this CIS version's published text (e.g. 1.4.0), as Security "
@@ -91,12 +90,12 @@ def check_cmd(
     ] = None,
     fmt: Annotated[
         str,
-        typer.Option(
-            "--format", click_type=AUDIT_FORMATS, metavar=AUDIT_FORMATS.metavar, help="Output form."
+        cl.Option(
+            "--format", param_type=AUDIT_FORMATS, metavar=AUDIT_FORMATS.metavar, help="Output form."
         ),
     ] = "text",
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show every step of every control.")
+        bool, cl.Option("--verbose", "-v", help="Show every step of every control.")
     ] = False,
 ) -> None:
     """Judge every catalog control (or those given) against a snapshot.
@@ -114,26 +113,25 @@ def check_cmd(
         snap = load(snapshot)
     except SnapshotError as exc:
         _err(f"trailreplay: {exc}")
-        raise typer.Exit(2) from None
+        raise cl.Exit(2) from None
     try:
         controls = catalog.audit_references(control or [], cis_version, warn=_err)
     except LookupError as exc:
         _err(f"trailreplay: {exc.args[0] if exc.args else exc}")
-        raise typer.Exit(2) from None
+        raise cl.Exit(2) from None
     except catalog.CatalogError as exc:
         _err(f"trailreplay: {exc}")
-        raise typer.Exit(2) from None
+        raise cl.Exit(2) from None
     results = judge(snap, controls)
     sys.stdout.write(report.render(results, fmt, snapshot, verbose))
-    raise typer.Exit(exit_code(results))
+    raise cl.Exit(exit_code(results))
 
 
-def register(app: typer.Typer) -> None:
-    audit = typer.Typer(
+def register(app: cl.App) -> None:
+    audit = cl.App(
         name="audit",
         help="Audit CIS monitoring controls (trail, filter, alarm, SNS) by what they match.",
         no_args_is_help=True,
-        rich_markup_mode=None,
     )
     audit.command(
         "collect",
@@ -153,4 +151,4 @@ def register(app: typer.Typer) -> None:
             "unreadable snapshot",
         ),
     )(check_cmd)
-    app.add_typer(audit, name="audit")
+    app.add_group(audit, name="audit")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Annotated
 
-import typer
-
+from engine.cli import commandline as cl
 from engine.cli.options import FormatChoice, epilog
 
 # engine.lint.report.FORMATS; spelled here so that parsing the command line imports nothing.
@@ -25,7 +24,7 @@ LINT_EXIT = (
 def lint_cmd(
     paths: Annotated[
         list[str],
-        typer.Argument(
+        cl.Argument(
             metavar="PATH...",
             help="Files or directories: .tf, CloudFormation .yaml/.yml/.json, "
             "*.pattern / *.txt (one pattern per line).",
@@ -33,7 +32,7 @@ def lint_cmd(
     ],
     require_covers: Annotated[
         list[str] | None,
-        typer.Option(
+        cl.Option(
             "--require-covers",
             metavar="ID",
             show_default=False,
@@ -43,7 +42,7 @@ def lint_cmd(
     ] = None,
     sigma: Annotated[
         list[str] | None,
-        typer.Option(
+        cl.Option(
             "--sigma",
             metavar="RULE_OR_DIR",
             help="Sigma rule file or directory: some filter among the inputs must cover each "
@@ -52,15 +51,15 @@ def lint_cmd(
     ] = None,
     fmt: Annotated[
         str,
-        typer.Option(
-            "--format", click_type=LINT_FORMATS, metavar=LINT_FORMATS.metavar, help="Output form."
+        cl.Option(
+            "--format", param_type=LINT_FORMATS, metavar=LINT_FORMATS.metavar, help="Output form."
         ),
     ] = "text",
     fail_level: Annotated[
         str,
-        typer.Option(
+        cl.Option(
             "--fail-level",
-            click_type=LEVELS,
+            param_type=LEVELS,
             metavar=LEVELS.metavar,
             help="The finding level that fails.",
         ),
@@ -79,7 +78,7 @@ def lint_cmd(
                 catalog.resolve(cid)  # ID, control:ID, CloudWatch.N, 4.15, ID@V
             except KeyError as exc:
                 sys.stderr.write(f"trailreplay: {exc.args[0] if exc.args else cid}\n")
-                raise typer.Exit(2) from None
+                raise cl.Exit(2) from None
     result = lint(paths, controls, list(sigma or []))
     if fmt == "json":
         out = report.render_json(result.findings, result.files)
@@ -88,8 +87,8 @@ def lint_cmd(
     else:
         out = report.render_text(result.findings, result.sources)
     sys.stdout.write(out)
-    raise typer.Exit(report.exit_code(result.findings, result.unreadable, fail_level))
+    raise cl.Exit(report.exit_code(result.findings, result.unreadable, fail_level))
 
 
-def register(app: typer.Typer) -> None:
+def register(app: cl.App) -> None:
     app.command("lint", epilog=epilog(LINT_EXAMPLES, LINT_EXIT))(lint_cmd)

@@ -11,9 +11,8 @@ import io
 import sys
 from typing import Annotated, Any
 
-import typer
-
 from engine.cli import MaxDocumentSize
+from engine.cli import commandline as cl
 from engine.cli.options import FormatChoice, epilog, time_window
 
 EXIT_OK, EXIT_NONE, EXIT_INPUT = 0, 1, 2
@@ -42,14 +41,14 @@ ALARM_EXAMPLES = (
 ALARM_EXIT = "0 the alarm fired, 1 it never fired, 2 usage error or unreadable input"
 
 
-def register(app: typer.Typer) -> None:
+def register(app: cl.App) -> None:
     app.command("metrics", epilog=epilog(METRICS_EXAMPLES, METRICS_EXIT))(metrics)
     app.command("alarm", epilog=epilog(ALARM_EXAMPLES, ALARM_EXIT))(alarm)
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str) -> cl.Exit:
     _err(f"trailreplay: {message}")
-    return typer.Exit(EXIT_INPUT)
+    return cl.Exit(EXIT_INPUT)
 
 
 def _sigma_pattern(sigma: str) -> str:
@@ -188,7 +187,7 @@ def _exit_if_unreadable() -> None:
     """As ``scan``: results from the readable inputs are out; exit 2 says some were not."""
     if _UNREADABLE:
         _err(f"trailreplay: {len(_UNREADABLE)} input(s) could not be read")
-        raise typer.Exit(EXIT_INPUT)
+        raise cl.Exit(EXIT_INPUT)
 
 
 def _skipped_note(mr: Any) -> None:
@@ -241,13 +240,13 @@ def _title(t: Any, entry: Any) -> str:
 
 Sources = Annotated[
     list[str],
-    typer.Argument(
+    cl.Argument(
         metavar="SOURCE...", help="CloudTrail files, directories, globs or -.", show_default=False
     ),
 ]
 Control = Annotated[
     str | None,
-    typer.Option(
+    cl.Option(
         "--control",
         "-c",
         metavar="ID",
@@ -255,11 +254,11 @@ Control = Annotated[
     ),
 ]
 PatternOpt = Annotated[
-    str | None, typer.Option("--pattern", "-e", metavar="PATTERN", help="A filter pattern.")
+    str | None, cl.Option("--pattern", "-e", metavar="PATTERN", help="A filter pattern.")
 ]
 SigmaOpt = Annotated[
     str | None,
-    typer.Option(
+    cl.Option(
         "--sigma",
         metavar="RULE",
         help="A Sigma rule (a file, or a directory holding one): its converted pattern.",
@@ -267,7 +266,7 @@ SigmaOpt = Annotated[
 ]
 MetricValue = Annotated[
     str | None,
-    typer.Option(
+    cl.Option(
         "--metric-value",
         metavar="VALUE",
         help="A number, $.field (JSON) or $name / $N (space-delimited).",
@@ -275,13 +274,11 @@ MetricValue = Annotated[
 ]
 DefaultValue = Annotated[
     str | None,
-    typer.Option(
-        "--default-value", metavar="NUMBER", help="Published for events that do not match."
-    ),
+    cl.Option("--default-value", metavar="NUMBER", help="Published for events that do not match."),
 ]
 Since = Annotated[
     str | None,
-    typer.Option(
+    cl.Option(
         "--since",
         metavar="TIME",
         help="Only events at or after TIME: ISO 8601, a relative time (30m, 24h, 7d) or "
@@ -290,7 +287,7 @@ Since = Annotated[
 ]
 Until = Annotated[
     str | None,
-    typer.Option("--until", metavar="TIME", help="Only events at or before TIME (as --since)."),
+    cl.Option("--until", metavar="TIME", help="Only events at or before TIME (as --since)."),
 ]
 
 
@@ -303,31 +300,29 @@ def metrics(
     default_value: DefaultValue = None,
     dimension: Annotated[
         list[str] | None,
-        typer.Option(
+        cl.Option(
             "--dimension", "-d", metavar="NAME=VALUE", help="NAME=$.field or NAME=$name; up to 3."
         ),
     ] = None,
     unit: Annotated[
-        str | None, typer.Option("--unit", metavar="UNIT", help="A CloudWatch unit.")
+        str | None, cl.Option("--unit", metavar="UNIT", help="A CloudWatch unit.")
     ] = None,
     period: Annotated[
         int,
-        typer.Option(
-            "--period", min=1, max=MAX_PERIOD, metavar="SECONDS", help="Datapoint period."
-        ),
+        cl.Option("--period", min=1, max=MAX_PERIOD, metavar="SECONDS", help="Datapoint period."),
     ] = 60,
     output: Annotated[
         str,
-        typer.Option(
+        cl.Option(
             "--format",
-            click_type=METRICS_FORMATS,
+            param_type=METRICS_FORMATS,
             metavar=METRICS_FORMATS.metavar,
             help="Output form.",
         ),
     ] = "table",
     plot: Annotated[
         str | None,
-        typer.Option(
+        cl.Option(
             "--plot", metavar="FILE", help="Also draw the Sum per period: FILE.svg or FILE.png."
         ),
     ] = None,
@@ -376,7 +371,7 @@ def metrics(
         _draw(plot, lambda path: write_chart(path, metric_chart(mr, title=_title(t, entry))))
     _exit_if_unreadable()
     if not report["datapoints"]:
-        raise typer.Exit(EXIT_NONE)
+        raise cl.Exit(EXIT_NONE)
 
 
 def alarm(
@@ -386,7 +381,7 @@ def alarm(
     sigma: SigmaOpt = None,
     statistic: Annotated[
         str | None,
-        typer.Option(
+        cl.Option(
             "--statistic",
             metavar="NAME",
             help="Sum, SampleCount, Minimum, Maximum or Average.  [default: the control's, "
@@ -396,7 +391,7 @@ def alarm(
     ] = None,
     period: Annotated[
         int | None,
-        typer.Option(
+        cl.Option(
             "--period",
             min=1,
             max=MAX_PERIOD,
@@ -407,7 +402,7 @@ def alarm(
     ] = None,
     threshold: Annotated[
         float | None,
-        typer.Option(
+        cl.Option(
             "--threshold",
             metavar="NUMBER",
             help="[default: the control's, else 1]",
@@ -416,7 +411,7 @@ def alarm(
     ] = None,
     comparison: Annotated[
         str | None,
-        typer.Option(
+        cl.Option(
             "--comparison",
             metavar="OPERATOR",
             help="GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold or "
@@ -427,7 +422,7 @@ def alarm(
     ] = None,
     evaluation_periods: Annotated[
         int | None,
-        typer.Option(
+        cl.Option(
             "--evaluation-periods",
             min=1,
             max=MAX_EVALUATION,
@@ -438,7 +433,7 @@ def alarm(
     ] = None,
     datapoints_to_alarm: Annotated[
         int | None,
-        typer.Option(
+        cl.Option(
             "--datapoints-to-alarm",
             min=1,
             max=MAX_EVALUATION,
@@ -449,7 +444,7 @@ def alarm(
     ] = None,
     treat_missing_data: Annotated[
         str,
-        typer.Option(
+        cl.Option(
             "--treat-missing-data",
             metavar="HOW",
             help="missing, notBreaching, breaching or ignore.",
@@ -457,7 +452,7 @@ def alarm(
     ] = "notBreaching",
     evaluation_range: Annotated[
         int | None,
-        typer.Option(
+        cl.Option(
             "--evaluation-range",
             metavar="N",
             min=1,
@@ -470,13 +465,13 @@ def alarm(
     default_value: DefaultValue = None,
     output: Annotated[
         str,
-        typer.Option(
-            "--format", click_type=ALARM_FORMATS, metavar=ALARM_FORMATS.metavar, help="Output form."
+        cl.Option(
+            "--format", param_type=ALARM_FORMATS, metavar=ALARM_FORMATS.metavar, help="Output form."
         ),
     ] = "text",
     plot: Annotated[
         str | None,
-        typer.Option("--plot", metavar="FILE", help="Also draw FILE.svg or FILE.png."),
+        cl.Option("--plot", metavar="FILE", help="Also draw FILE.svg or FILE.png."),
     ] = None,
     since: Since = None,
     until: Until = None,
@@ -525,4 +520,4 @@ def alarm(
         _draw(plot, lambda path: write_plot(path, tl, values, title=_title(t, entry)))
     _exit_if_unreadable()
     if not tl.spans:
-        raise typer.Exit(EXIT_NONE)
+        raise cl.Exit(EXIT_NONE)

@@ -13,9 +13,8 @@ Invariants:
 * A mistake on the command line is a :class:`UsageError`: one line on stderr
   (``trailreplay: ...``), exit 2, before any work starts.
 
-This module imports only the standard library and typer: it runs on every start, including
-``--help``.  typer 0.28 carries its own copy of click (``typer._click``); the exception and
-parameter types come from there, as typer raises and expects them (pyproject pins typer).
+This module imports only the standard library and :mod:`engine.cli.commandline`: it runs on
+every start, including ``--help``.
 """
 
 from __future__ import annotations
@@ -25,10 +24,15 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from typer._click.exceptions import BadParameter, ClickException, NoArgsIsHelpError, UsageError
-from typer._click.types import ParamType
+from engine.cli.commandline import (
+    BadParameter,
+    CommandLineError,
+    NoArgsIsHelpError,
+    ParamType,
+    UsageError,
+)
 
-__all__ = ["BadParameter", "ClickException", "NoArgsIsHelpError", "UsageError"]
+__all__ = ["BadParameter", "CommandLineError", "NoArgsIsHelpError", "UsageError"]
 
 EXIT_USAGE = 2
 
@@ -172,8 +176,8 @@ def id_list(values: Sequence[str] | None, option: str) -> frozenset[str] | None:
 def epilog(examples: Sequence[str], exit_codes: str) -> str:
     """The Examples and Exit status sections every command's help ends with.
 
-    ``\\b`` keeps click from rewrapping the lines (commands stay copy-pasteable); the exit
-    status is wrapped here so the help fits 80 columns (click indents an epilog by 2).
+    ``\\b`` keeps the help from rewrapping the lines (commands stay copy-pasteable); the exit
+    status is wrapped here so the help fits 80 columns (an epilog is indented by 2).
     """
     import textwrap
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any
 
-import typer
-
+from engine.cli import commandline as cl
 from engine.cli.options import FormatChoice, epilog
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
@@ -28,12 +27,11 @@ def _json(obj: Any) -> None:
     sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
-def register(app: typer.Typer) -> None:
-    sub = typer.Typer(
+def register(app: cl.App) -> None:
+    sub = cl.App(
         name="patterns",
         help="The CIS AWS Foundations monitoring controls shipped with trailreplay.",
         no_args_is_help=True,
-        rich_markup_mode=None,
     )
     sub.command(
         "list",
@@ -56,7 +54,7 @@ def register(app: typer.Typer) -> None:
             "0 every control passes, 1 a control fails, 2 usage error or a broken catalog",
         ),
     )(check)
-    app.add_typer(sub, name="patterns")
+    app.add_group(sub, name="patterns")
 
 
 def _load() -> list[Any]:
@@ -66,7 +64,7 @@ def _load() -> list[Any]:
         return catalog.entries()
     except (catalog.CatalogError, OSError) as e:
         _err(f"trailreplay: {e}")
-        raise typer.Exit(EXIT_INPUT) from None
+        raise cl.Exit(EXIT_INPUT) from None
 
 
 def _text_json(v: Any) -> dict[str, Any]:
@@ -107,8 +105,8 @@ def _summary(e: Any) -> dict[str, Any]:
 def list_(
     output: Annotated[
         str,
-        typer.Option(
-            "--format", click_type=TABLE_OR_JSON, metavar=TABLE_OR_JSON.metavar, help="Output form."
+        cl.Option(
+            "--format", param_type=TABLE_OR_JSON, metavar=TABLE_OR_JSON.metavar, help="Output form."
         ),
     ] = "table",
 ) -> None:
@@ -130,7 +128,7 @@ def list_(
 def show(
     control: Annotated[
         str,
-        typer.Argument(
+        cl.Argument(
             metavar="ID",
             help="Control: id, CIS number, Security Hub id (CloudWatch.2).",
             show_default=False,
@@ -138,8 +136,8 @@ def show(
     ],
     output: Annotated[
         str,
-        typer.Option(
-            "--format", click_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
+        cl.Option(
+            "--format", param_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
         ),
     ] = "text",
 ) -> None:
@@ -154,7 +152,7 @@ def show(
         e = catalog.get(control)
     except KeyError as ex:
         _err(f"trailreplay: {ex.args[0]}")
-        raise typer.Exit(EXIT_INPUT) from None
+        raise cl.Exit(EXIT_INPUT) from None
     from engine.audit.judge import filter_verdict
 
     if output == "json":
@@ -214,8 +212,8 @@ def show(
 def check(
     output: Annotated[
         str,
-        typer.Option(
-            "--format", click_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
+        cl.Option(
+            "--format", param_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
         ),
     ] = "text",
 ) -> None:
@@ -238,4 +236,4 @@ def check(
                 _out("     " + prob.replace("\n", "\n     "))
         _err(f"{len(results) - len(failed)} of {len(results)} controls pass")
     if failed:
-        raise typer.Exit(EXIT_FAILED)
+        raise cl.Exit(EXIT_FAILED)

@@ -9,8 +9,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Annotated
 
-import typer
-
+from engine.cli import commandline as cl
 from engine.cli.options import FormatChoice, epilog
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ TEXT_OR_JSON = FormatChoice(["text", "json"])
 EXIT_TEXT = "0 yes, 1 no (with a counterexample event), 2 usage error (an invalid pattern)"
 
 
-def register(app: typer.Typer) -> None:
+def register(app: cl.App) -> None:
     app.command(
         "equiv",
         epilog=epilog(
@@ -46,12 +45,12 @@ def _compile(label: str, text: str) -> engine.CompiledPattern:
         text = catalog.pattern_text(text)  # `control:ID[@V]` names a catalog pattern
     except (KeyError, catalog.CatalogError) as exc:
         sys.stderr.write(f"trailreplay: pattern {label}: {exc.args[0] if exc.args else exc}\n")
-        raise typer.Exit(EXIT_ERROR) from None
+        raise cl.Exit(EXIT_ERROR) from None
     try:
         return engine.compile(text)
     except engine.PatternError as exc:
         sys.stderr.write(f"trailreplay: invalid pattern {label}: {exc}\n")
-        raise typer.Exit(EXIT_ERROR) from None
+        raise cl.Exit(EXIT_ERROR) from None
 
 
 def _event_text(event: object) -> str:
@@ -100,21 +99,21 @@ def _run(question: str, a: str, b: str, output: str) -> None:
         r = equiv_fn(pa, pb) if question == "equivalent" else covers_fn(pa, pb)
     except Exception as exc:  # the prover must never print a traceback
         sys.stderr.write(f"trailreplay: could not decide: {type(exc).__name__}: {exc}\n")
-        raise typer.Exit(EXIT_ERROR) from None
+        raise cl.Exit(EXIT_ERROR) from None
     if output == "json":
         sys.stdout.write(orjson.dumps(r.to_json()).decode() + "\n")
     else:
         sys.stdout.write(_render_text(r, pa, pb) + "\n")
-    raise typer.Exit(EXIT_YES if r.holds else EXIT_NO)
+    raise cl.Exit(EXIT_YES if r.holds else EXIT_NO)
 
 
 def equiv(
-    a: Annotated[str, typer.Argument(metavar="A", help="Pattern A (or control:ID[@V]).")],
-    b: Annotated[str, typer.Argument(metavar="B", help="Pattern B (or control:ID[@V]).")],
+    a: Annotated[str, cl.Argument(metavar="A", help="Pattern A (or control:ID[@V]).")],
+    b: Annotated[str, cl.Argument(metavar="B", help="Pattern B (or control:ID[@V]).")],
     output: Annotated[
         str,
-        typer.Option(
-            "--format", click_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
+        cl.Option(
+            "--format", param_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
         ),
     ] = "text",
 ) -> None:
@@ -124,13 +123,13 @@ def equiv(
 
 def covers(
     a: Annotated[
-        str, typer.Argument(metavar="A", help="Pattern A, the wider one (or control:ID[@V]).")
+        str, cl.Argument(metavar="A", help="Pattern A, the wider one (or control:ID[@V]).")
     ],
-    b: Annotated[str, typer.Argument(metavar="B", help="Pattern B (or control:ID[@V]).")],
+    b: Annotated[str, cl.Argument(metavar="B", help="Pattern B (or control:ID[@V]).")],
     output: Annotated[
         str,
-        typer.Option(
-            "--format", click_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
+        cl.Option(
+            "--format", param_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
         ),
     ] = "text",
 ) -> None:

@@ -10,9 +10,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import typer
-
 from engine.cli import MaxDocumentSize, _io
+from engine.cli import commandline as cl
 from engine.cli.options import EXIT_USAGE, FormatChoice, epilog, id_list, time_window
 from engine.inert import inert
 from engine.replay.formats.registry import FORMATS
@@ -282,12 +281,12 @@ SCAN_EXIT = (
 )
 
 
-def register(app: typer.Typer) -> None:
+def register(app: cl.App) -> None:
     @app.command("scan", epilog=epilog(SCAN_EXAMPLES, SCAN_EXIT))
     def scan(
         sources: Annotated[
             list[str] | None,
-            typer.Argument(
+            cl.Argument(
                 metavar="SOURCE...",
                 help="Files, directories (recursive), globs, s3:// URLs, or - for standard input.",
                 show_default=False,
@@ -295,7 +294,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         pattern: Annotated[
             list[str] | None,
-            typer.Option(
+            cl.Option(
                 "--pattern",
                 "-e",
                 metavar="PATTERN",
@@ -306,7 +305,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         patterns_file: Annotated[
             str | None,
-            typer.Option(
+            cl.Option(
                 "--patterns-file",
                 "-f",
                 metavar="FILE",
@@ -315,7 +314,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         control: Annotated[
             list[str] | None,
-            typer.Option(
+            cl.Option(
                 "--control",
                 "-c",
                 metavar="ID",
@@ -326,7 +325,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         sigma: Annotated[
             list[str] | None,
-            typer.Option(
+            cl.Option(
                 "--sigma",
                 metavar="RULE_OR_DIR",
                 help="Sigma rule file or directory (repeatable; the sigma extra): each rule's "
@@ -336,9 +335,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         input_format: Annotated[
             str,
-            typer.Option(
+            cl.Option(
                 "--input-format",
-                click_type=INPUT_FORMAT_CHOICE,
+                param_type=INPUT_FORMAT_CHOICE,
                 metavar="FORMAT",
                 help=f"auto (detect per file), {', '.join(FORMATS[:-1])} or {FORMATS[-1]}.",
             ),
@@ -346,7 +345,7 @@ def register(app: typer.Typer) -> None:
         max_document_size: MaxDocumentSize = None,
         since: Annotated[
             str | None,
-            typer.Option(
+            cl.Option(
                 metavar="TIME",
                 help="Keep events at or after TIME: ISO 8601 (UTC if no zone), a relative "
                 "time (30m, 24h, 7d) or epoch seconds.",
@@ -354,16 +353,16 @@ def register(app: typer.Typer) -> None:
         ] = None,
         until: Annotated[
             str | None,
-            typer.Option(
+            cl.Option(
                 metavar="TIME",
                 help="Keep events at or before TIME (a date alone: the whole day).",
             ),
         ] = None,
         output_format: Annotated[
             str | None,
-            typer.Option(
+            cl.Option(
                 "--format",
-                click_type=FORMAT_CHOICE,
+                param_type=FORMAT_CHOICE,
                 metavar=FORMAT_CHOICE.metavar,
                 help="json: each matching record once, as JSON Lines; envelope: one JSON "
                 "line per pattern match with the file and pattern id, then the summary; "
@@ -373,7 +372,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         summary_json: Annotated[
             str | None,
-            typer.Option(
+            cl.Option(
                 "--summary-json",
                 metavar="FILE",
                 help="Also write the summary as JSON to FILE ('-': one {\"summary\": ...} line "
@@ -382,14 +381,14 @@ def register(app: typer.Typer) -> None:
         ] = None,
         no_envelope_summary: Annotated[
             bool,
-            typer.Option(
+            cl.Option(
                 "--no-envelope-summary",
                 help='--format envelope: no trailing {"summary": ...} object.',
             ),
         ] = False,
         workers: Annotated[
             int | None,
-            typer.Option(
+            cl.Option(
                 "--workers",
                 "-j",
                 min=1,
@@ -401,12 +400,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         no_prune: Annotated[
             bool,
-            typer.Option("--no-prune", help="Open every file even if its path date is outside."),
+            cl.Option("--no-prune", help="Open every file even if its path date is outside."),
         ] = False,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+        quiet: Annotated[bool, cl.Option("--quiet", "-q", help="No summary on stderr.")] = False,
         executor: Annotated[
             ExecutorKind,
-            typer.Option(
+            cl.Option(
                 "--executor",
                 metavar="KIND",
                 help="local (processes) or dask (a Dask cluster; the dask extra).",
@@ -414,7 +413,7 @@ def register(app: typer.Typer) -> None:
         ] = ExecutorKind.local,
         scheduler: Annotated[
             str | None,
-            typer.Option(
+            cl.Option(
                 "--scheduler",
                 metavar="ADDRESS",
                 help="Dask scheduler address; implies --executor dask.  [default: a LocalCluster]",
@@ -422,17 +421,17 @@ def register(app: typer.Typer) -> None:
         ] = None,
         profile: Annotated[
             str | None,
-            typer.Option("--profile", metavar="NAME", help="AWS profile for s3:// sources."),
+            cl.Option("--profile", metavar="NAME", help="AWS profile for s3:// sources."),
         ] = None,
         endpoint_url: Annotated[
             str | None,
-            typer.Option(
+            cl.Option(
                 "--endpoint-url", metavar="URL", help="S3-compatible endpoint for s3:// sources."
             ),
         ] = None,
         s3_concurrency: Annotated[
             int | None,
-            typer.Option(
+            cl.Option(
                 "--s3-concurrency",
                 min=1,
                 max=MAX_S3_CONCURRENCY,
@@ -442,11 +441,11 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         anon: Annotated[
-            bool, typer.Option("--anon", help="Read s3:// sources without credentials.")
+            bool, cl.Option("--anon", help="Read s3:// sources without credentials.")
         ] = False,
         accounts: Annotated[
             list[str] | None,
-            typer.Option(
+            cl.Option(
                 "--accounts",
                 metavar="IDS",
                 help="Only these 12-digit account ids (comma-separated, repeatable).",
@@ -455,7 +454,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         regions: Annotated[
             list[str] | None,
-            typer.Option(
+            cl.Option(
                 "--regions",
                 metavar="NAMES",
                 help="Only these regions, such as us-east-1 (comma-separated, repeatable).",
@@ -482,15 +481,15 @@ def register(app: typer.Typer) -> None:
             specs = gather_patterns(pattern or [], patterns_file, control or [], origins, extra)
         except UsageError as exc:
             _err(str(exc))
-            raise typer.Exit(EXIT_ERROR) from None
+            raise cl.Exit(EXIT_ERROR) from None
         window = TimeWindow.from_text(since, until)
         if not check_patterns(specs, origins):
-            raise typer.Exit(EXIT_ERROR)
+            raise cl.Exit(EXIT_ERROR)
         args = list(sources or [])
         if not args:
             if _isatty(sys.stdin):
                 _err("no input: name files or directories, or - for standard input")
-                raise typer.Exit(EXIT_ERROR)
+                raise cl.Exit(EXIT_ERROR)
             args = ["-"]
         code = _run(
             args,
@@ -516,7 +515,7 @@ def register(app: typer.Typer) -> None:
             titles=titles,
         )
         # An unreadable --sigma rule file is bad input: exit 2 once the rest is scanned.
-        raise typer.Exit(EXIT_ERROR if sigma_failed and code in (0, 1) else code)
+        raise cl.Exit(EXIT_ERROR if sigma_failed and code in (0, 1) else code)
 
 
 # More processes than this is a typing mistake (each one costs ~30 MB and a start-up).

@@ -10,8 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any
 
-import typer
-
+from engine.cli import commandline as cl
 from engine.cli.options import FormatChoice, epilog
 
 EXIT_OK = 0
@@ -36,7 +35,7 @@ def _err(message: str) -> None:
 
 def _missing_extra() -> None:
     _err("Sigma rules need the 'sigma' extra: pip install 'trailreplay[sigma]'")
-    raise typer.Exit(EXIT_BAD_RULE)
+    raise cl.Exit(EXIT_BAD_RULE)
 
 
 def _safe(text: str) -> str:
@@ -57,17 +56,17 @@ def conversion_json(c: Any) -> list[dict[str, Any]]:
 def convert_cmd(
     rules: Annotated[
         list[str],
-        typer.Argument(metavar="RULE_OR_DIR...", help="Sigma rule files or directories (*.yml)."),
+        cl.Argument(metavar="RULE_OR_DIR...", help="Sigma rule files or directories (*.yml)."),
     ],
     fmt: Annotated[
         str,
-        typer.Option(
-            "--format", click_type=SIGMA_FORMATS, metavar=SIGMA_FORMATS.metavar, help="Output form."
+        cl.Option(
+            "--format", param_type=SIGMA_FORMATS, metavar=SIGMA_FORMATS.metavar, help="Output form."
         ),
     ] = "text",
     split: Annotated[
         bool,
-        typer.Option(
+        cl.Option(
             "--split",
             help="When one pattern would break an AWS quota, print several whose union is the "
             "rule instead of reporting it unsupported.",
@@ -108,12 +107,12 @@ def convert_cmd(
         import json
 
         sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
-    raise typer.Exit(status)
+    raise cl.Exit(status)
 
 
-def register(app: typer.Typer) -> None:
-    sigma_app = typer.Typer(
+def register(app: cl.App) -> None:
+    sigma_app = cl.App(
         name="sigma", help="Sigma rules as CloudWatch Logs filter patterns.", no_args_is_help=True
     )
     sigma_app.command("convert", epilog=epilog(SIGMA_EXAMPLES, SIGMA_EXIT))(convert_cmd)
-    app.add_typer(sigma_app, name="sigma")
+    app.add_group(sigma_app, name="sigma")

@@ -6,8 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import typer
-
+from engine.cli import commandline as cl
 from engine.cli.options import FormatChoice, epilog
 
 if TYPE_CHECKING:
@@ -37,10 +36,10 @@ def _pattern_arg(arg: str) -> str:
         return catalog.pattern_text(arg)
     except (KeyError, catalog.CatalogError) as exc:
         _err(f"trailreplay: {exc.args[0] if isinstance(exc, KeyError) else exc}")
-        raise typer.Exit(EXIT_INPUT) from None
+        raise cl.Exit(EXIT_INPUT) from None
 
 
-def register(app: typer.Typer) -> None:
+def register(app: cl.App) -> None:
     app.command("validate", epilog=epilog(VALIDATE_EXAMPLES, VALIDATE_EXIT))(validate)
     app.command("test", epilog=epilog(TEST_EXAMPLES, TEST_EXIT))(test)
     app.command("explain", epilog=epilog(EXPLAIN_EXAMPLES, EXPLAIN_EXIT))(explain)
@@ -55,7 +54,7 @@ def _compile_or_exit(text: str, what: str = "invalid pattern") -> engine.Compile
         return engine.compile(_pattern_arg(text))
     except engine.PatternError as exc:
         _err(f"trailreplay: {what}: {exc}")
-        raise typer.Exit(EXIT_INPUT) from None
+        raise cl.Exit(EXIT_INPUT) from None
 
 
 VALIDATE_EXAMPLES = (
@@ -72,7 +71,7 @@ VALIDATE_EXIT = (
 def validate(
     patterns: Annotated[
         list[str] | None,
-        typer.Argument(
+        cl.Argument(
             metavar="PATTERN...",
             help="Patterns to validate; '-' reads one per line from stdin.",
             show_default=False,
@@ -80,7 +79,7 @@ def validate(
     ] = None,
     file: Annotated[
         list[str] | None,
-        typer.Option(
+        cl.Option(
             "--patterns-file",
             "--file",
             "-f",
@@ -89,14 +88,14 @@ def validate(
             show_default=False,
         ),
     ] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+    strict: Annotated[bool, cl.Option("--strict", help="Exit 1 on warnings too.")] = False,
     output: Annotated[
         str,
-        typer.Option(
-            "--format", click_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
+        cl.Option(
+            "--format", param_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
         ),
     ] = "text",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
+    quiet: Annotated[bool, cl.Option("--quiet", "-q", help="Print only problems.")] = False,
 ) -> None:
     """Check filter patterns as CloudWatch Logs would, with a caret under each error.
 
@@ -127,7 +126,7 @@ def validate(
             unreadable = True
     if not texts and not unreadable:
         _err("trailreplay: no pattern: give patterns as arguments, -f FILE, or '-' for stdin")
-        raise typer.Exit(EXIT_INPUT)
+        raise cl.Exit(EXIT_INPUT)
     invalid = warned = False
     results: list[dict[str, Any]] = []
     for origin, text in texts:
@@ -169,9 +168,9 @@ def validate(
         sys.stdout.write(orjson.dumps({"results": results}, option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
     if unreadable:
-        raise typer.Exit(EXIT_INPUT)
+        raise cl.Exit(EXIT_INPUT)
     if invalid or (strict and warned):
-        raise typer.Exit(EXIT_FINDINGS)
+        raise cl.Exit(EXIT_FINDINGS)
 
 
 TEST_EXAMPLES = (
@@ -188,11 +187,11 @@ TEST_EXIT = (
 
 def test(
     pattern: Annotated[
-        str, typer.Argument(metavar="PATTERN", help="The filter pattern.", show_default=False)
+        str, cl.Argument(metavar="PATTERN", help="The filter pattern.", show_default=False)
     ],
     events: Annotated[
         str | None,
-        typer.Option(
+        cl.Option(
             "--events",
             metavar="FILE",
             help="Log events, one per line; '-' for stdin.  [default: stdin when no "
@@ -202,7 +201,7 @@ def test(
     ] = None,
     event: Annotated[
         list[str] | None,
-        typer.Option(
+        cl.Option(
             "--event",
             metavar="TEXT",
             help="One log event message (repeatable); numbered before the --events lines.",
@@ -211,7 +210,7 @@ def test(
     ] = None,
     grep_status: Annotated[
         bool,
-        typer.Option("--grep-status", help="Exit 1 when no event matches, as grep does."),
+        cl.Option("--grep-status", help="Exit 1 when no event matches, as grep does."),
     ] = False,
 ) -> None:
     """Like `aws logs test-metric-filter`: which events match, with extractedValues.
@@ -231,10 +230,10 @@ def test(
             lines = _read_lines(source)
         except FileNotFoundError:
             _err(f"trailreplay: {source}: no such file")
-            raise typer.Exit(EXIT_INPUT) from None
+            raise cl.Exit(EXIT_INPUT) from None
         except (OSError, UnicodeDecodeError) as exc:
             _err(f"trailreplay: {source}: cannot read: {getattr(exc, 'strerror', None) or exc}")
-            raise typer.Exit(EXIT_INPUT) from None
+            raise cl.Exit(EXIT_INPUT) from None
         first = len(messages)
         messages += [(first + i, ln) for i, ln in enumerate(lines) if ln != ""]
     matches = [
@@ -245,7 +244,7 @@ def test(
     import orjson
 
     sys.stdout.write(orjson.dumps({"matches": matches}, option=orjson.OPT_INDENT_2).decode() + "\n")
-    raise typer.Exit(EXIT_FINDINGS if grep_status and not matches else EXIT_OK)
+    raise cl.Exit(EXIT_FINDINGS if grep_status and not matches else EXIT_OK)
 
 
 def _node_json(node: object) -> Any:
@@ -272,12 +271,12 @@ EXPLAIN_EXIT = "0 explained, 2 usage error (an invalid pattern)"
 
 def explain(
     pattern: Annotated[
-        str, typer.Argument(metavar="PATTERN", help="The filter pattern.", show_default=False)
+        str, cl.Argument(metavar="PATTERN", help="The filter pattern.", show_default=False)
     ],
     output: Annotated[
         str,
-        typer.Option(
-            "--format", click_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
+        cl.Option(
+            "--format", param_type=TEXT_OR_JSON, metavar=TEXT_OR_JSON.metavar, help="Output form."
         ),
     ] = "text",
 ) -> None:

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
 from engine.cli.main import app
+from tests.runner import CliRunner
 
 ACCT = "111122223333"
 HOSTILE = "\x1b]8;;https://evil.example\x07root\x1b]8;;\x07\nforged line"

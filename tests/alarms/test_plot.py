@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from engine.alarms.alarm import AlarmSpec, replay
 from engine.alarms.plot import (
@@ -27,6 +26,7 @@ from engine.alarms.plot import (
     write_plot,
 )
 from engine.cli.main import app
+from tests.runner import CliRunner
 
 SVG = "{http://www.w3.org/2000/svg}"
 REPO = Path(__file__).resolve().parents[2]

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from engine.alarms.alarm import AlarmSpec, replay
 from engine.alarms.plot import PlotError, render_svg, write_plot
 from engine.cli.main import app
+from tests.runner import CliRunner
 
 ACCT = "111122223333"
 SVG_NS = "{http://www.w3.org/2000/svg}"

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from engine.audit.snapshot import SnapshotError, load, validate
 from engine.cli.main import app
+from tests.runner import CliRunner
 
 from . import builders as b
 

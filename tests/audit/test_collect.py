@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from engine import catalog
 from engine.audit.judge import judge
 from engine.audit.snapshot import from_data, load
 from engine.cli.main import app
+from tests.runner import CliRunner
 
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")

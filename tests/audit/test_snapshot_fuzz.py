@@ -16,11 +16,11 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from engine.audit import judge as judge_module
 from engine.audit.snapshot import SnapshotError, from_data, load
 from engine.cli.main import app
+from tests.runner import CliRunner
 
 from . import builders as b
 

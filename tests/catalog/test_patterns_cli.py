@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from engine import catalog
 from engine.cli.main import app
+from tests.runner import CliRunner
 
 runner = CliRunner()
 

@@ -9,27 +9,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer.main
-from typer.core import TyperGroup
-from typer.testing import CliRunner
 
+from engine.cli.commandline import Group
 from engine.cli.main import app
 from engine.cli.options import SHORT_FLAGS, FormatChoice
+from tests.runner import CliRunner
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 
 
 def commands() -> Iterator[tuple[str, Any]]:
-    """(path, click command) for every leaf command, walking groups."""
+    """(path, command) for every leaf command, walking groups."""
 
     def walk(path: str, cmd: Any) -> Iterator[tuple[str, Any]]:
-        if isinstance(cmd, TyperGroup):
+        if isinstance(cmd, Group):
             for name, sub in cmd.commands.items():
                 yield from walk(f"{path} {name}".strip(), sub)
         else:
             yield path, cmd
 
-    yield from walk("", typer.main.get_command(app))
+    yield from walk("", app.build())
 
 
 COMMANDS = dict(commands())

@@ -29,7 +29,6 @@ def modules_after(args: list[str], cache_dir: Path) -> set[str]:
         f"sys.argv = ['trailreplay', *{args!r}]\n"
         "main()\n"
     )
-    # NO_COLOR / TERM=dumb make engine.cli._io switch typer's rich colours off (importing it).
     env = {**os.environ, "TRAILREPLAY_CACHE_DIR": str(cache_dir), "TERM": "xterm"}
     env.pop("NO_COLOR", None)
     r = subprocess.run(
@@ -90,16 +89,16 @@ def test_a_local_scan_in_one_process_loads_no_pool_nor_catalog(tmp_path: Path, o
 def test_only_the_command_run_is_built() -> None:
     from engine.cli.main import app, for_args
 
-    assert [c.name for c in for_args(["scan", "x", "-q"]).registered_commands] == ["scan"]
+    assert for_args(["scan", "x", "-q"]).names() == ["scan"]
     assert not for_args(["scan"]).registered_groups
     only_group = for_args(["-V", "patterns", "list"])
-    assert [g.name for g in only_group.registered_groups] == ["patterns"]
+    assert only_group.names() == ["patterns"]
     assert not only_group.registered_commands
-    for args in (["--help"], [], ["scna"], ["-h"]):  # the listing, click's own errors
+    for args in (["--help"], [], ["scna"], ["-h"]):  # the listing, "no such command"
         assert for_args(args) is app
     assert len(app.registered_commands) > 1  # the app itself is left whole
     # A command not named like its module (validate's `test`) comes from the whole app.
-    assert [c.name for c in for_args(["test", "x"]).registered_commands] == ["test"]
+    assert for_args(["test", "x"]).names() == ["test"]
 
 
 def test_a_scan_imports_no_other_command_module(tmp_path: Path) -> None:

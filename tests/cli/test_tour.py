@@ -16,9 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer.main
-from typer.core import TyperGroup
 
+from engine.cli.commandline import Group
 from engine.cli.main import app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,7 +49,7 @@ def help_examples() -> list[tuple[str, str]]:
     out = []
 
     def walk(path: list[str], cmd: object) -> None:
-        if isinstance(cmd, TyperGroup):
+        if isinstance(cmd, Group):
             for name, sub in cmd.commands.items():
                 walk([*path, name], sub)
             return
@@ -60,7 +59,7 @@ def help_examples() -> list[tuple[str, str]]:
             if line.strip().startswith(("trailreplay ", "cat ", "zcat ", "printf ")):
                 out.append((" ".join(path) + " --help", line.strip()))
 
-    walk([], typer.main.get_command(app))
+    walk([], app.build())
     return out
 
 

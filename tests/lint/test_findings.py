@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 import engine
 from engine.cli.main import app
 from engine.findings import pattern_findings
+from tests.runner import CliRunner
 
 from .helpers import FIXTURES, at, one, run
 

@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from engine.cli.main import app
 from engine.lint.model import MAX_ALIAS_NODES, MAX_DEPTH
+from tests.runner import CliRunner
 
 from .helpers import FIXTURES, run
 

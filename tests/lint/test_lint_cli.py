@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from engine.cli.main import app
+from tests.runner import CliRunner
 
 from .helpers import FIXTURES
 

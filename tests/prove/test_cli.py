@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from typer.testing import CliRunner
-
 from engine.cli.main import app
+from tests.runner import CliRunner
 
 runner = CliRunner()
 
