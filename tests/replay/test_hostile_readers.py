@@ -253,6 +253,52 @@ def test_stdin_of_concatenated_documents_and_gzip_members(tmp_path: Path, how: s
     assert names == ["CreateAccount", "CloseAccount", "DeleteOrganization"]
 
 
+@pytest.mark.parametrize("pad", [2, 8, 1000])
+@pytest.mark.parametrize("records", [3, 3000])  # the trailer's size under and over 64 KiB
+def test_zero_padding_after_a_gzip_member_is_read_past(
+    tmp_path: Path, pad: int, records: int
+) -> None:
+    """gzip(1) and Python's gzip read past zero bytes after the data (tape blocks, some
+    uploaders); the whole-file reader once took the padding's zeros for the trailer's size
+    and answered an empty file."""
+    doc = ct_doc([org("CreateAccount")] * records)
+    path = tmp_path / "padded.json.gz"
+    path.write_bytes(gzip.compress(doc, mtime=0) + b"\0" * pad)
+    result = scan(path)
+    assert (result.status, result.records, result.problems) == ("read", records, [])
+    assert result.matches_per_pattern[0] == records
+    with Opened(str(path)) as opened:  # the general reader, and standard input's stream
+        assert opened.data == doc
+    proc = subprocess.run(
+        [*cli_command(), "scan", "-", "-j1", "-e", ORG, "-q", "--format", "json"],
+        input=path.read_bytes(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and len(proc.stdout.splitlines()) == records, proc.stderr
+
+
+def test_trailing_garbage_after_a_gzip_member_is_named(tmp_path: Path) -> None:
+    good = write(tmp_path / "a.json.gz", _ct("CreateAccount"))
+    bad = tmp_path / "b.json.gz"
+    bad.write_bytes(gzip.compress(_ct("CloseAccount"), mtime=0) + b"garbage!")
+    assert scan(good).status == "read"
+    result = scan(bad)
+    assert result.status == "failed" and result.problems == [
+        "8 bytes after the end of the gzip data that are not a gzip member (trailing garbage)"
+    ]
+    proc = subprocess.run(
+        [*cli_command(), "scan", str(tmp_path), "-j1", "-e", ORG, "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert [json.loads(ln)["eventName"] for ln in proc.stdout.splitlines()] == ["CreateAccount"]
+    assert "b.json.gz: 8 bytes after the end of the gzip data" in proc.stderr
+    assert "files: 1 read, 0 skipped, 1 failed" in proc.stderr
+
+
 # --------------------------------------------------------------------------- fuzzing
 
 

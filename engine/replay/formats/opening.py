@@ -53,13 +53,21 @@ def _inflate_whole(raw: bytes, limit: int) -> bytes | None:
     """The content of a gzip file of one member inflating to at most ``limit`` bytes, in
     one call; None for anything else (larger, several members, corrupt or truncated), which
     the streaming reader takes, in bounded memory.  The size in the gzip trailer is only a
-    hint (it may lie, or wrap at 4 GiB): inflating stops at ``limit`` whatever it says."""
-    if len(raw) < 18 or int.from_bytes(raw[-4:], "little") > limit:
+    hint (it may lie, or wrap at 4 GiB, or be trailing bytes): inflating stops at ``limit``
+    whatever it says.
+
+    Zero bytes after the member are padding, read past as gzip(1) and Python's gzip do; any
+    other bytes there, not a gzip member, raise :class:`FormatError` naming them (gzip(1):
+    "trailing garbage")."""
+    if len(raw) < 18:
         return None
-    if _libdeflate is not None and _SECOND_MEMBER.search(raw, 10) is None:
+    size = int.from_bytes(raw[-4:], "little")  # when the file ends with the trailer
+    if _libdeflate is not None and 0 < size <= limit and _SECOND_MEMBER.search(raw, 10) is None:
         # One member (a second would start with its header; a false alarm only costs the
         # fallback): libdeflate inflates into a buffer of the trailer's size, checking the
-        # CRC and the size, so a lying trailer fails here and is bounded below.
+        # CRC and the size, so a lying trailer fails here and is bounded below.  A size of
+        # 0 is left to the exact reading below: the deflate package answers an empty
+        # buffer for it without inflating, and zero padding after a member reads so.
         try:
             return cast(bytes, _libdeflate.gzip_decompress(raw))
         except Exception:
@@ -74,8 +82,16 @@ def _inflate_whole(raw: bytes, limit: int) -> bytes | None:
         data: bytes = d.decompress(raw, limit + 1)
     except Exception:
         return None
-    if not d.eof or len(data) > limit or d.unused_data:
+    if not d.eof or len(data) > limit:
         return None
+    rest = d.unused_data
+    if rest and rest.strip(b"\0"):
+        if rest.lstrip(b"\0")[:2] == _GZIP_MAGIC:
+            return None  # another member: the streaming reader reads them all
+        raise FormatError(
+            f"{len(rest):,} bytes after the end of the gzip data that are not a gzip member "
+            "(trailing garbage)"
+        )
     return data
 
 
@@ -240,7 +256,10 @@ def read_small_file(path: str) -> tuple[bytes, int] | None:
         return None
     finally:
         os.close(fd)
-    data = whole_content(raw)
+    try:
+        data = whole_content(raw)
+    except FormatError:
+        return None  # Opened reads it again, and names the problem
     return None if data is None else (data, len(raw))
 
 
