@@ -25,7 +25,7 @@ from isal import igzip
 
 from engine import catalog
 from engine.replay.fastpath import _count_records, _plan, _possible, _typed_decoder, _valid_utf8
-from engine.replay.formats import _inflate_whole
+from engine.replay.formats.opening import _inflate_whole
 
 
 def _files(tree: str) -> list[str]:
