@@ -39,7 +39,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -254,15 +254,10 @@ class Param:
     show_default: bool = True
     callback: Callable[[Any], Any] | None = None
     is_eager: bool = False
-    secondary_opts: list[str] = field(default_factory=list)
 
     @property
     def required(self) -> bool:
         return self.default is _REQUIRED
-
-    @property
-    def param_type_name(self) -> str:
-        return self.kind
 
     @property
     def hint(self) -> str:
@@ -313,14 +308,14 @@ class Param:
         return self.type.convert(value, self, ctx)
 
 
-def _strip_none(hint: Any) -> tuple[Any, bool]:
-    """``T | None`` -> (T, True)."""
+def _strip_none(hint: Any) -> Any:
+    """``T | None`` -> T (None is a default, not a value the command line can give)."""
     origin = typing.get_origin(hint)
     if origin is typing.Union or origin is types.UnionType:
         rest = [a for a in typing.get_args(hint) if a is not type(None)]
         if len(rest) == 1:
-            return rest[0], True
-    return hint, False
+            return rest[0]
+    return hint
 
 
 def _value_type(hint: Any, decl: Option | Argument, where: str) -> tuple[ParamType, bool, bool]:
@@ -370,7 +365,7 @@ def params_of(fn: Callable[..., Any]) -> list[Param]:
             decl = found[0] if found else (Argument() if default is _REQUIRED else Option())
         else:
             decl = Argument() if default is _REQUIRED else Option()
-        hint, _optional = _strip_none(hint)
+        hint = _strip_none(hint)
         where = f"{fn.__name__}({name})"
         vtype, is_list, is_flag = _value_type(hint, decl, where)
         if isinstance(decl, Argument):

@@ -41,7 +41,7 @@ def test_every_command_is_walked() -> None:
 @pytest.mark.parametrize("path", sorted(COMMANDS))
 def test_short_flags_follow_the_table(path: str) -> None:
     for param in COMMANDS[path].params:
-        opts = [*param.opts, *param.secondary_opts]
+        opts = param.opts
         for short in (o for o in opts if re.fullmatch(r"-[A-Za-z]", o)):
             assert short in SHORT_FLAGS, f"{path}: {short} is not in the flag table"
             assert SHORT_FLAGS[short] in opts, (
