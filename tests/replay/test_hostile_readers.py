@@ -299,6 +299,48 @@ def test_trailing_garbage_after_a_gzip_member_is_named(tmp_path: Path) -> None:
     assert "files: 1 read, 0 skipped, 1 failed" in proc.stderr
 
 
+def _gzip_named(data: bytes) -> bytes:
+    out = io.BytesIO()
+    with gzip.GzipFile(filename="x.json", mode="wb", fileobj=out, mtime=0) as f:
+        f.write(data)
+    return out.getvalue()
+
+
+_ONE, _TWO = _ct("CreateAccount"), _ct("CloseAccount", 3)
+GZIP_SHAPES = {
+    "one member": gzip.compress(_ONE),
+    "a file name in the header": _gzip_named(_ONE),
+    "zero padding": gzip.compress(_ONE) + b"\0" * 5,
+    "two members": gzip.compress(_ONE) + gzip.compress(_TWO),
+    "an empty member first": gzip.compress(b"") + gzip.compress(_ONE),
+    "padding between members": gzip.compress(_ONE) + b"\0" * 3 + gzip.compress(_TWO),
+    "trailing garbage": gzip.compress(_ONE) + b"garbage!",
+    "truncated": gzip.compress(_ONE)[:-5],
+}
+
+
+@pytest.mark.parametrize("shape", sorted(GZIP_SHAPES))
+def test_a_file_and_its_stream_read_a_gzip_alike(tmp_path: Path, shape: str) -> None:
+    """The whole-file reader (a file read and inflated in one call) and the streaming one
+    (standard input, large files) give the same records, or both fail."""
+    raw = GZIP_SHAPES[shape]
+    path = tmp_path / "x.json.gz"
+    path.write_bytes(raw)
+    result = scan(path)
+    try:
+        units = _read_stream(raw)
+        streamed = [u.record.get("eventName") for u in units if u.record]
+        stream_ok = all(u.record for u in units)
+    except Exception:
+        streamed, stream_ok = [], False
+    if result.status == "read":
+        assert stream_ok and len(streamed) == result.records, shape
+    else:
+        assert not stream_ok or not streamed, shape
+    expected_ok = shape not in ("trailing garbage", "truncated")
+    assert (result.status == "read") is expected_ok, (shape, result.problems)
+
+
 # --------------------------------------------------------------------------- fuzzing
 
 
