@@ -297,6 +297,19 @@ def test_trailing_garbage_after_a_gzip_member_is_named(tmp_path: Path) -> None:
     assert [json.loads(ln)["eventName"] for ln in proc.stdout.splitlines()] == ["CreateAccount"]
     assert "b.json.gz: 8 bytes after the end of the gzip data" in proc.stderr
     assert "files: 1 read, 0 skipped, 1 failed" in proc.stderr
+    # The streaming reader (standard input, large files) names it alike.
+    stdin = subprocess.run(
+        [*cli_command(), "scan", "-", "-j1", "-e", ORG, "-q"],
+        input=bad.read_bytes(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert stdin.returncode == 2 and stdin.stderr.decode() == (
+        "trailreplay: -: 8 bytes after the end of the gzip data that are not a gzip member "
+        "(trailing garbage)\n"
+    )
+    with pytest.raises(FormatError, match="1,000,008 bytes after the end"):
+        _read_stream(gzip.compress(_ct("A"), mtime=0) + b"garbage!" + b"x" * 1_000_000)
 
 
 def _gzip_named(data: bytes) -> bytes:

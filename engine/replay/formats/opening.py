@@ -27,13 +27,89 @@ from engine.replay.sources import describe_os_error
 
 
 def _gzip_reader(fileobj: IO[bytes]) -> IO[bytes]:
-    """A gunzip stream: ISA-L's (several times faster than zlib's) when importable."""
+    """A gunzip stream of every member of ``fileobj`` (:class:`_Members`), buffered."""
+    return cast("IO[bytes]", io.BufferedReader(_Members(fileobj), _BUFFER))
+
+
+_READ = 128 * 1024  # compressed bytes read at a time
+_INFLATE = 256 * 1024  # the most content one inflating call makes
+
+
+class _Members(io.RawIOBase):
+    """The content of a gzip stream, member after member, as gzip(1) reads it: zero bytes
+    after a member are padding, read past; other bytes there that do not start a member
+    raise :class:`FormatError` naming them (trailing garbage), and a stream that ends inside
+    a member raises ``EOFError`` (truncated).  Inflating is ISA-L's (several times faster
+    than zlib's) when importable, a bounded amount at a time, so a gzip bomb streams in
+    bounded memory like anything else."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._inflate = _inflater()
+        self._d = self._inflate.decompressobj(31)
+        self._out = memoryview(b"")
+        self._started = False  # the current member has consumed input
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._out and not self._ended:
+            self._out = memoryview(self._step())
+        n = min(len(buffer), len(self._out))
+        buffer[:n] = self._out[:n]
+        self._out = self._out[n:]
+        return n
+
+    def _step(self) -> bytes:
+        """Inflate some more: the next bytes of content (maybe none)."""
+        d = self._d
+        if d.eof:
+            return self._next_member(d.unused_data)
+        data = d.unconsumed_tail or self._raw.read(_READ)
+        if not data:
+            if self._started:
+                raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+            self._ended = True
+            return b""
+        self._started = True
+        return bytes(d.decompress(data, _INFLATE))
+
+    def _next_member(self, rest: bytes) -> bytes:
+        """After a member: padding, another member, garbage or the end."""
+        rest = rest.lstrip(b"\0")
+        while len(rest) < 2:
+            more = self._raw.read(_READ)
+            if not more:
+                if rest:
+                    raise FormatError(_garbage(len(rest)))
+                self._ended = True
+                return b""
+            rest = (rest + more).lstrip(b"\0")
+        if rest[:2] != _GZIP_MAGIC:
+            size = len(rest)
+            while more := self._raw.read(_READ):  # counted, not held
+                size += len(more)
+            raise FormatError(_garbage(size))
+        self._d = self._inflate.decompressobj(31)
+        self._started = True
+        return bytes(self._d.decompress(rest, _INFLATE))
+
+
+def _garbage(size: int) -> str:
+    return (
+        f"{size:,} bytes after the end of the gzip data that are not a gzip member "
+        "(trailing garbage)"
+    )
+
+
+def _inflater() -> Any:
     try:
-        from isal import igzip
+        from isal import isal_zlib
     except ImportError:  # pragma: no cover - isal is a dependency, but optional in spirit
-        return cast("IO[bytes]", gzip.GzipFile(fileobj=fileobj, mode="rb"))
-    reader = igzip.GzipFile(fileobj=fileobj, mode="rb")  # type: ignore[no-untyped-call]
-    return cast("IO[bytes]", reader)
+        return zlib
+    return isal_zlib
 
 
 _libdeflate: Any
@@ -72,12 +148,7 @@ def _inflate_whole(raw: bytes, limit: int) -> bytes | None:
             return cast(bytes, _libdeflate.gzip_decompress(raw))
         except Exception:
             pass
-    inflate: Any
-    try:
-        from isal import isal_zlib as inflate
-    except ImportError:  # pragma: no cover - isal is a dependency
-        inflate = zlib
-    d = inflate.decompressobj(31)
+    d = _inflater().decompressobj(31)
     try:
         data: bytes = d.decompress(raw, limit + 1)
     except Exception:
@@ -88,10 +159,7 @@ def _inflate_whole(raw: bytes, limit: int) -> bytes | None:
     if rest and rest.strip(b"\0"):
         if rest.lstrip(b"\0")[:2] == _GZIP_MAGIC:
             return None  # another member: the streaming reader reads them all
-        raise FormatError(
-            f"{len(rest):,} bytes after the end of the gzip data that are not a gzip member "
-            "(trailing garbage)"
-        )
+        raise FormatError(_garbage(len(rest)))
     return data
 
 
