@@ -239,3 +239,59 @@ def test_any_order_of_options_and_arguments_parses_alike(
     (seen,) = SEEN
     assert (seen["sources"] or []) == sources
     assert (seen["pattern"] or []) == patterns and seen["quiet"] is quiet
+
+
+TOKENS = st.sampled_from(
+    [
+        "-",
+        "--",
+        "-e",
+        "--pattern",
+        "--pattern=",
+        "-j",
+        "-j0",
+        "-j2",
+        "-qj2",
+        "--workers=x",
+        "-q",
+        "--quiet=1",
+        "-h",
+        "--help",
+        "--format",
+        "json",
+        "xml",
+        "--since",
+        "7d",
+        "-x",
+        "--nope",
+        "--work",
+        "samples/",
+        "{ $.a = 1 }",
+        "=",
+        "-=",
+        "--=",
+        "é",
+        "-é",
+        "\x00",
+    ]
+)
+
+
+@given(st.lists(TOKENS, max_size=8), st.sampled_from(["scan", "test", "metrics", "lint"]))
+def test_no_command_line_raises_anything_but_a_usage_error(args: list[str], name: str) -> None:
+    """Whatever the words, parsing ends in values, help or one usage error: never a
+    traceback (the commands are parsed, not run)."""
+    import contextlib
+    import io
+
+    from engine.cli.main import whole
+
+    group = whole().build()
+    command = group.commands[name]
+    assert isinstance(command, cl.Command)
+    ctx = cl.Context(command, name, cl.Context(group, "trailreplay"))
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            command.parse(args, ctx)
+        except (cl.CommandLineError, cl.Exit):
+            pass
