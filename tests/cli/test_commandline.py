@@ -290,8 +290,8 @@ def test_no_command_line_raises_anything_but_a_usage_error(args: list[str], name
     command = group.commands[name]
     assert isinstance(command, cl.Command)
     ctx = cl.Context(command, name, cl.Context(group, "trailreplay"))
-    with contextlib.redirect_stdout(io.StringIO()):
-        try:
-            command.parse(args, ctx)
-        except (cl.CommandLineError, cl.Exit):
-            pass
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.suppress(cl.CommandLineError, cl.Exit),
+    ):
+        command.parse(args, ctx)
