@@ -354,6 +354,48 @@ def test_a_file_and_its_stream_read_a_gzip_alike(tmp_path: Path, shape: str) -> 
     assert (result.status == "read") is expected_ok, (shape, result.problems)
 
 
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    members=st.lists(st.sampled_from([_ONE, _TWO]), min_size=1, max_size=2),
+    how=st.sampled_from(["cut", "zeros", "bytes", "flip", "insert"]),
+    where=st.floats(0, 1),
+    extra=st.binary(min_size=1, max_size=12),
+)
+def test_damaged_gzip_reads_alike_whole_and_streamed(
+    tmp_path: Path, members: list[bytes], how: str, where: float, extra: bytes
+) -> None:
+    """Damage anywhere in a gzip file (a cut, padding, bytes after it, a flipped bit, bytes
+    inserted): the whole-file reader and the streaming one both read it, to the same
+    records, or both fail.  The whole-file reader once dropped what followed a member
+    (libdeflate stops at the member's end) when the file's last bytes happened to pass for
+    a size."""
+    raw = bytearray(b"".join(gzip.compress(m, mtime=0) for m in members))
+    at = 2 + int(where * (len(raw) - 2))
+    if how == "cut":
+        raw = raw[:at]
+    elif how == "zeros":
+        raw += bytes(len(extra))
+    elif how == "bytes":
+        raw += extra
+    elif how == "flip":
+        raw[min(at, len(raw) - 1)] ^= 1 << (extra[0] % 8)
+    else:
+        raw[at:at] = extra
+    path = tmp_path / "damaged.json.gz"
+    path.write_bytes(bytes(raw))
+    whole = scan(path)
+    try:
+        units = _read_stream(bytes(raw))
+        streamed_ok = all(u.record for u in units)
+        streamed = sum(1 for u in units if u.record)
+    except Exception:
+        streamed_ok, streamed = False, 0
+    if raw[:2] == b"\x1f\x8b":
+        assert (whole.status == "read") == streamed_ok, (whole.problems, streamed)
+        if streamed_ok:
+            assert whole.records == streamed
+
+
 # --------------------------------------------------------------------------- fuzzing
 
 

@@ -12,7 +12,6 @@ import functools
 import gzip
 import io
 import os
-import re
 import stat
 import sys
 import zlib
@@ -118,12 +117,6 @@ try:  # libdeflate: whole-buffer gunzip, faster than ISA-L's (docs/performance.m
 except ImportError:  # pragma: no cover - depends on the installed extras
     _libdeflate = None
 
-_GZIP_MEMBER = b"\x1f\x8b\x08"
-# The search for a second member's header runs over every compressed byte: the regex engine's
-# literal search takes it at ~1.8x ``bytes.find`` of these three bytes (26 MB of small files:
-# 15 ms against 26 ms; 50 MB of large ones: 25 against 48).
-_SECOND_MEMBER = re.compile(re.escape(_GZIP_MEMBER))
-
 
 def _inflate_whole(raw: bytes, limit: int) -> bytes | None:
     """The content of a gzip file of one member inflating to at most ``limit`` bytes, in
@@ -137,17 +130,30 @@ def _inflate_whole(raw: bytes, limit: int) -> bytes | None:
     "trailing garbage")."""
     if len(raw) < 18:
         return None
-    size = int.from_bytes(raw[-4:], "little")  # when the file ends with the trailer
-    if _libdeflate is not None and 0 < size <= limit and _SECOND_MEMBER.search(raw, 10) is None:
-        # One member (a second would start with its header; a false alarm only costs the
-        # fallback): libdeflate inflates into a buffer of the trailer's size, checking the
-        # CRC and the size, so a lying trailer fails here and is bounded below.  A size of
-        # 0 is left to the exact reading below: the deflate package answers an empty
-        # buffer for it without inflating, and zero padding after a member reads so.
+    trailer = raw[-8:]  # the member's CRC and size, when the file ends with its member
+    size = int.from_bytes(trailer[4:], "little")
+    if _libdeflate is not None and 0 < size <= limit and raw.rfind(trailer, 10, len(raw) - 8) < 0:
+        # libdeflate inflates the first member into a buffer of ``size`` bytes, checking that
+        # member's own CRC and size, and stops at its end whatever follows.  So its answer
+        # is taken only when the file ends with that very member: the CRC and size it
+        # checked are the file's last eight bytes (~1% of the inflating), and those bytes
+        # occur nowhere before (else a member with the same trailer ends earlier: a file
+        # holding the same member twice).  Anything else -- several members, garbage or
+        # padding after the member, a damaged member -- takes the exact reading below,
+        # which names what follows instead of dropping it.  (The search costs what the
+        # search for a second member's header did, which it replaces: 25 ms against 34 ms
+        # on 50 MB of large files.)  A size of 0 (zero padding) goes there directly: the
+        # deflate package answers an empty buffer for it.
         try:
-            return cast(bytes, _libdeflate.gzip_decompress(raw))
+            whole: bytes | None = _libdeflate.gzip_decompress(raw)
         except Exception:
-            pass
+            whole = None
+        if (
+            whole is not None
+            and len(whole) == size
+            and _libdeflate.crc32(whole) == int.from_bytes(trailer[:4], "little")
+        ):
+            return whole
     d = _inflater().decompressobj(31)
     try:
         data: bytes = d.decompress(raw, limit + 1)
@@ -155,7 +161,7 @@ def _inflate_whole(raw: bytes, limit: int) -> bytes | None:
         return None
     if not d.eof or len(data) > limit:
         return None
-    rest = d.unused_data
+    rest: bytes = d.unused_data
     if rest and rest.strip(b"\0"):
         if rest.lstrip(b"\0")[:2] == _GZIP_MAGIC:
             return None  # another member: the streaming reader reads them all
