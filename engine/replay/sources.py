@@ -112,11 +112,9 @@ class FileRun(msgspec.Struct, frozen=True):
 
     def items(self) -> list[Item]:
         """One item per name, exactly as the walk would have yielded it."""
-        join = os.path.join
-        directory = self.directory
+        prefix = os.path.join(self.directory, "")  # join's separator rule, once per run
         return [
-            _file_item(join(directory, name), stat.S_IFREG, None, None, False, False)
-            for name in self.names
+            _file_item(prefix + name, stat.S_IFREG, None, None, False, False) for name in self.names
         ]
 
 
@@ -129,11 +127,16 @@ def unit_items(item: ItemOrRun) -> list[Item]:
     return item.items() if isinstance(item, FileRun) else [item]
 
 
+_DIGEST_IN_NAME = f"_{DIGEST_MARK}_"
+_DIGEST_DIRECTORY = f"/{DIGEST_MARK}/"
+
+
 def skip_reason_for_name(path: str) -> SkipReason | None:
-    """``digest`` / ``write-test`` when the path names one of those, else None."""
-    norm = path.replace("\\", "/")
-    name = norm.rsplit("/", 1)[-1]
-    if _in_digest_directory(norm) or f"_{DIGEST_MARK}_" in name:
+    """``digest`` / ``write-test`` when the path names one of those, else None.  (Once per
+    file of a scan: no copy of the path unless it holds a backslash.)"""
+    norm = path.replace("\\", "/") if "\\" in path else path
+    name = norm[norm.rfind("/") + 1 :]
+    if _DIGEST_IN_NAME in name or _in_digest_directory(norm):
         return SkipReason.DIGEST
     if name == WRITE_TEST:
         return SkipReason.WRITE_TEST
@@ -143,7 +146,8 @@ def skip_reason_for_name(path: str) -> SkipReason | None:
 def _in_digest_directory(path: str) -> bool:
     """Whether a directory above ``path`` (a file's path, or a directory's ending in a
     separator) is a CloudTrail digest directory."""
-    return f"/{DIGEST_MARK}/" in "/" + path.replace("\\", "/")
+    norm = path.replace("\\", "/") if "\\" in path else path
+    return norm.startswith(_DIGEST_DIRECTORY[1:]) or _DIGEST_DIRECTORY in norm
 
 
 def describe_os_error(exc: OSError) -> str:

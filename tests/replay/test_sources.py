@@ -4,16 +4,22 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.replay.locations import expand
 from engine.replay.sources import (
+    DIGEST_MARK,
     RUN_NAMES,
+    WRITE_TEST,
     FileRun,
     Item,
     ItemOrRun,
     Problem,
     Skipped,
+    SkipReason,
     Source,
+    skip_reason_for_name,
     unit_items,
 )
 from engine.replay.window import TimeWindow
@@ -267,3 +273,44 @@ def test_runs_step_aside_where_the_walk_decides_file_by_file(tmp_path: Path) -> 
     scoped = list(expand([str(tmp_path)], scope=scope, runs=True))
     assert scoped == list(expand([str(tmp_path)], scope=scope))
     assert not [x for x in scoped if isinstance(x, FileRun)]
+
+
+def _skip_reason_as_first_written(path: str) -> SkipReason | None:
+    """The first reading of the rule (path copies and all), kept to hold the faster one to."""
+    norm = path.replace("\\", "/")
+    name = norm.rsplit("/", 1)[-1]
+    if f"/{DIGEST_MARK}/" in "/" + norm or f"_{DIGEST_MARK}_" in name:
+        return SkipReason.DIGEST
+    if name == WRITE_TEST:
+        return SkipReason.WRITE_TEST
+    return None
+
+
+_PARTS = st.sampled_from(
+    [
+        "",
+        "a",
+        "CloudTrail-Digest",
+        "CloudTrail",
+        "x_CloudTrail-Digest_y.json.gz",
+        "aws-logs-write-test",
+        "b.json.gz",
+        "/",
+        "\\",
+        "CloudTrail-Digest2",
+        "_",
+    ]
+)
+
+
+@given(st.lists(_PARTS, max_size=6).map("".join))
+def test_the_skip_rule_reads_every_path_as_first_written(path: str) -> None:
+    assert skip_reason_for_name(path) == _skip_reason_as_first_written(path)
+
+
+@pytest.mark.parametrize("directory", ["d", "d/", "", "/abs/d", "./d//"])
+def test_a_run_names_its_files_as_os_path_join(directory: str) -> None:
+    run = FileRun(directory, ("a.json.gz", "b.json"))
+    assert [item.path for item in run.items()] == [
+        os.path.join(directory, n) for n in ("a.json.gz", "b.json")
+    ]
