@@ -131,7 +131,6 @@ def register(app: cl.App) -> None:
     audit = cl.App(
         name="audit",
         help="Audit CIS monitoring controls (trail, filter, alarm, SNS) by what they match.",
-        no_args_is_help=True,
     )
     audit.command(
         "collect",

@@ -428,7 +428,6 @@ def _cleandoc(text: str) -> str:
 class Context:
     """Where a command line is being parsed: ``command_path`` names it for error messages."""
 
-    command: Command | Group
     info_name: str
     parent: Context | None = None
 
@@ -439,7 +438,46 @@ class Context:
         return f"{self.parent.command_path} {self.info_name}"
 
 
-class Command:
+class _Node:
+    """What a command and a group share: a name, options, help text and an epilog."""
+
+    name: str
+    help: str
+    epilog: str | None
+    params: list[Param]
+
+    def usage(self, ctx: Context) -> str:
+        raise NotImplementedError
+
+    def sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The help's (heading, rows) after the text: options, and what the node adds."""
+        options = [p.help_record() for p in self.params if p.kind == "option"]
+        options.append((", ".join(HELP_NAMES), "Show this message and exit."))
+        return [("Options", options)]
+
+    def help_text(self, ctx: Context) -> str:
+        out = [self.usage(ctx)]
+        if self.help:
+            out.append(_text(self.help, 2))
+        out += [f"{heading}:\n" + _definitions(rows) for heading, rows in self.sections() if rows]
+        if self.epilog:
+            out.append(_text(_cleandoc(self.epilog), 2))
+        return "\n".join(out)
+
+    def short_help(self, limit: int) -> str:
+        return _short_help(self.help, limit)
+
+    def print_help(self, ctx: Context) -> None:
+        sys.stdout.write(self.help_text(ctx))
+
+    def run_eager(self, given: dict[str, Any], ctx: Context) -> None:
+        """The eager options given (``--version``), first, in declaration order."""
+        for p in self.params:
+            if p.is_eager and p.name in given and p.callback is not None:
+                p.callback(p.convert(given[p.name], ctx))
+
+
+class Command(_Node):
     """A command built from a function: parses its arguments, prints its help, calls it."""
 
     def __init__(self, name: str, callback: Callable[..., Any], epilog: str | None = None) -> None:
@@ -456,9 +494,7 @@ class Command:
         options = [p for p in self.params if p.kind == "option"]
         arguments = [p for p in self.params if p.kind == "argument"]
         given, rest, help_asked = _parse_options(args, options, ctx, interspersed=True)
-        for p in options:  # eager first (--version), in declaration order
-            if p.is_eager and p.name in given and p.callback is not None:
-                p.callback(p.convert(given[p.name], ctx))
+        self.run_eager(given, ctx)
         if help_asked:  # before the arguments are checked: `trailreplay test -h` is help
             self.print_help(ctx)
             raise Exit(0)
@@ -495,29 +531,14 @@ class Command:
         pieces = ["[OPTIONS]"] + [p.usage_piece() for p in self.params if p.kind == "argument"]
         return _usage(ctx.command_path, " ".join(pieces))
 
-    def short_help(self, limit: int) -> str:
-        return _short_help(self.help, limit)
-
-    def help_text(self, ctx: Context) -> str:
-        out = [self.usage(ctx)]
-        if self.help:
-            out.append(_text(self.help, 2))
+    def sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         arguments = [p.help_record() for p in self.params if p.kind == "argument" and p.help]
-        options = [p.help_record() for p in self.params if p.kind == "option"]
-        options.append((", ".join(HELP_NAMES), "Show this message and exit."))
-        if arguments:
-            out.append("Arguments:\n" + _definitions(arguments))
-        out.append("Options:\n" + _definitions(options))
-        if self.epilog:
-            out.append(_text(_cleandoc(self.epilog), 2))
-        return "\n".join(out)
-
-    def print_help(self, ctx: Context) -> None:
-        sys.stdout.write(self.help_text(ctx))
+        return [("Arguments", arguments), *super().sections()]
 
 
-class Group:
-    """Commands under one name: its own options, then a command and what follows it."""
+class Group(_Node):
+    """Commands under one name: its own options, then a command and what follows it.  Run
+    without a command, it prints its help on stderr (:class:`NoArgsIsHelpError`)."""
 
     def __init__(
         self,
@@ -526,60 +547,40 @@ class Group:
         commands: dict[str, Command | Group] | None = None,
         params: list[Param] | None = None,
         epilog: str | None = None,
-        no_args_is_help: bool = True,
     ) -> None:
         self.name = name
         self.help = _cleandoc(help)
         self.commands = commands or {}
         self.params = params or []
         self.epilog = epilog
-        self.no_args_is_help = no_args_is_help
 
     def invoke(self, args: list[str], ctx: Context) -> Any:
-        if not args and self.no_args_is_help:
-            raise NoArgsIsHelpError(self.help_text(ctx), ctx)
         given, rest, help_asked = _parse_options(args, self.params, ctx, interspersed=False)
-        for p in self.params:
-            if p.is_eager and p.name in given and p.callback is not None:
-                p.callback(p.convert(given[p.name], ctx))
-        if help_asked or not rest:
-            if not help_asked:
-                raise NoArgsIsHelpError(self.help_text(ctx), ctx)
+        self.run_eager(given, ctx)
+        if help_asked:
             self.print_help(ctx)
             raise Exit(0)
+        if not rest:
+            raise NoArgsIsHelpError(self.help_text(ctx), ctx)
         name, *tail = rest
         command = self.commands.get(name)
         if command is None:
             raise UsageError(f"No such command {name!r}.", ctx)
-        return command.invoke(tail, Context(command, name, ctx))
+        return command.invoke(tail, Context(name, ctx))
 
     def main(self, args: Sequence[str], prog_name: str | None = None) -> Any:
         """Run the command line ``args``; errors and :class:`Exit` propagate."""
-        return self.invoke(list(args), Context(self, prog_name or self.name))
+        return self.invoke(list(args), Context(prog_name or self.name))
 
     def usage(self, ctx: Context) -> str:
         return _usage(ctx.command_path, "[OPTIONS] COMMAND [ARGS]...")
 
-    def help_text(self, ctx: Context) -> str:
-        out = [self.usage(ctx)]
-        if self.help:
-            out.append(_text(self.help, 2))
-        options = [p.help_record() for p in self.params]
-        options.append((", ".join(HELP_NAMES), "Show this message and exit."))
-        out.append("Options:\n" + _definitions(options))
+    def sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        rows = []
         if self.commands:
             limit = _width() - 6 - max(len(n) for n in self.commands)
             rows = [(n, c.short_help(limit)) for n, c in self.commands.items()]
-            out.append("Commands:\n" + _definitions(rows))
-        if self.epilog:
-            out.append(_text(_cleandoc(self.epilog), 2))
-        return "\n".join(out)
-
-    def short_help(self, limit: int) -> str:
-        return _short_help(self.help, limit)
-
-    def print_help(self, ctx: Context) -> None:
-        sys.stdout.write(self.help_text(ctx))
+        return [*super().sections(), ("Commands", rows)]
 
 
 def _parse_options(
@@ -596,7 +597,6 @@ def _parse_options(
     queue = list(args)
 
     def take(flag: str, p: Param, value: str | None) -> None:
-        nonlocal help_asked
         if p.is_flag:
             given[p.name] = True
             return
@@ -700,12 +700,10 @@ class App:
         name: str = "",
         help: str = "",
         epilog: str | None = None,
-        no_args_is_help: bool = True,
     ) -> None:
         self.name = name
         self.help = help
         self.epilog = epilog
-        self.no_args_is_help = no_args_is_help
         #: (name, function, epilog) in the order declared.
         self.registered_commands: list[tuple[str, Callable[..., Any], str | None]] = []
         #: (name, App) in the order declared.
@@ -738,7 +736,7 @@ class App:
         groups = [g for g in self.registered_groups if g[0] == name]
         if not commands and not groups:
             return None
-        one = App(self.name, self.help, self.epilog, self.no_args_is_help)
+        one = App(self.name, self.help, self.epilog)
         one.registered_commands, one.registered_groups, one.root = commands, groups, self.root
         return one
 
@@ -749,7 +747,7 @@ class App:
         for name, sub in self.registered_groups:
             commands[name] = sub.build_as(name)
         params = params_of(self.root) if self.root is not None else []
-        return Group(self.name, self.help, commands, params, self.epilog, self.no_args_is_help)
+        return Group(self.name, self.help, commands, params, self.epilog)
 
     def build_as(self, name: str) -> Group:
         group = self.build()

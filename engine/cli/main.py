@@ -99,7 +99,6 @@ def build(modules: tuple[str, ...] = COMMAND_MODULES) -> cl.App:
         help="Offline CloudWatch Logs filter patterns for AWS CloudTrail: replay archives, "
         "validate and explain patterns, prove equivalence, audit CIS controls, lint "
         "Terraform and CloudFormation.",
-        no_args_is_help=True,
         epilog="Run 'trailreplay COMMAND -h' for a command's options, examples and exit status. "
         f"Every command exits {EXIT_STATUS_NOTE}.",
     )

@@ -31,7 +31,6 @@ def register(app: cl.App) -> None:
     sub = cl.App(
         name="patterns",
         help="The CIS AWS Foundations monitoring controls shipped with trailreplay.",
-        no_args_is_help=True,
     )
     sub.command(
         "list",

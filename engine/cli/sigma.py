@@ -111,8 +111,6 @@ def convert_cmd(
 
 
 def register(app: cl.App) -> None:
-    sigma_app = cl.App(
-        name="sigma", help="Sigma rules as CloudWatch Logs filter patterns.", no_args_is_help=True
-    )
+    sigma_app = cl.App(name="sigma", help="Sigma rules as CloudWatch Logs filter patterns.")
     sigma_app.command("convert", epilog=epilog(SIGMA_EXAMPLES, SIGMA_EXIT))(convert_cmd)
     app.add_group(sigma_app, name="sigma")

@@ -289,7 +289,7 @@ def test_no_command_line_raises_anything_but_a_usage_error(args: list[str], name
     group = whole().build()
     command = group.commands[name]
     assert isinstance(command, cl.Command)
-    ctx = cl.Context(command, name, cl.Context(group, "trailreplay"))
+    ctx = cl.Context(name, cl.Context("trailreplay"))
     with (
         contextlib.redirect_stdout(io.StringIO()),
         contextlib.suppress(cl.CommandLineError, cl.Exit),
