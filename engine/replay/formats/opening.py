@@ -15,6 +15,7 @@ import os
 import stat
 import sys
 import zlib
+from collections.abc import Callable
 from enum import StrEnum
 from typing import IO, Any, assert_never, cast
 
@@ -73,27 +74,43 @@ class _Members(io.RawIOBase):
             self._ended = True
             return b""
         self._started = True
-        return bytes(d.decompress(data, _INFLATE))
+        content: bytes = d.decompress(data, _INFLATE)
+        return content
 
     def _next_member(self, rest: bytes) -> bytes:
-        """After a member: padding, another member, garbage or the end."""
-        rest = rest.lstrip(b"\0")
-        while len(rest) < 2:
-            more = self._raw.read(_READ)
-            if not more:
-                if rest:
-                    raise FormatError(_garbage(len(rest)))
-                self._ended = True
-                return b""
-            rest = (rest + more).lstrip(b"\0")
-        if rest[:2] != _GZIP_MAGIC:
-            size = len(rest)
-            while more := self._raw.read(_READ):  # counted, not held
-                size += len(more)
-            raise FormatError(_garbage(size))
+        """After a member: the next one's first content, or the end."""
+        rest = _after_member(rest, self._raw.read)
+        if not rest:
+            self._ended = True
+            return b""
         self._d = self._inflate.decompressobj(31)
-        self._started = True
-        return bytes(self._d.decompress(rest, _INFLATE))
+        content: bytes = self._d.decompress(rest, _INFLATE)
+        return content
+
+
+def _after_member(rest: bytes, read: Callable[[int], bytes]) -> bytes:
+    """What follows a gzip member, as gzip(1) reads it: the bytes from the next member's
+    header on, or ``b""`` at the end; zero bytes (padding) are read past.  ``rest`` is what
+    inflating left, ``read`` gives more of the stream.  Anything else raises
+    :class:`FormatError` naming how many bytes follow (counted, not held)."""
+    rest = rest.lstrip(b"\0")
+    while len(rest) < 2:
+        more = read(_READ)
+        if not more:
+            if rest:
+                raise FormatError(_garbage(len(rest)))
+            return b""
+        rest = (rest + more).lstrip(b"\0")
+    if rest[:2] != _GZIP_MAGIC:
+        size = len(rest)
+        while more := read(_READ):
+            size += len(more)
+        raise FormatError(_garbage(size))
+    return rest
+
+
+def _nothing_more(size: int) -> bytes:
+    return b""
 
 
 def _garbage(size: int) -> str:
@@ -161,11 +178,8 @@ def _inflate_whole(raw: bytes, limit: int) -> bytes | None:
         return None
     if not d.eof or len(data) > limit:
         return None
-    rest: bytes = d.unused_data
-    if rest and rest.strip(b"\0"):
-        if rest.lstrip(b"\0")[:2] == _GZIP_MAGIC:
-            return None  # another member: the streaming reader reads them all
-        raise FormatError(_garbage(len(rest)))
+    if _after_member(d.unused_data, _nothing_more):
+        return None  # another member: the streaming reader reads them all
     return data
 
 
