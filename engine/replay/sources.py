@@ -134,7 +134,7 @@ _DIGEST_DIRECTORY = f"/{DIGEST_MARK}/"
 def skip_reason_for_name(path: str) -> SkipReason | None:
     """``digest`` / ``write-test`` when the path names one of those, else None.  (Once per
     file of a scan: no copy of the path unless it holds a backslash.)"""
-    norm = path.replace("\\", "/") if "\\" in path else path
+    norm = _slashed(path)
     name = norm[norm.rfind("/") + 1 :]
     if _DIGEST_IN_NAME in name or _in_digest_directory(norm):
         return SkipReason.DIGEST
@@ -146,8 +146,13 @@ def skip_reason_for_name(path: str) -> SkipReason | None:
 def _in_digest_directory(path: str) -> bool:
     """Whether a directory above ``path`` (a file's path, or a directory's ending in a
     separator) is a CloudTrail digest directory."""
-    norm = path.replace("\\", "/") if "\\" in path else path
+    norm = _slashed(path)
     return norm.startswith(_DIGEST_DIRECTORY[1:]) or _DIGEST_DIRECTORY in norm
+
+
+def _slashed(path: str) -> str:
+    """``path`` with forward slashes (copied only when it holds a backslash)."""
+    return path.replace("\\", "/") if "\\" in path else path
 
 
 def describe_os_error(exc: OSError) -> str:
